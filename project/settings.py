@@ -1,0 +1,176 @@
+"""Settings for the staging app: the only module that reads the environment (through django-environ)."""
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+env = environ.Env()
+# An optional local file for developers; real environment variables always win.
+environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+
+DEBUG = env.bool("DEBUG", default=False)
+
+# A production deployment must bring its own key; only a DEBUG run may fall back to a throwaway one.
+SECRET_KEY = env.str("SECRET_KEY", default="")
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set. Set the SECRET_KEY environment variable (or put it in .env); "
+            "only DEBUG=True runs may start without one."
+        )
+    SECRET_KEY = "django-insecure-dev-only-key-never-use-in-production"
+
+ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "simple_history",
+    "import_export",
+    "django_q",
+    "stagingapp",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Records request.user on historical rows made during admin requests.
+    "simple_history.middleware.HistoryRequestMiddleware",
+]
+
+ROOT_URLCONF = "project.urls"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+WSGI_APPLICATION = "project.wsgi.application"
+
+DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # WAL lets the web process read while the worker writes; IMMEDIATE takes the write lock up front,
+    # so two writers queue on the busy timeout instead of failing with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=30),
+        }
+    )
+    DATABASES["default"].setdefault("TEST", {})
+else:
+    DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+REDIS_URL = env.str("REDIS_URL", default="")
+
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = env.str("TIME_ZONE", default="UTC")
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "static/"
+STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
+
+LOGIN_URL = "admin:login"
+
+# Security: strict by default whenever DEBUG is off; each can be relaxed explicitly behind a TLS proxy.
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
+SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
+CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
+SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0 if DEBUG else 31536000)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=not DEBUG)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
+if env.bool("USE_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend" if DEBUG else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="staging@localhost")
+
+# --- Webflow -------------------------------------------------------------------------------------------------
+# The token is read here and nowhere else; it is never stored in the database or written to logs.
+WEBFLOW_API_TOKEN = env.str("WEBFLOW_API_TOKEN", default="")
+WEBFLOW_API_BASE_URL = env.str("WEBFLOW_API_BASE_URL", default="https://api.webflow.com").rstrip("/")
+WEBFLOW_CONNECT_TIMEOUT_SECONDS = env.float("WEBFLOW_CONNECT_TIMEOUT_SECONDS", default=5.0)
+WEBFLOW_READ_TIMEOUT_SECONDS = env.float("WEBFLOW_READ_TIMEOUT_SECONDS", default=60.0)
+# Starter/Basic plans allow 60 requests a minute per token, CMS/Business plans 120.
+WEBFLOW_RATE_LIMIT_PER_MINUTE = env.int("WEBFLOW_RATE_LIMIT_PER_MINUTE", default=60)
+# Send bulk creates to /beta/... instead of /v2/... (both exist).
+WEBFLOW_USE_BETA_BULK = env.bool("WEBFLOW_USE_BETA_BULK", default=False)
+WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=5)
+
+# --- Workflow ------------------------------------------------------------------------------------------------
+# Four-eyes review: even superusers may not approve their own edits unless this is switched on.
+STAGING_ALLOW_SELF_APPROVAL = env.bool("STAGING_ALLOW_SELF_APPROVAL", default=False)
+AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
+
+# --- django-q2 -----------------------------------------------------------------------------------------------
+# Retries belong to the push task (it reconciles before re-sending), so the broker never re-delivers:
+# max_attempts=1, and retry > timeout so a long push is never handed to a second worker mid-flight.
+Q_TIMEOUT_SECONDS = env.int("Q_TIMEOUT_SECONDS", default=3600)
+Q_CLUSTER = {
+    "name": env.str("Q_CLUSTER_NAME", default="stagingapp"),
+    "workers": env.int("Q_WORKERS", default=2),
+    "timeout": Q_TIMEOUT_SECONDS,
+    "retry": Q_TIMEOUT_SECONDS + 600,
+    "max_attempts": 1,
+    "ack_failures": True,
+    "catch_up": False,
+    "save_limit": env.int("Q_SAVE_LIMIT", default=1000),
+    "label": "Task queue",
+}
+if REDIS_URL:
+    Q_CLUSTER["redis"] = REDIS_URL
+else:
+    Q_CLUSTER["orm"] = "default"
+    Q_CLUSTER["poll"] = env.float("Q_ORM_POLL_SECONDS", default=1.0)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}

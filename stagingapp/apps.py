@@ -1,0 +1,8 @@
+"""App config for the staging app."""
+from django.apps import AppConfig
+
+
+class StagingAppConfig(AppConfig):
+    name = "stagingapp"
+    verbose_name = "Webflow content staging"
+    default_auto_field = "django.db.models.BigAutoField"

@@ -1,0 +1,162 @@
+"""Domain models: Webflow sites, collections and locales, and the editors' draft items with translations."""
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from simple_history.models import HistoricalRecords
+
+from .validators import SLUG_MAX_LENGTH, validate_item_slug, validate_webflow_id
+
+
+class Site(models.Model):
+    webflow_id = models.CharField(
+        "Webflow site ID", max_length=64, unique=True, validators=[validate_webflow_id],
+        help_text="The site's ID in Webflow (Site settings → General, usually 24 hex characters).",
+    )
+    name = models.CharField(max_length=200)
+    locales_synced_at = models.DateTimeField("locales last synced", null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Collection(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="collections")
+    webflow_id = models.CharField(
+        "Webflow collection ID", max_length=64, unique=True, validators=[validate_webflow_id]
+    )
+    name = models.CharField(max_length=200)
+    slug = models.CharField("Webflow collection slug", max_length=200, blank=True)
+    # The `fields` list exactly as GET /v2/collections/{id} returns it: slug, type, isRequired, validations...
+    fields_schema = models.JSONField("field schema", default=list, blank=True, editable=False)
+    schema_synced_at = models.DateTimeField("schema last synced", null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["site__name", "name"]
+
+    def __str__(self):
+        return self.name
+
+    def field_by_slug(self) -> dict[str, dict]:
+        return {field["slug"]: field for field in self.fields_schema or [] if field.get("slug")}
+
+
+class LocaleMapping(models.Model):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="locales")
+    tag = models.CharField(
+        "language tag", max_length=35, help_text="Our language tag, e.g. en-US or fr-FR (as Webflow shows it)."
+    )
+    cms_locale_id = models.CharField(
+        "Webflow CMS locale ID", max_length=64, validators=[validate_webflow_id],
+        help_text="The locale's cmsLocaleId from GET /v2/sites/{id} (not the site-locale id).",
+    )
+    display_name = models.CharField(max_length=200, blank=True)
+    is_primary = models.BooleanField("primary locale", default=False)
+    is_enabled = models.BooleanField("enabled for pushes", default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["site__name", "-is_primary", "tag"]
+        verbose_name = "locale mapping"
+        constraints = [
+            models.UniqueConstraint(fields=["site", "tag"], name="uniq_localemapping_site_tag"),
+            models.UniqueConstraint(fields=["site", "cms_locale_id"], name="uniq_localemapping_site_cmslocale"),
+            models.UniqueConstraint(
+                fields=["site"], condition=Q(is_primary=True), name="uniq_localemapping_one_primary_per_site"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.tag} ({self.display_name})" if self.display_name else self.tag
+
+
+class DraftItem(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        IN_REVIEW = "in_review", "In review"
+        APPROVED = "approved", "Approved"
+        REJECTED = "rejected", "Rejected"
+        IN_BATCH = "in_batch", "In a batch"
+        STAGED = "staged", "Pushed (staged)"
+        LIVE = "live", "Live"
+        FAILED = "failed", "Push failed"
+
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="items")
+    name = models.CharField(max_length=256)
+    slug = models.CharField(
+        max_length=SLUG_MAX_LENGTH, validators=[validate_item_slug],
+        help_text="Lowercase letters, digits and dashes; unique in the collection. Suggested from the name.",
+    )
+    field_data = models.JSONField(
+        "field values", default=dict, blank=True,
+        help_text="Values keyed by the collection's field slugs (name and slug are set above).",
+    )
+    is_archived = models.BooleanField("send as archived", default=False)
+    is_draft = models.BooleanField(
+        "send as Webflow draft", default=False,
+        help_text="Webflow keeps draft items out of site publishes until someone un-drafts them.",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
+    status_reason = models.TextField("status note", blank=True, help_text="Why the item is in its status.")
+    approved_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False,
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-updated_at", "-pk"]
+        verbose_name = "draft item"
+        constraints = [
+            models.UniqueConstraint(fields=["collection", "slug"], name="uniq_draftitem_collection_slug"),
+        ]
+        indexes = [models.Index(fields=["collection", "status"], name="draftitem_coll_status_idx")]
+
+    def __str__(self):
+        return self.name
+
+
+class DraftTranslation(models.Model):
+    item = models.ForeignKey(DraftItem, on_delete=models.CASCADE, related_name="translations")
+    locale = models.ForeignKey(LocaleMapping, on_delete=models.PROTECT, related_name="translations")
+    name = models.CharField("translated name", max_length=256, blank=True, help_text="Empty keeps the primary name.")
+    slug = models.CharField(
+        "translated slug", max_length=SLUG_MAX_LENGTH, blank=True, validators=[validate_item_slug],
+        help_text="Empty keeps the primary slug.",
+    )
+    field_data = models.JSONField(
+        "translated field values", default=dict, blank=True,
+        help_text="Only the fields that differ from the primary content, keyed by field slug.",
+    )
+    last_edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False,
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["item", "locale__tag"]
+        verbose_name = "translation"
+        constraints = [
+            models.UniqueConstraint(fields=["item", "locale"], name="uniq_drafttranslation_item_locale"),
+        ]
+
+    def __str__(self):
+        return f"{self.item} [{self.locale.tag}]"
