@@ -160,3 +160,41 @@ class DraftTranslation(models.Model):
 
     def __str__(self):
         return f"{self.item} [{self.locale.tag}]"
+
+
+class AuditEvent(models.Model):
+    """One append-only history of who did what: edits, reviews, imports, pushes and Webflow's answers."""
+
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    # Null actor means the system itself; actor_label keeps a readable name even for workers and commands.
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    actor_label = models.CharField("actor", max_length=150, blank=True)
+    action = models.CharField(max_length=64, db_index=True, help_text="Namespaced, e.g. item.approve, push.request")
+    item = models.ForeignKey(
+        DraftItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events", db_constraint=False
+    )
+    collection = models.ForeignKey(
+        Collection, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    locale = models.ForeignKey(
+        LocaleMapping, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+    )
+    object_repr = models.CharField("object", max_length=300, blank=True)
+    message = models.TextField(blank=True)
+    data = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "audit entry"
+        verbose_name_plural = "audit history"
+        indexes = [
+            models.Index(fields=["action", "-created_at"], name="audit_action_created_idx"),
+            models.Index(fields=["item", "-created_at"], name="audit_item_created_idx"),
+            models.Index(fields=["actor", "-created_at"], name="audit_actor_created_idx"),
+            models.Index(fields=["collection", "-created_at"], name="audit_collection_created_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.object_repr}"
