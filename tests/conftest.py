@@ -37,3 +37,9 @@ def publisher(db):
 @pytest.fixture
 def superuser(db):
     return factories.make_user("root", superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Every role fixture hashes a password; the default PBKDF2 costs ~0.7 s per user and tests check no passwords.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
