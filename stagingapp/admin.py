@@ -184,9 +184,41 @@ class DraftItemAdmin(ImportMixin, SimpleHistoryAdmin):
         )
 
 
+def collection_for_translation_form(request, translation=None):
+    """The collection whose inputs a translation's own page shows: the posted item's, else the translation's."""
+    raw = request.POST.get("item") if request.method == "POST" else None
+    if raw is None and translation is not None and translation.item_id:
+        return translation.item.collection
+    raw = raw if raw is not None else request.GET.get("item")
+    try:
+        item = DraftItem.objects.select_related("collection").filter(pk=int(raw)).first() if raw else None
+    except (TypeError, ValueError):
+        item = None
+    return item.collection if item is not None else None
+
+
 @admin.register(DraftTranslation)
 class DraftTranslationAdmin(SimpleHistoryAdmin):
+    form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]
     list_select_related = ["item", "locale", "last_edited_by"]
     search_fields = ["item__name", "item__slug", "name"]
+    autocomplete_fields = ["item"]
+    readonly_fields = ["last_edited_by", "created_at", "updated_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        inputs = schema_input_names(collection_for_translation_form(request, obj), partial=True)
+        return [
+            (None, {"fields": ["item", "locale", "name", "slug", *inputs, "field_data", MARKER_FIELD]}),
+            ("History", {"fields": self.readonly_fields}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        fields = kwargs.get("fields") or flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = [f for f in model_fields_only(fields) if f not in self.readonly_fields]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        obj.last_edited_by = request.user
+        super().save_model(request, obj, form, change)

@@ -9,6 +9,7 @@ import json
 
 from django import forms
 from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
 from import_export.forms import ConfirmImportForm, ImportForm
 
 from .models import Collection, DraftItem, DraftTranslation
@@ -16,6 +17,7 @@ from .schema import (
     ITEM_COLUMNS,
     SCHEMA_NOT_SYNCED_WARNING,
     is_empty,
+    normalise_value,
     schema_fields,
     schema_is_synced,
     validate_field_data,
@@ -35,14 +37,15 @@ def form_field_for(schema_field: dict, *, partial: bool = False) -> forms.Field 
     validations = schema_field.get("validations") or {}
     required = bool(schema_field.get("isRequired")) and not partial
     common = {"label": schema_field.get("displayName") or schema_field["slug"], "required": required}
-    help_text = schema_field.get("helpText") or ""
+    # Admin templates print help text unescaped, and Webflow's helpText is written by site designers.
+    help_text = escape(schema_field.get("helpText") or "")
     if kind == "PlainText":
         long_text = not validations.get("singleLine") and (validations.get("maxLength") or 1000) > 256
         widget = forms.Textarea(attrs={"rows": 2}) if long_text else forms.TextInput(attrs={"class": "vTextField"})
         field = forms.CharField(widget=widget, **common)
     elif kind == "RichText":
         field = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), **common)
-        help_text = help_text or "HTML, e.g. <p>Text</p>."
+        help_text = help_text or escape("HTML, e.g. <p>Text</p>.")
     elif kind == "Number":
         number_class = forms.IntegerField if validations.get("format") == "integer" else forms.DecimalField
         field = number_class(**common)
@@ -106,6 +109,11 @@ def display_value(schema_field: dict, value):
 
 def data_value(schema_field: dict, value):
     """A display value as raw POST data, for moving typed JSON values into their inputs."""
+    if schema_field.get("type") == "Option":
+        try:
+            return normalise_value(schema_field, value)  # JSON may name the option; the select wants its id
+        except ValueError:
+            return str(value)
     shown = display_value(schema_field, value)
     if isinstance(shown, bool):
         return "true" if shown else "false"
@@ -163,6 +171,19 @@ class SchemaFieldsFormMixin:
         self.initial[MARKER_FIELD] = str(collection.pk) if collection else ""
         if self.is_bound and self.rendered and self.data.get(self.add_prefix(MARKER_FIELD)) != str(collection.pk):
             self._move_json_into_inputs()
+        self._keep_unknown_options()
+
+    def _keep_unknown_options(self):
+        """A value that is no longer (or never was) an option stays selected, so saving never drops it silently;
+        schema validation then explains which options exist."""
+        for slug, schema_field in self.rendered.items():
+            if schema_field.get("type") != "Option":
+                continue
+            name = FIELD_PREFIX + slug
+            current = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+            form_field = self.fields[name]
+            if current and current not in {value for value, _ in form_field.choices}:
+                form_field.choices = [*form_field.choices, (current, f"{current} (not an option)")]
 
     def _json_help(self, collection) -> str:
         if collection is None:
@@ -311,9 +332,19 @@ class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
 
     def __init__(self, *args, collection=None, **kwargs):
         super().__init__(*args, **kwargs)
-        if collection is None and self.instance.item_id:
-            collection = self.instance.item.collection
-        self.setup_schema_fields(collection)
+        self.setup_schema_fields(collection or self._item_collection())
+
+    def _item_collection(self):
+        # Inside the item page the inline passes the collection; on the translation's own page the item says.
+        if "item" in self.fields:
+            raw = self.data.get(self.add_prefix("item")) if self.is_bound else self.initial.get("item")
+            try:
+                item = DraftItem.objects.select_related("collection").filter(pk=int(raw)).first() if raw else None
+            except (TypeError, ValueError):
+                item = None
+            if item is not None or self.is_bound:
+                return item.collection if item is not None else None
+        return self.instance.item.collection if self.instance.item_id else None
 
     def clean(self):
         cleaned = super().clean()
@@ -327,8 +358,8 @@ class DraftImportForm(ImportForm):
     collection = forms.ModelChoiceField(
         queryset=Collection.objects.select_related("site"),
         help_text="Rows are matched on this collection's slugs. Columns: name, slug (optional: suggested from "
-                  "the name), one per field slug, is_archived, is_draft, and <locale tag>:<field> for "
-                  "translations, e.g. fr-FR:name or fr-FR:summary.",
+                  "the name), one per field slug, is_archived, is_draft, and LOCALE:FIELD for translations, "
+                  "e.g. fr-FR:name or fr-FR:summary. Row 1 is the first row after the header.",
     )
     field_order = ["collection", "resource", "import_file", "format"]
 

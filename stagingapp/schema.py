@@ -52,7 +52,7 @@ _FILE_KEYS = ("fileId", "url", "alt")
 FieldErrors = dict[str, list[str]]
 
 
-class _Invalid(Exception):
+class InvalidValue(ValueError):
     """One bad value; the message is shown to the editor next to the field."""
 
 
@@ -161,7 +161,7 @@ def _check(source, field_data, *, name, slug, partial) -> tuple[dict, FieldError
         else:
             try:
                 cleaned[key] = normalise_value(by_slug[key], value)
-            except _Invalid as exc:
+            except InvalidValue as exc:
                 _add(errors, key, [str(exc)])
 
     if not partial:
@@ -183,13 +183,13 @@ def _add(errors, key, messages):
 def _messages(field, value) -> list[str]:
     try:
         normalise_value(field, value)
-    except _Invalid as exc:
+    except InvalidValue as exc:
         return [str(exc)]
     return []
 
 
 def normalise_value(field: dict, value):
-    """One non-empty value -> its Webflow form; raises _Invalid (message for the editor)."""
+    """One non-empty value -> its Webflow form; raises InvalidValue (a ValueError; message for the editor)."""
     checker = _CHECKERS.get(field.get("type"))
     if checker is None:
         # A field type newer than this code: pass it through rather than block the editor.
@@ -199,39 +199,39 @@ def normalise_value(field: dict, value):
 
 def _text(field, value, validations):
     if isinstance(value, bool) or not isinstance(value, str | int | float | Decimal):
-        raise _Invalid("Enter text.")
+        raise InvalidValue("Enter text.")
     text = value if isinstance(value, str) else str(value)
     min_length, max_length = validations.get("minLength"), validations.get("maxLength")
     if max_length is not None and len(text) > max_length:
-        raise _Invalid(f"Too long: {len(text)} characters, at most {max_length} allowed.")
+        raise InvalidValue(f"Too long: {len(text)} characters, at most {max_length} allowed.")
     if min_length is not None and len(text) < min_length:
-        raise _Invalid(f"Too short: {len(text)} characters, at least {min_length} needed.")
+        raise InvalidValue(f"Too short: {len(text)} characters, at least {min_length} needed.")
     if validations.get("singleLine") and "\n" in text:
-        raise _Invalid("Must be a single line.")
+        raise InvalidValue("Must be a single line.")
     return text
 
 
 def _number(field, value, validations):
     if isinstance(value, bool):
-        raise _Invalid(f"'{value}' is not a number.")
+        raise InvalidValue(f"'{value}' is not a number.")
     try:
         number = Decimal(value.strip().replace(" ", "")) if isinstance(value, str) else Decimal(str(value))
     except (InvalidOperation, TypeError, ValueError):
-        raise _Invalid(f"'{value}' is not a number.") from None
+        raise InvalidValue(f"'{value}' is not a number.") from None
     if not number.is_finite():
-        raise _Invalid(f"'{value}' is not a number.")
+        raise InvalidValue(f"'{value}' is not a number.")
     integral = number == number.to_integral_value()
     if validations.get("format") == "integer" and not integral:
-        raise _Invalid(f"{value} is not a whole number; this field only takes whole numbers.")
+        raise InvalidValue(f"{value} is not a whole number; this field only takes whole numbers.")
     if validations.get("allowNegative") is False and number < 0:
-        raise _Invalid("Must not be negative.")
+        raise InvalidValue("Must not be negative.")
     if validations.get("allowZero") is False and number == 0:
-        raise _Invalid("Must not be zero.")
+        raise InvalidValue("Must not be zero.")
     min_value, max_value = validations.get("minValue"), validations.get("maxValue")
     if min_value is not None and number < Decimal(str(min_value)):
-        raise _Invalid(f"Must be at least {min_value}.")
+        raise InvalidValue(f"Must be at least {min_value}.")
     if max_value is not None and number > Decimal(str(max_value)):
-        raise _Invalid(f"Must be at most {max_value}.")
+        raise InvalidValue(f"Must be at most {max_value}.")
     return int(number) if integral else float(number)
 
 
@@ -242,7 +242,7 @@ def _switch(field, value, validations):
         return bool(value)
     if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
         return value.strip().lower() in _TRUE
-    raise _Invalid(f"'{value}' is not on/off: use true or false.")
+    raise InvalidValue(f"'{value}' is not on/off: use true or false.")
 
 
 def _option(field, value, validations):
@@ -255,12 +255,12 @@ def _option(field, value, validations):
             found = [o for o in options if matches(o)]
             if len(found) == 1:
                 return found[0]["id"]
-    raise _Invalid(f"'{value}' is not one of the options; choose one of: {names}.")
+    raise InvalidValue(f"'{value}' is not one of the options; choose one of: {names}.")
 
 
 def _reference_id(value) -> str:
     if not isinstance(value, str) or not LOOSE_ID_RE.match(value.strip()):
-        raise _Invalid(f"'{value}' is not a Webflow item ID (usually 24 hex characters).")
+        raise InvalidValue(f"'{value}' is not a Webflow item ID (usually 24 hex characters).")
     return value.strip()
 
 
@@ -272,7 +272,7 @@ def _multi_reference(field, value, validations):
     if isinstance(value, str):
         value = [part for part in _REF_SPLIT_RE.split(value) if part]
     if not isinstance(value, list | tuple):
-        raise _Invalid("Enter a list of Webflow item IDs.")
+        raise InvalidValue("Enter a list of Webflow item IDs.")
     ids = [_reference_id(v) for v in value]
     return list(dict.fromkeys(ids))
 
@@ -292,7 +292,7 @@ def _datetime(field, value, validations):
         except ValueError:
             parsed = None
     if parsed is None:
-        raise _Invalid(f"'{value}' is not an ISO-8601 date/time, e.g. 2024-05-01T09:30:00Z or 2024-05-01.")
+        raise InvalidValue(f"'{value}' is not an ISO-8601 date/time, e.g. 2024-05-01T09:30:00Z or 2024-05-01.")
     if parsed.tzinfo is None:
         # Spreadsheets carry no zone; Webflow stores UTC, so a naive value is read as UTC.
         parsed = parsed.replace(tzinfo=dt.UTC)
@@ -303,24 +303,24 @@ def _email(field, value, validations):
     try:
         validate_email(value.strip() if isinstance(value, str) else value)
     except ValidationError:
-        raise _Invalid(f"'{value}' is not an email address.") from None
+        raise InvalidValue(f"'{value}' is not an email address.") from None
     return value.strip()
 
 
 def _phone(field, value, validations):
     text = str(value).strip() if isinstance(value, str | int) and not isinstance(value, bool) else None
     if text is None or not _PHONE_RE.match(text) or sum(c.isdigit() for c in text) < 3:
-        raise _Invalid(f"'{value}' is not a phone number: use digits, spaces and + ( ) - . only.")
+        raise InvalidValue(f"'{value}' is not a phone number: use digits, spaces and + ( ) - . only.")
     return text
 
 
 def _url(value, what="a web address", schemes=("http", "https")) -> str:
     if not isinstance(value, str):
-        raise _Invalid(f"'{value}' is not {what}: use a full URL such as https://example.com/page.")
+        raise InvalidValue(f"'{value}' is not {what}: use a full URL such as https://example.com/page.")
     try:
         URLValidator(schemes=list(schemes))(value.strip())
     except ValidationError:
-        raise _Invalid(f"'{value}' is not {what}: use a full URL such as https://example.com/page.") from None
+        raise InvalidValue(f"'{value}' is not {what}: use a full URL such as https://example.com/page.") from None
     return value.strip()
 
 
@@ -336,7 +336,7 @@ def _video_link(field, value, validations):
 
 def _color(field, value, validations):
     if not isinstance(value, str) or not (_HEX_COLOR_RE.match(value.strip()) or _FUNC_COLOR_RE.match(value.strip())):
-        raise _Invalid(f"'{value}' is not a colour: use hex like #1a2b3c (or rgb()/rgba()).")
+        raise InvalidValue(f"'{value}' is not a colour: use hex like #1a2b3c (or rgb()/rgba()).")
     return value.strip()
 
 
@@ -346,19 +346,19 @@ def _file(field, value, validations):
     if isinstance(value, dict) and (value.get("url") or value.get("fileId")):
         unknown = sorted(set(value) - set(_FILE_KEYS))
         if unknown:
-            raise _Invalid(f"Unexpected keys {', '.join(unknown)}; a file takes url, alt and fileId.")
+            raise InvalidValue(f"Unexpected keys {', '.join(unknown)}; a file takes url, alt and fileId.")
         result = {k: value[k] for k in _FILE_KEYS if value.get(k) not in (None, "")}
         if "url" in result:
             result["url"] = _url(result["url"], "a file URL")
         return result
-    raise _Invalid(f"'{value}' is not a file: give its public URL (https://...).")
+    raise InvalidValue(f"'{value}' is not a file: give its public URL (https://...).")
 
 
 def _multi_image(field, value, validations):
     if isinstance(value, str):
         value = [part for part in _URL_LIST_SPLIT_RE.split(value.strip()) if part]
     if not isinstance(value, list | tuple):
-        raise _Invalid("Enter a list of image URLs.")
+        raise InvalidValue("Enter a list of image URLs.")
     return [_file(field, v, validations) for v in value]
 
 

@@ -214,3 +214,42 @@ def test_only_users_who_may_add_items_may_import(client, approver, collection):
     client.force_login(approver)
 
     assert client.get(IMPORT_URL).status_code == 403
+
+
+def test_an_option_value_that_is_no_longer_an_option_stays_selected_and_is_explained(editor_client, collection):
+    item = factories.make_item(collection, slug="old-option", field_data={"summary": "S", "category": "c" * 24})
+
+    page = editor_client.get(change_url(item))
+    assert page.context["adminform"].form["wf__category"].value() == "c" * 24
+
+    data = item_post(collection, name=item.name, slug=item.slug, **{f"{FIELD_PREFIX}category": "c" * 24})
+    response = editor_client.post(change_url(item), data)
+    assert response.context["adminform"].form.errors["wf__category"] == [
+        f"'{'c' * 24}' is not one of the options; choose one of: News, Guides."]
+    item.refresh_from_db()
+    assert item.field_data["category"] == "c" * 24
+
+
+def test_valid_json_typed_before_the_inputs_existed_is_saved_with_option_names_as_ids(editor_client, collection):
+    data = {"collection": str(collection.pk), "name": "Named", "slug": "", MARKER_FIELD: "",
+            "field_data": json.dumps({"summary": "S", "category": "Guides"}),
+            "translations-TOTAL_FORMS": "0", "translations-INITIAL_FORMS": "0"}
+
+    assert editor_client.post(ADD_URL, data).status_code == 302
+    assert DraftItem.objects.get().field_data == {"summary": "S", "featured": False, "category": "b" * 24}
+
+
+def test_a_translation_on_its_own_admin_page_is_validated_against_the_item_collection(editor_client, collection,
+                                                                                       locales):
+    item = factories.make_item(collection)
+    url = reverse("admin:stagingapp_drafttranslation_add")
+    data = {"item": str(item.pk), "locale": str(locales[2].pk), "name": "Hallo", "slug": "", "field_data": "",
+            MARKER_FIELD: str(collection.pk), f"{FIELD_PREFIX}reading-minutes": "1.5"}
+
+    response = editor_client.post(url, data)
+    assert response.context["adminform"].form.errors["wf__reading-minutes"] == ["Enter a whole number."]
+
+    assert editor_client.post(url, data | {f"{FIELD_PREFIX}reading-minutes": "7"}).status_code == 302
+    translation = DraftTranslation.objects.get()
+    assert translation.field_data == {"reading-minutes": 7}
+    assert translation.last_edited_by.username == "editor"

@@ -14,12 +14,13 @@ from pathlib import Path
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from import_export import resources
+from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.results import Result, RowResult
 
 from ..exceptions import ImportFileUnreadable
 from ..models import DraftItem, DraftTranslation
-from ..schema import clean_field_data, is_empty
+from ..schema import clean_field_data, is_empty, schema_fields
 from ..validators import suggest_slug
 from .audit import audit_record
 
@@ -147,6 +148,15 @@ class DraftItemResource(resources.ModelResource):
         self._locales = {}
         self._slug_rows: dict[str, int] = {}
         self.non_draft_updated: list[int] = []
+
+    def get_user_visible_fields(self):
+        """The columns a file may have, as the admin import page lists them."""
+        if self.collection is not None:
+            slugs = [f["slug"] for f in schema_fields(self.collection) if f["slug"] not in ("name", "slug")]
+        else:
+            slugs = ["<field slug>"]
+        columns = [*ITEM_COLUMNS, *slugs, "<locale tag>:name", "<locale tag>:slug", "<locale tag>:<field slug>"]
+        return [Field(column_name=column) for column in columns]
 
     # --- hooks, in the order import-export calls them ---------------------------------------------------------
 
