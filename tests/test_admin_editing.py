@@ -253,3 +253,34 @@ def test_a_translation_on_its_own_admin_page_is_validated_against_the_item_colle
     translation = DraftTranslation.objects.get()
     assert translation.field_data == {"reading-minutes": 7}
     assert translation.last_edited_by.username == "editor"
+
+
+def test_an_xlsx_file_imports_through_the_admin(editor_client, collection, tmp_path):
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    book.active.append(["name", "summary", "reading-minutes"])
+    book.active.append(["From Excel", "Sheet", 4])
+    book.save(tmp_path / "posts.xlsx")
+    with (tmp_path / "posts.xlsx").open("rb") as upload:
+        preview = editor_client.post(IMPORT_URL, {"collection": collection.pk, "format": "1", "import_file": upload})
+    done = editor_client.post(PROCESS_URL, {**preview.context["confirm_form"].initial, "resource": ""})
+
+    assert done.status_code == 302
+    assert DraftItem.objects.get(slug="from-excel").field_data == {"summary": "Sheet", "reading-minutes": 4}
+
+
+def test_a_confirm_that_no_longer_validates_writes_nothing_and_says_why(editor_client, collection, tmp_path):
+    path = csv_upload(tmp_path, [["First", "", "One", ""], ["Second", "", "Two", ""]])
+    with path.open("rb") as upload:
+        preview = editor_client.post(IMPORT_URL, {"collection": collection.pk, "format": "0", "import_file": upload})
+    # The schema is re-synced between preview and confirm: the body is now required.
+    collection.fields_schema = [f | {"isRequired": True} if f["slug"] == "body" else f
+                                for f in collection.fields_schema]
+    collection.save()
+
+    done = editor_client.post(PROCESS_URL, {**preview.context["confirm_form"].initial, "resource": ""}, follow=True)
+
+    assert "Nothing was imported: row 1: body: This field is required." in done.content.decode()
+    assert not DraftItem.objects.exists()
+    assert not AuditEvent.objects.exists()

@@ -256,3 +256,49 @@ def test_the_command_refuses_an_unknown_collection_or_user(tmp_path, collection)
         call_command("import_drafts", str(path), "--collection", "0" * 24)
     with pytest.raises(CommandError, match="No user named 'ghost'"):
         call_command("import_drafts", str(path), "--collection", collection.webflow_id, "--as", "ghost")
+
+
+def test_spreadsheet_cell_types_and_item_flags_are_understood(tmp_path, site, editor):
+    import datetime as dt
+
+    fields = factories.BLOG_FIELDS[:3] + [
+        {"slug": "published-on", "displayName": "Published on", "type": "DateTime", "isRequired": False,
+         "isEditable": True, "validations": None},
+        {"slug": "featured", "displayName": "Featured", "type": "Switch", "isRequired": False, "isEditable": True,
+         "validations": None}]
+    collection = factories.make_collection(site, fields_schema=fields)
+    book = openpyxl.Workbook()
+    book.active.append(["name", "summary", "published-on", "featured", "is_draft", "is_archived"])
+    book.active.append(["Dated", 42, dt.datetime(2024, 5, 1, 9, 30), True, "yes", False])
+    book.save(tmp_path / "typed.xlsx")
+
+    report = drafts_import_file(path=tmp_path / "typed.xlsx", collection=collection, actor=editor)
+
+    assert report.ok, report.problems
+    item = DraftItem.objects.get(slug="dated")
+    assert item.field_data == {"summary": "42", "published-on": "2024-05-01T09:30:00.000Z", "featured": True}
+    assert (item.is_draft, item.is_archived) == (True, False)
+
+
+def test_json_items_may_carry_lists_and_an_items_wrapper(tmp_path, site, editor):
+    fields = factories.BLOG_FIELDS[:3] + [
+        {"slug": "related", "displayName": "Related", "type": "MultiReference", "isRequired": False,
+         "isEditable": True, "validations": {"collectionId": "c" * 24}}]
+    collection = factories.make_collection(site, fields_schema=fields)
+    path = tmp_path / "wrapped.json"
+    path.write_text(json.dumps({"items": [{"name": "Linked", "summary": "S", "related": ["1" * 24, "2" * 24]},
+                                          {"summary": "T", "name": "Second", "is_archived": True}]}))
+
+    report = drafts_import_file(path=path, collection=collection, actor=editor)
+
+    assert report.ok, report.problems
+    assert DraftItem.objects.get(slug="linked").field_data["related"] == ["1" * 24, "2" * 24]
+    assert DraftItem.objects.get(slug="second").is_archived is True
+
+
+def test_a_bad_flag_value_is_a_row_error(tmp_path, collection, editor):
+    report = drafts_import_file(path=write_csv(tmp_path / "f.csv", headers=["name", "summary", "is_draft"],
+                                               rows=[["A", "x", "perhaps"]]), collection=collection, actor=editor)
+
+    assert [str(p) for p in report.problems] == [
+        "row 1: is_draft: 'perhaps' is not true/false (use true, false, yes, no, 1 or 0)."]
