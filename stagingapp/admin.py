@@ -84,6 +84,8 @@ class DraftTranslationInline(admin.StackedInline):
     extra = 0
 
     def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [(None, {"fields": ["locale", "name", "slug", "field_data"]})]
         inputs = schema_input_names(collection_for_form(request, obj), partial=True)
         return [(None, {"fields": ["locale", "name", "slug", *inputs, "field_data", MARKER_FIELD]})]
 
@@ -110,10 +112,13 @@ class DraftItemAdmin(ImportMixin, SimpleHistoryAdmin):
     confirm_form_class = DraftConfirmImportForm
 
     def get_fieldsets(self, request, obj=None):
-        inputs = schema_input_names(collection_for_form(request, obj))
+        if obj is not None and not self.has_change_permission(request, obj):
+            inputs, marker = [], []  # read-only: the stored values are shown as they are
+        else:
+            inputs, marker = schema_input_names(collection_for_form(request, obj)), [MARKER_FIELD]
         return [
             (None, {"fields": ["collection", "name", "slug"]}),
-            ("Field values", {"fields": [*inputs, "field_data", MARKER_FIELD]}),
+            ("Field values", {"fields": [*inputs, "field_data", *marker]}),
             ("Webflow flags", {"fields": ["is_archived", "is_draft"]}),
             ("Status", {"fields": self.readonly_fields}),
         ]
@@ -208,9 +213,13 @@ class DraftTranslationAdmin(SimpleHistoryAdmin):
     readonly_fields = ["last_edited_by", "created_at", "updated_at"]
 
     def get_fieldsets(self, request, obj=None):
-        inputs = schema_input_names(collection_for_translation_form(request, obj), partial=True)
+        if obj is not None and not self.has_change_permission(request, obj):
+            inputs, marker = [], []
+        else:
+            inputs = schema_input_names(collection_for_translation_form(request, obj), partial=True)
+            marker = [MARKER_FIELD]
         return [
-            (None, {"fields": ["item", "locale", "name", "slug", *inputs, "field_data", MARKER_FIELD]}),
+            (None, {"fields": ["item", "locale", "name", "slug", *inputs, "field_data", *marker]}),
             ("History", {"fields": self.readonly_fields}),
         ]
 

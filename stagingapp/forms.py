@@ -148,6 +148,8 @@ class SchemaFieldsFormMixin:
         self.collection = collection
         self.rendered: dict[str, dict] = {}
         self._parsed_json_ok = True
+        if "field_data" not in self.fields:
+            return  # a read-only view: the admin shows stored values as they are
         stored = dict(self.instance.field_data or {}) if self.instance.field_data else {}
         for schema_field in schema_fields(collection):
             slug = schema_field["slug"]
@@ -231,7 +233,7 @@ class SchemaFieldsFormMixin:
 
     def clean_schema_values(self, *, name: str, slug: str):
         """Merge inputs + JSON, validate against the schema, attach errors to inputs, store normalised values."""
-        if not self._parsed_json_ok or self.has_error("field_data"):
+        if "field_data" not in self.fields or not self._parsed_json_ok or self.has_error("field_data"):
             return
         values = dict(self.cleaned_data.get("field_data") or {})
         for key, schema_field in self.rendered.items():
@@ -267,8 +269,9 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["slug"].required = False
-        self.fields["slug"].help_text += " Leave empty to use the suggestion from the name."
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text += " Leave empty to use the suggestion from the name."
         self.setup_schema_fields(self._chosen_collection())
 
     def _chosen_collection(self):

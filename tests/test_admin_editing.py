@@ -284,3 +284,28 @@ def test_a_confirm_that_no_longer_validates_writes_nothing_and_says_why(editor_c
     assert "Nothing was imported: row 1: body: This field is required." in done.content.decode()
     assert not DraftItem.objects.exists()
     assert not AuditEvent.objects.exists()
+
+
+def test_a_reviewer_without_change_permission_sees_the_item_read_only(client, approver, collection, locales):
+    item = factories.make_item(collection, field_data={"summary": "Read me"})
+    factories.make_translation(item, locales[1], field_data={"summary": "Lisez-moi"})
+    client.force_login(approver)
+
+    response = client.get(change_url(item))
+
+    assert response.status_code == 200
+    assert "Read me" in response.content.decode() and "Lisez-moi" in response.content.decode()
+
+
+def test_the_changelist_offers_import_to_editors(editor_client, collection):
+    assert IMPORT_URL in editor_client.get(reverse("admin:stagingapp_draftitem_changelist")).content.decode()
+
+
+def test_a_reviewer_sees_a_translation_on_its_own_page_read_only(client, approver, collection, locales):
+    translation = factories.make_translation(factories.make_item(collection), locales[1],
+                                             field_data={"summary": "Lisez-moi"})
+    client.force_login(approver)
+
+    response = client.get(reverse("admin:stagingapp_drafttranslation_change", args=[translation.pk]))
+
+    assert response.status_code == 200 and "Lisez-moi" in response.content.decode()
