@@ -302,3 +302,14 @@ def test_a_bad_flag_value_is_a_row_error(tmp_path, collection, editor):
 
     assert [str(p) for p in report.problems] == [
         "row 1: is_draft: 'perhaps' is not true/false (use true, false, yes, no, 1 or 0)."]
+
+
+def test_headers_are_matched_case_insensitively(tmp_path, collection, editor):
+    path = write_csv(tmp_path / "caps.csv", headers=["Name", "Summary", "FR-fr:Name"],
+                     rows=[["Caps", "S", "Majuscules"]])
+
+    report = drafts_import_file(path=path, collection=collection, actor=editor)
+
+    assert report.ok, report.problems
+    item = DraftItem.objects.get(slug="caps")
+    assert (item.field_data, item.translations.get().name) == ({"summary": "S"}, "Majuscules")

@@ -118,6 +118,13 @@ def _text(value) -> str:
     return "" if value is None else str(value)
 
 
+def _header(value) -> str:
+    """Webflow field slugs are lowercase, so 'Name' or 'fr-FR:Summary' headers mean the lowercase column."""
+    text = _text(value)
+    tag, separator, key = text.partition(TRANSLATION_SEPARATOR)
+    return f"{tag.strip()}{separator}{key.strip().lower()}" if separator else text.lower()
+
+
 def _boolean(value, column, errors, current: bool) -> bool:
     value = _cell(value)
     if is_empty(value):
@@ -163,7 +170,7 @@ class DraftItemResource(resources.ModelResource):
     def before_import(self, dataset, **kwargs):
         if self.collection is None:
             raise ValueError("Choose the collection to import into.")
-        dataset.headers = [_text(h) for h in dataset.headers or []]
+        dataset.headers = [_header(h) for h in dataset.headers or []]
         self._locales = {loc.tag.lower(): loc for loc in self.collection.site.locales.all()}
         self._slug_rows, self.non_draft_updated = {}, []
 
