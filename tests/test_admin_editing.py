@@ -309,3 +309,12 @@ def test_a_reviewer_sees_a_translation_on_its_own_page_read_only(client, approve
     response = client.get(reverse("admin:stagingapp_drafttranslation_change", args=[translation.pk]))
 
     assert response.status_code == 200 and "Lisez-moi" in response.content.decode()
+
+
+def test_the_history_pages_of_an_item_still_render(editor_client, collection):
+    item = factories.make_item(collection, field_data={"summary": "Version one"})
+    record = item.history.get()
+
+    assert editor_client.get(reverse("admin:stagingapp_draftitem_history", args=[item.pk])).status_code == 200
+    page = editor_client.get(reverse("admin:stagingapp_draftitem_simple_history", args=[item.pk, record.pk]))
+    assert page.status_code == 200 and "Version one" in page.content.decode()
