@@ -144,6 +144,11 @@ WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=5)
 STAGING_ALLOW_SELF_APPROVAL = env.bool("STAGING_ALLOW_SELF_APPROVAL", default=False)
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 
+# --- Imports (django-import-export) --------------------------------------------------------------------------
+# An import is all or nothing, and only users who may add draft items (Editors, superusers) may import.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+
 # --- django-q2 -----------------------------------------------------------------------------------------------
 # Retries belong to the push task (it reconciles before re-sending), so the broker never re-delivers:
 # max_attempts=1, and retry > timeout so a long push is never handed to a second worker mid-flight.

@@ -12,3 +12,21 @@ class InvalidTransition(StagingError):
             f"'{item}' is {item.get_status_display().lower()} and cannot move to "
             f"{type(item).Status(to_status).label.lower()}."
         )
+
+
+class FieldDataInvalid(StagingError):
+    """Field values that do not fit the collection's schema; `errors` maps field slug -> messages."""
+
+    def __init__(self, *, errors: dict[str, list[str]], item=None):
+        self.errors, self.item = errors, item
+        details = "; ".join(f"{key}: {' '.join(messages)}" for key, messages in errors.items())
+        prefix = f"'{item}': " if item is not None else ""
+        super().__init__(f"{prefix}field values are invalid: {details}")
+
+
+class ImportFileUnreadable(StagingError):
+    """An import file that cannot be read as the format its extension names."""
+
+    def __init__(self, *, path, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"cannot import {path}: {reason}")
