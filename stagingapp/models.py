@@ -9,7 +9,6 @@ from simple_history.models import HistoricalRecords
 
 from .validators import SLUG_MAX_LENGTH, validate_item_slug, validate_webflow_id
 
-
 PRIMARY_CONTENT_FIELDS = ("name", "slug", "field_data", "is_archived", "is_draft")
 
 
