@@ -157,9 +157,9 @@ def item_fingerprint_matches(item: DraftItem) -> bool:
 # --- Review transitions ---------------------------------------------------------------------------------------
 
 def _lock_items(item_ids) -> list[DraftItem]:
-    return list(
-        DraftItem.objects.select_for_update().select_related("submitted_by").filter(pk__in=item_ids).order_by("pk")
-    )
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the submitted_by outer join.
+    locked = DraftItem.objects.select_for_update(of=("self",)).select_related("submitted_by")
+    return list(locked.filter(pk__in=item_ids).order_by("pk"))
 
 
 def items_submit(*, item_ids: list[int], actor, comment: str = "") -> list[DraftItem]:
