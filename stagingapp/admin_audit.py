@@ -12,7 +12,7 @@ from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseBadRequest, StreamingHttpResponse
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -240,7 +240,10 @@ class AuditEventAdmin(admin.ModelAdmin):
         """The changelist's current filters and search, streamed row by row as CSV."""
         if not self.has_view_permission(request):
             raise PermissionDenied
-        queryset = self.get_changelist_instance(request).get_queryset(request)
+        try:
+            queryset = self.get_changelist_instance(request).get_queryset(request)
+        except IncorrectLookupParameters as exc:
+            return HttpResponseBadRequest(f"These filters cannot be exported: {exc}", content_type="text/plain")
         columns = [field.attname for field in AuditEvent._meta.concrete_fields]
         writer = csv.writer(_Echo())
 

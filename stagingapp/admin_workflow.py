@@ -268,7 +268,20 @@ class TranslationLockAdminMixin:
 
 
 class LockedItemInlineMixin:
-    """Inline translations of a locked item are read-only, like the item."""
+    """Inline translations of a locked item are read-only, like the item; each says whether it is stale."""
+
+    def get_fields(self, request, obj=None):
+        return [*super().get_fields(request, obj), "source_status"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [*super().get_readonly_fields(request, obj), "source_status"]
+
+    @admin.display(description=_("source"))
+    def source_status(self, obj):
+        if obj is None or obj.pk is None:
+            return "-"
+        return _("Stale: the primary content changed since this translation was last edited") if obj.is_stale else _(
+            "Up to date with the primary content")
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and workflow.item_edit_lock_reason(obj):

@@ -229,3 +229,8 @@ def test_prune_refuses_an_unknown_actor_or_a_silly_age(db):
         call_command("prune_audit", "--as", "ghost")
     with pytest.raises(CommandError, match="at least 1"):
         call_command("prune_audit", "--days", "0")
+
+
+def test_csv_export_with_a_bad_filter_says_so(admin_client, history):
+    response = admin_client.get(reverse("admin:stagingapp_auditevent_export_csv"), {"created_from": "yesterday"})
+    assert response.status_code == 400 and b"cannot be exported" in response.content

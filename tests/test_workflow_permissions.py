@@ -219,3 +219,13 @@ def test_the_diff_view_shows_what_changed_since_the_last_approval(client, editor
     assert rows["field_data.summary"]["changed"] and rows["field_data.summary"]["new"] == "rewritten"
     assert not rows["name"]["changed"]
     assert response.context["changed_count"] == 1
+
+
+def test_the_item_page_marks_stale_translations(client, editor, collection, author, locales):
+    item = item_in(S.DRAFT, collection, author)
+    factories.make_translation(item, locales[1])
+    item.name = "New source"
+    item.save()
+    client.force_login(editor)
+    page = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
+    assert "Stale: the primary content changed" in page
