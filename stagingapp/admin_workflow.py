@@ -13,6 +13,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -35,7 +36,7 @@ TRANSITIONS = {
 
 def _run_transition(name: str, *, item_ids: list[int], actor, comment: str):
     service = TRANSITIONS[name][0]
-    if name in {"unlock"}:
+    if name == "unlock":  # the unlock service calls its text a reason
         return service(item_ids=item_ids, actor=actor, reason=comment)
     return service(item_ids=item_ids, actor=actor, comment=comment)
 
@@ -174,10 +175,9 @@ class WorkflowItemAdminMixin:
             })
         return super().change_view(request, object_id, form_url, extra_context=extra_context)
 
+    @method_decorator(require_POST)
     def transition_view(self, request, object_id, transition):
-        return require_POST(self._transition_view)(request, object_id, transition)
-
-    def _transition_view(self, request, object_id, transition):
+        """POST only: run one review transition on one item; the service checks role, state and four-eyes."""
         if transition not in TRANSITIONS:
             raise PermissionDenied
         item = get_object_or_404(DraftItem, pk=object_id)

@@ -234,3 +234,14 @@ def test_prune_refuses_an_unknown_actor_or_a_silly_age(db):
 def test_csv_export_with_a_bad_filter_says_so(admin_client, history):
     response = admin_client.get(reverse("admin:stagingapp_auditevent_export_csv"), {"created_from": "yesterday"})
     assert response.status_code == 400 and b"cannot be exported" in response.content
+
+
+def test_field_value_edits_are_diffed_per_webflow_field(collection):
+    item = factories.make_item(collection, field_data={"summary": "a", "body": "same"})
+    item.field_data = {"summary": "b", "body": "same", "featured": True}
+    item.save()
+    changes = AuditEvent.objects.get(item=item, action="item.edit").data["changes"]
+    assert changes == [
+        {"field": "field_data.featured", "old": None, "new": True},
+        {"field": "field_data.summary", "old": "a", "new": "b"},
+    ]

@@ -229,3 +229,12 @@ def test_the_item_page_marks_stale_translations(client, editor, collection, auth
     client.force_login(editor)
     page = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
     assert "Stale: the primary content changed" in page
+
+
+def test_a_transition_url_refuses_get(client, approver, collection, author):
+    item = item_in(S.IN_REVIEW, collection, author)
+    client.force_login(approver)
+    response = client.get(reverse("admin:stagingapp_draftitem_transition", args=[item.pk, "approve"]))
+    assert response.status_code == 405
+    item.refresh_from_db()
+    assert item.status == S.IN_REVIEW

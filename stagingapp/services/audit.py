@@ -133,10 +133,20 @@ def _field_changes(history_instance) -> list[dict]:
     previous = history_instance.prev_record
     if previous is None:
         return []
-    return [
-        {"field": name, "old": _clip(getattr(previous, name)), "new": _clip(getattr(history_instance, name))}
-        for name in names if getattr(previous, name) != getattr(history_instance, name)
-    ]
+    changes = []
+    for name in names:
+        old, new = getattr(previous, name), getattr(history_instance, name)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            # JSON field values (field_data) diff key by key, so an editor sees which Webflow field changed.
+            changes += [
+                {"field": f"{name}.{key}", "old": _clip(old.get(key)), "new": _clip(new.get(key))}
+                for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)
+            ]
+        else:
+            changes.append({"field": name, "old": _clip(old), "new": _clip(new)})
+    return changes
 
 
 def audit_history_record(*, instance, history_instance, history_user=None) -> AuditEvent | None:
