@@ -50,8 +50,9 @@ _HISTORY_PREFIX = {
     DraftItem: "item", DraftTranslation: "translation", LocaleMapping: "locale", Site: "site",
     Collection: "collection",
 }
-# Bookkeeping fields: a save that changes only these is a transition (audited by its own entry), not an edit.
-_NOT_AN_EDIT = {
+# Bookkeeping fields: a save that changes only these is a transition or sync (audited by its own entry), not an
+# edit. Features that add bookkeeping columns (Webflow ids, push timestamps) add them here.
+NOT_AN_EDIT_FIELDS = {
     "status", "status_reason", "approved_fingerprint", "submitted_fingerprint", "submitted_by", "submitted_at",
     "reviewed_by", "reviewed_at", "updated_at", "created_at", "source_hash", "last_edited_by",
     "locales_synced_at", "schema_synced_at",
@@ -124,7 +125,7 @@ def _clip(value):
 def _field_changes(history_instance) -> list[dict]:
     """[{field, old, new}] between this historical row and the previous one (all fields for a creation)."""
     model = history_instance.instance_type
-    names = [f.attname for f in model._meta.concrete_fields if f.name not in _NOT_AN_EDIT and not f.primary_key]
+    names = [f.attname for f in model._meta.concrete_fields if f.name not in NOT_AN_EDIT_FIELDS and not f.primary_key]
     if history_instance.history_type == "+":
         return [
             {"field": name, "old": None, "new": _clip(getattr(history_instance, name))}

@@ -36,12 +36,6 @@ PERM_SUBMIT = "stagingapp.submit_draftitem"
 PERM_APPROVE = "stagingapp.approve_draftitem"
 PERM_UNLOCK = "stagingapp.unlock_draftitem"
 
-# Fields only transitions and save() bookkeeping write; a save touching nothing else is not a content edit.
-WORKFLOW_FIELDS = frozenset({
-    "status", "status_reason", "approved_fingerprint", "submitted_fingerprint", "submitted_by", "submitted_at",
-    "reviewed_by", "reviewed_at", "updated_at", "source_hash", "last_edited_by",
-})
-
 # Statuses whose content a review pinned, and the field holding that pin. IN_BATCH is not here: a running
 # push must not be pulled from under the worker; the batch refuses items that fail item_fingerprint_matches().
 PINNED_FINGERPRINT_FIELD = {
