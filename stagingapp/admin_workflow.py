@@ -270,8 +270,9 @@ class TranslationLockAdminMixin:
 class LockedItemInlineMixin:
     """Inline translations of a locked item are read-only, like the item; each says whether it is stale."""
 
-    def get_fields(self, request, obj=None):
-        return [*super().get_fields(request, obj), "source_status"]
+    def get_fieldsets(self, request, obj=None):
+        # Its own fieldset, so it survives whatever fieldsets the inline builds for the schema inputs.
+        return [*super().get_fieldsets(request, obj), (None, {"fields": ["source_status"]})]
 
     def get_readonly_fields(self, request, obj=None):
         return [*super().get_readonly_fields(request, obj), "source_status"]
