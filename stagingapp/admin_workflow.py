@@ -172,6 +172,11 @@ class WorkflowItemAdminMixin:
                 + urlencode({"item": item.pk}),
                 "approval_diff_url": reverse("admin:stagingapp_draftitem_approval_diff", args=[item.pk]),
                 "lock_reason": reason,
+                # Shown in the workflow panel rather than per inline, so it holds whatever fieldsets the inline has.
+                "stale_translations": [
+                    t.locale.tag for t in item.translations.select_related("locale").order_by("locale__tag")
+                    if t.source_hash != item.source_hash
+                ],
             })
         return super().change_view(request, object_id, form_url, extra_context=extra_context)
 
@@ -268,21 +273,7 @@ class TranslationLockAdminMixin:
 
 
 class LockedItemInlineMixin:
-    """Inline translations of a locked item are read-only, like the item; each says whether it is stale."""
-
-    def get_fieldsets(self, request, obj=None):
-        # Its own fieldset, so it survives whatever fieldsets the inline builds for the schema inputs.
-        return [*super().get_fieldsets(request, obj), (None, {"fields": ["source_status"]})]
-
-    def get_readonly_fields(self, request, obj=None):
-        return [*super().get_readonly_fields(request, obj), "source_status"]
-
-    @admin.display(description=_("source"))
-    def source_status(self, obj):
-        if obj is None or obj.pk is None:
-            return "-"
-        return _("Stale: the primary content changed since this translation was last edited") if obj.is_stale else _(
-            "Up to date with the primary content")
+    """Inline translations of a locked item are read-only, like the item."""
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and workflow.item_edit_lock_reason(obj):

@@ -245,7 +245,7 @@ def test_the_item_page_marks_stale_translations(client, editor, collection, auth
     item.save()
     client.force_login(editor)
     page = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
-    assert "Stale: the primary content changed" in page
+    assert "Stale translations (the primary content changed since they were last edited): fr-FR" in page
 
 
 def test_a_transition_url_refuses_get(client, approver, collection, author):
