@@ -125,10 +125,13 @@ def item_edit_lock_reason(item: DraftItem) -> str | None:
     The push pipeline extends this for items in a queued or running batch.
     """
     if item.status == S.IN_REVIEW:
-        who = item.submitted_by.get_username() if item.submitted_by_id and item.submitted_by else "someone"
-        when = timezone.localtime(item.submitted_at).strftime("%Y-%m-%d %H:%M") if item.submitted_at else "?"
+        held = ""
+        if item.submitted_by_id and item.submitted_by:
+            held += f" by {item.submitted_by.get_username()}"
+        if item.submitted_at:
+            held += f" on {timezone.localtime(item.submitted_at):%Y-%m-%d %H:%M}"
         return (
-            f"it is in review (submitted by {who} on {when}). An approver can reject it, "
+            f"it is in review (submitted{held}). An approver can reject it, "
             "or someone with the unlock permission can unlock it for editing."
         )
     if item.status == S.IN_BATCH:
