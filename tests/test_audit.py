@@ -245,3 +245,15 @@ def test_field_value_edits_are_diffed_per_webflow_field(collection):
         {"field": "field_data.featured", "old": None, "new": True},
         {"field": "field_data.summary", "old": "a", "new": "b"},
     ]
+
+
+def test_deleting_an_item_keeps_its_history_readable(admin_client, collection, editor):
+    item = factories.make_item(collection)
+    event = audit_record(action="item.submit", actor=editor, item=item)
+    item_id = item.pk
+    item.delete()
+    event.refresh_from_db()
+    assert event.item_id == item_id  # not nulled: the history is not rewritten
+    assert AuditEvent.objects.filter(item_id=item_id, action="item.delete").exists()
+    assert admin_client.get(reverse("admin:stagingapp_auditevent_change", args=[event.pk])).status_code == 200
+    assert admin_client.get(reverse(CHANGELIST), {"item": item_id}).status_code == 200
