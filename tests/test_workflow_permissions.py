@@ -255,3 +255,21 @@ def test_a_transition_url_refuses_get(client, approver, collection, author):
     assert response.status_code == 405
     item.refresh_from_db()
     assert item.status == S.IN_REVIEW
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_audit_history_matrix_every_staff_role_reads_nobody_writes(client, users, role, collection, author):
+    item = item_in(S.IN_REVIEW, collection, author)
+    entry = AuditEvent.objects.filter(item=item).latest("pk")
+    login(client, users, role)
+    changelist = client.get(reverse("admin:stagingapp_auditevent_changelist"))
+    export = client.get(reverse("admin:stagingapp_auditevent_export_csv"))
+    change = client.post(reverse("admin:stagingapp_auditevent_change", args=[entry.pk]), {"message": "forged"})
+    delete = client.post(reverse("admin:stagingapp_auditevent_delete", args=[entry.pk]), {"post": "yes"})
+    if role == "anonymous":
+        assert {changelist.status_code, export.status_code, change.status_code, delete.status_code} == {302}
+    else:
+        assert (changelist.status_code, export.status_code) == (200, 200)
+        assert (change.status_code, delete.status_code) == (403, 403)
+    entry.refresh_from_db()
+    assert entry.message != "forged"
