@@ -193,10 +193,12 @@ def audit_history_record(*, instance, history_instance, history_user=None) -> Au
 
 
 def audit_login(*, user, ip: str = "") -> AuditEvent:
+    """Record a successful admin login by `user` from `ip`."""
     return audit_record(action="auth.login", actor=user, object_repr=user.get_username(), data={"ip": ip})
 
 
 def audit_login_failed(*, username: str, ip: str = "") -> AuditEvent:
+    """Record a refused login for the typed `username` (which may not exist) from `ip`."""
     # Only the username: the credentials dict may carry the (masked) password, which has no place here.
     return audit_record(
         action="auth.login_failed", actor_label=username[:150] or "unknown", object_repr=username[:300],
