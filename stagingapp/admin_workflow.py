@@ -6,6 +6,7 @@ stays in its own module. Every action calls a service in services.workflow and r
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
@@ -156,12 +157,10 @@ class WorkflowItemAdminMixin:
     # --- item page -----------------------------------------------------------------------------------------------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        item = self.get_object(request, admin.utils.unquote(object_id))
+        item = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
         if item is not None:
             reason = workflow.item_edit_lock_reason(item)
-            if reason and request.method == "GET":
-                self.message_user(request, _("Locked: %s") % reason, messages.WARNING)
             extra_context.update({
                 "workflow_transitions": [
                     {"name": name, "label": TRANSITIONS[name][1], "comment_required": TRANSITIONS[name][2],
