@@ -23,6 +23,7 @@ from ..models import DraftItem, DraftTranslation
 from ..schema import clean_field_data, is_empty, schema_fields
 from ..validators import suggest_slug
 from .audit import audit_record
+from .workflow import item_edit_lock_reason
 
 ITEM_COLUMNS = ("collection", "name", "slug", "is_archived", "is_draft")
 TRANSLATION_SEPARATOR = ":"
@@ -108,6 +109,10 @@ IMPORT_FORMATS = [base_formats.CSV, base_formats.XLSX, JSONObjects, JSONL]
 FORMAT_BY_EXTENSION = {".csv": base_formats.CSV, ".xlsx": base_formats.XLSX, ".json": JSONObjects, ".jsonl": JSONL}
 
 
+def _content_of(item: DraftItem) -> tuple:
+    return item.name, item.slug, item.is_archived, item.is_draft, dict(item.field_data or {})
+
+
 def _cell(value):
     """Spreadsheet cells as values: text stripped, everything else as the file typed it."""
     return value.strip() if isinstance(value, str) else value
@@ -186,6 +191,7 @@ class DraftItemResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         errors: dict[str, list[str]] = {}
         collection = self.collection
+        before = _content_of(instance)
         instance.collection = collection
         given = _text(row.get("collection"))
         if given and given != collection.webflow_id:
@@ -225,6 +231,11 @@ class DraftItemResource(resources.ModelResource):
                 errors.setdefault(key, []).extend(messages)
 
         instance._import_translations = self._plan_translations(instance, row, errors)
+        if instance.pk and (instance._import_translations or _content_of(instance) != before):
+            # Items in review or in a batch are locked for every write path, the import included.
+            lock_reason = item_edit_lock_reason(instance)
+            if lock_reason:
+                errors.setdefault("item", []).append(f"'{instance.name}' cannot be changed now: {lock_reason}")
         if errors:
             raise ValidationError(errors)
 
