@@ -49,3 +49,19 @@ def superuser(db):
 def fast_password_hashing(settings):
     # Real hashers take ~0.3 s per user on purpose; tests create many users and need no such protection.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+def pytest_collection_modifyitems(items):
+    """Every transactional test restores the migrated data (role groups, permissions) after its flush.
+
+    Mixing flushes with and without serialized_rollback breaks the next restore (content types come back with new
+    primary keys), so the rule is applied to all transactional tests instead of being remembered per test.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        kwargs = dict(marker.kwargs) if marker else {}
+        fixtures = getattr(item, "fixturenames", ())
+        transactional = kwargs.get("transaction") or "transactional_db" in fixtures or "live_server" in fixtures
+        if transactional and not kwargs.get("serialized_rollback"):
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)

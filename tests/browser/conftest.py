@@ -23,7 +23,15 @@ def chromium_browser():
             pytest.fail(message)
         pytest.skip(message)
     sync_api = pytest.importorskip("playwright.sync_api")
+    from django.db import connections
+
+    # Once Playwright's loop exists, asgiref hands this thread new (context-local) connection objects, which lack
+    # the snapshot serialized_rollback restores from; carry it over so the role groups survive each flush.
+    snapshots = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     with sync_api.sync_playwright() as playwright:
+        for alias, snapshot in snapshots.items():
+            if snapshot is not None:
+                connections[alias]._test_serialized_contents = snapshot
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
