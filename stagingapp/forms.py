@@ -15,6 +15,7 @@ from import_export.forms import ConfirmImportForm, ImportForm
 from .models import Collection, DraftItem, DraftTranslation
 from .schema import (
     ITEM_COLUMNS,
+    NOT_LOCALISABLE_TYPES,
     SCHEMA_NOT_SYNCED_WARNING,
     is_empty,
     normalise_value,
@@ -23,6 +24,7 @@ from .schema import (
     validate_field_data,
 )
 from .schema import clean_field_data as schema_clean_field_data
+from .selectors import item_slug_clashes, translation_slug_clash
 from .validators import suggest_slug
 
 FIELD_PREFIX = "wf__"
@@ -35,6 +37,8 @@ def form_field_for(schema_field: dict, *, partial: bool = False) -> forms.Field 
     """A form input for one schema field, or None when the type is unknown (it stays in the JSON box)."""
     kind = schema_field.get("type")
     validations = schema_field.get("validations") or {}
+    if partial and kind in NOT_LOCALISABLE_TYPES:
+        return None  # a translation cannot carry it (Webflow cannot localise assets), so offer no input
     required = bool(schema_field.get("isRequired")) and not partial
     common = {"label": schema_field.get("displayName") or schema_field["slug"], "required": required}
     # Admin templates print help text unescaped, and Webflow's helpText is written by site designers.
@@ -193,8 +197,14 @@ class SchemaFieldsFormMixin:
         if not schema_is_synced(collection):
             return SCHEMA_NOT_SYNCED_WARNING + ' Enter values as JSON: {"field-slug": "value"}.'
         if self.rendered:
-            return 'Only for fields without an input above, as JSON: {"field-slug": "value"}.'
-        return 'Values keyed by field slug, as JSON: {"field-slug": "value"}.'
+            text = 'Only for fields without an input above, as JSON: {"field-slug": "value"}.'
+        else:
+            text = 'Values keyed by field slug, as JSON: {"field-slug": "value"}.'
+        assets = [f["slug"] for f in schema_fields(collection) if f.get("type") in NOT_LOCALISABLE_TYPES]
+        if self.partial and assets:
+            text += (" Not translatable (Webflow's API cannot localise images or files; every locale shows the "
+                     "item's own): " + ", ".join(assets) + ".")
+        return escape(text)
 
     def _move_json_into_inputs(self):
         """The page was drawn without this collection's inputs: show what the editor typed as JSON in them."""
@@ -311,6 +321,10 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
                     "Choose a different slug, e.g. '%(free)s'.", code="duplicate_slug",
                     params={"collection": collection, "slug": slug, "other": clash.name,
                             "free": free_slug(collection, slug)}))
+        if slug and collection and not self.has_error("slug"):
+            for clash in item_slug_clashes(collection=collection, slug=slug, item_pk=self.instance.pk):
+                self.add_error("slug", forms.ValidationError(
+                    "%(clash)s Choose a different slug.", code="duplicate_locale_slug", params={"clash": clash}))
         self.clean_schema_values(name=cleaned.get("name") or "", slug=cleaned.get("slug") or "")
         return cleaned
 
@@ -352,7 +366,27 @@ class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self.clean_schema_values(name=cleaned.get("name") or "", slug=cleaned.get("slug") or "")
+        self._check_slug_is_free_in_locale(cleaned)
         return cleaned
+
+    def _check_slug_is_free_in_locale(self, cleaned):
+        slug, locale = cleaned.get("slug"), cleaned.get("locale")
+        item = cleaned.get("item") or (self.instance.item if self.instance.item_id or _has_item(self.instance)
+                                       else None)
+        collection = self.collection or (item.collection if item is not None and item.collection_id else None)
+        if not slug or locale is None or collection is None or self.has_error("slug"):
+            return
+        clash = translation_slug_clash(collection=collection, locale=locale, slug=slug,
+                                       item_pk=item.pk if item is not None else None)
+        if clash is not None:
+            self.add_error("slug", forms.ValidationError(
+                "%(clash)s Choose a different slug, e.g. '%(suggestion)s'.", code="duplicate_locale_slug",
+                params={"clash": clash, "suggestion": f"{slug}-{locale.tag.lower()}"}))
+
+
+def _has_item(translation) -> bool:
+    # Inline forms get their (maybe unsaved) item assigned by the formset before validation.
+    return DraftTranslation.item.is_cached(translation)
 
 
 class DraftImportForm(ImportForm):
