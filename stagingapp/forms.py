@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from .models import Collection, DraftItem, DraftTranslation
+from .models import Collection, DraftItem, DraftTranslation, LocaleMapping
 from .schema import (
     ITEM_COLUMNS,
     NOT_LOCALISABLE_TYPES,
@@ -387,6 +387,48 @@ class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
 def _has_item(translation) -> bool:
     # Inline forms get their (maybe unsaved) item assigned by the formset before validation.
     return DraftTranslation.item.is_cached(translation)
+
+
+def _primary_clash_error(site, other) -> forms.ValidationError:
+    return forms.ValidationError(
+        "%(site)s already has a primary locale: %(other)s. A site has exactly one (Webflow's default language); "
+        "untick it there first, or leave this one unticked.", code="second_primary",
+        params={"site": site, "other": other.tag})
+
+
+class LocaleMappingForm(forms.ModelForm):
+    """A locale on its own page: a second primary locale for a site is a form error, not a database error."""
+
+    class Meta:
+        model = LocaleMapping
+        fields = ["site", "tag", "display_name", "cms_locale_id", "is_primary", "is_enabled"]
+
+    def clean(self):
+        cleaned = super().clean()
+        site = cleaned.get("site")
+        if cleaned.get("is_primary") and site is not None:
+            other = LocaleMapping.objects.filter(site=site, is_primary=True).exclude(pk=self.instance.pk).first()
+            if other is not None:
+                # An error on is_primary also keeps the model's constraint check (a cryptic message) quiet.
+                self.add_error("is_primary", _primary_clash_error(site, other))
+        return cleaned
+
+
+class LocaleMappingInlineFormSet(forms.BaseInlineFormSet):
+    """A site's locales on the site page: exactly one primary among the locales kept, checked across the rows
+    (one row at a time cannot see that another row is being unticked in the same save)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        primaries = [f.cleaned_data.get("tag") for f in kept if f.cleaned_data.get("is_primary")]
+        if kept and len(primaries) != 1:
+            raise forms.ValidationError(
+                "Tick 'primary locale' for exactly one locale (the site's default language in Webflow); "
+                "%(count)s are ticked%(which)s.", code="one_primary",
+                params={"count": len(primaries) or "none", "which": f": {', '.join(primaries)}" if primaries else ""})
 
 
 class DraftImportForm(ImportForm):
