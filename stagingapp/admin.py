@@ -16,6 +16,7 @@ from .forms import (
     LocaleMappingForm,
     LocaleMappingInlineFormSet,
     schema_input_names,
+    sole_collection,
 )
 from .models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
 from .schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
@@ -97,13 +98,16 @@ class LocaleMappingAdmin(SimpleHistoryAdmin):
 
 
 def collection_for_form(request, item=None):
-    """The collection whose inputs a DraftItem page shows: what was posted, else the item's, else ?collection=."""
+    """The collection whose inputs a DraftItem page shows: what was posted, else the item's, else ?collection=,
+    else the only collection there is (DraftItemForm preselects it the same way)."""
     if request.method == "POST":
         raw = request.POST.get("collection")
     elif item is not None and item.collection_id:
         return item.collection
     else:
         raw = request.GET.get("collection")
+        if not raw:
+            return sole_collection()
     try:
         return Collection.objects.filter(pk=int(raw)).first() if raw else None
     except (TypeError, ValueError):

@@ -164,7 +164,9 @@ class SchemaFieldsFormMixin:
                 continue
             self.fields[FIELD_PREFIX + slug] = form_field
             self.rendered[slug] = schema_field
-            self.initial[FIELD_PREFIX + slug] = display_value(schema_field, stored.get(slug))
+            if slug in stored or FIELD_PREFIX + slug not in self.initial:
+                # An add page may get typed values carried in its address (collection_switch.js).
+                self.initial[FIELD_PREFIX + slug] = display_value(schema_field, stored.get(slug))
         self.previous = stored
         extras = {k: v for k, v in stored.items() if k not in self.rendered}
         self.fields["field_data"] = forms.CharField(
@@ -172,7 +174,8 @@ class SchemaFieldsFormMixin:
             required=False, widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
             help_text=self._json_help(collection),
         )
-        self.initial["field_data"] = json.dumps(extras, indent=2, ensure_ascii=False) if extras else ""
+        carried = self.initial.get("field_data") if isinstance(self.initial.get("field_data"), str) else ""
+        self.initial["field_data"] = json.dumps(extras, indent=2, ensure_ascii=False) if extras else carried
         self.fields[MARKER_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput)
         self.initial[MARKER_FIELD] = str(collection.pk) if collection else ""
         if self.is_bound and self.rendered and self.data.get(self.add_prefix(MARKER_FIELD)) != str(collection.pk):
@@ -270,12 +273,28 @@ class SchemaFieldsFormMixin:
                 self.collection, values, name=name, slug=slug, partial=self.partial)
 
 
+def sole_collection():
+    """The collection when exactly one exists (add pages preselect it), else None."""
+    collections = list(Collection.objects.order_by("pk")[:2])
+    return collections[0] if len(collections) == 1 else None
+
+
 class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
-    """The item page: name and slug, then one input per schema field of the item's collection."""
+    """The item page: name and slug, then one input per schema field of the item's collection.
+
+    On the add page the inputs follow the chosen collection: preselected when there is only one, and
+    collection_switch.js reloads the page for another one, carrying what was typed (Django admin takes initial
+    values from the query string). A reload was chosen over a two-step add (UserAdmin-style) because no
+    half-made item is ever saved and the page stays one form. Without JavaScript, submitting once shows the
+    chosen collection's inputs with everything typed kept (JSON values move into their inputs).
+    """
 
     class Meta:
         model = DraftItem
         fields = ["collection", "name", "slug", "field_data", "is_archived", "is_draft"]
+
+    class Media:
+        js = ["stagingapp/collection_switch.js"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -291,6 +310,9 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
             return self.instance.collection
         else:
             raw = self.initial.get("collection")
+            if raw in (None, "") and (only := sole_collection()) is not None:
+                self.initial["collection"] = only.pk
+                return only
         if isinstance(raw, Collection):
             return raw
         if raw in (None, ""):
@@ -441,6 +463,11 @@ class DraftImportForm(ImportForm):
                   "e.g. fr-FR:name or fr-FR:summary. Row 1 is the first row after the header.",
     )
     field_order = ["collection", "resource", "import_file", "format"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and (only := sole_collection()) is not None:
+            self.initial.setdefault("collection", only.pk)
 
 
 class DraftConfirmImportForm(ConfirmImportForm):
