@@ -1,4 +1,10 @@
-"""Real-browser fixtures: Playwright drives Debian's Chromium against pytest-django's live server."""
+"""Real-browser fixtures: Playwright drives Debian's Chromium against pytest-django's live server.
+
+Browser tests are transactional (the live server thread must see their data), and each one ends by emptying
+every table, the role groups from the migrations included. Mark modules
+``pytest.mark.django_db(transaction=True, serialized_rollback=True)`` so those rows are put back before the next
+test; pytest-django only serializes the database when a marker asks for it.
+"""
 import os
 from pathlib import Path
 
@@ -16,14 +22,22 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
-def chromium_browser():
+def chromium_browser(django_db_setup):
     if not CHROMIUM.exists():
         message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
     sync_api = pytest.importorskip("playwright.sync_api")
+    from django.db import connections
+
+    serialized = {alias: getattr(connections[alias], "_test_serialized_contents", None) for alias in connections}
     with sync_api.sync_playwright() as playwright:
+        # With Playwright's event loop running in this thread, Django keeps connections per context, so tests get
+        # new connection objects that lack the snapshot the test database setup stored for serialized rollback.
+        for alias, contents in serialized.items():
+            if contents is not None:
+                connections[alias]._test_serialized_contents = contents
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         yield browser
         browser.close()

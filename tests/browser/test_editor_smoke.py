@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 
 from tests import factories
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def test_editor_signs_in_searches_drafts_and_opens_one(page, login, editor, collection):
