@@ -151,6 +151,7 @@ class SchemaFieldsFormMixin:
     def setup_schema_fields(self, collection):
         self.collection = collection
         self.rendered: dict[str, dict] = {}
+        self.inputs_were_missing = False
         self._parsed_json_ok = True
         if "field_data" not in self.fields:
             return  # a read-only view: the admin shows stored values as they are
@@ -211,6 +212,7 @@ class SchemaFieldsFormMixin:
 
     def _move_json_into_inputs(self):
         """The page was drawn without this collection's inputs: show what the editor typed as JSON in them."""
+        self.inputs_were_missing = True
         data = self.data.copy()
         try:
             typed = json.loads(data.get(self.add_prefix("field_data")) or "{}")
@@ -348,6 +350,11 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
                 self.add_error("slug", forms.ValidationError(
                     "%(clash)s Choose a different slug.", code="duplicate_locale_slug", params={"clash": clash}))
         self.clean_schema_values(name=cleaned.get("name") or "", slug=cleaned.get("slug") or "")
+        if self.inputs_were_missing and self._errors:
+            # Without JavaScript the first save is how the editor gets to see the collection's inputs.
+            self.add_error(None, forms.ValidationError(
+                "The fields of %(collection)s are shown below now. Fill them in and save again; nothing you "
+                "typed was lost.", code="inputs_shown", params={"collection": self.collection}))
         return cleaned
 
 

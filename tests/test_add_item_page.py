@@ -61,6 +61,8 @@ def test_without_javascript_one_submit_shows_the_inputs_and_loses_nothing(editor
     assert f'name="{FIELD_PREFIX}summary"' in response.content.decode()
     assert form["name"].value() == "No script"
     assert form.errors[f"{FIELD_PREFIX}summary"] == ["This field is required."]
+    assert form.non_field_errors() == [
+        "The fields of Blog posts are shown below now. Fill them in and save again; nothing you typed was lost."]
     assert not DraftItem.objects.exists()
 
 
