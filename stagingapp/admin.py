@@ -95,6 +95,11 @@ class LocaleMappingAdmin(SimpleHistoryAdmin):
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         warn_unless_canonical_id(self, request, obj, obj.cms_locale_id, "CMS locale ID")
+        if not LocaleMapping.objects.filter(site_id=obj.site_id, is_primary=True).exists():
+            # Allowed for a moment (the primary may be moving to another locale), but pushes need one.
+            self.message_user(request, (
+                f"{obj.site} has no primary locale now. Tick 'primary locale' on the site's default language "
+                "before pushing."), messages.WARNING)
 
 
 def collection_for_form(request, item=None):

@@ -115,3 +115,13 @@ def test_sites_collections_and_inline_locales_with_odd_ids_warn_after_saving(pub
     assert response.status_code == 302
     assert Collection.objects.filter(webflow_id="Coll1234567890").exists()
     assert "the Webflow collection ID 'Coll1234567890'" in dict(messages_of(response))["warning"]
+
+
+def test_unticking_the_only_primary_on_the_locale_page_saves_with_a_warning(publisher_client, site, locales):
+    en = locales[0]
+    response = publisher_client.post(reverse("admin:stagingapp_localemapping_change", args=[en.pk]), {
+        "site": site.pk, "tag": "en-US", "display_name": "", "cms_locale_id": en.cms_locale_id, "is_enabled": "on"})
+
+    assert response.status_code == 302
+    assert ("warning", "Demo site has no primary locale now. Tick 'primary locale' on the site's default language "
+            "before pushing.") in messages_of(response)
