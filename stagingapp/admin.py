@@ -6,6 +6,8 @@ from django.urls import reverse
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import admin_audit  # noqa: F401  (registers the audit history admin)
+from .admin_workflow import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
 from .forms import (
     FIELD_PREFIX,
     MARKER_FIELD,
@@ -124,7 +126,7 @@ def model_fields_only(fields):
     return [f for f in fields if not f.startswith(FIELD_PREFIX) and f != MARKER_FIELD]
 
 
-class DraftTranslationInline(admin.StackedInline):
+class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
     model = DraftTranslation
     form = DraftTranslationForm
     extra = 0
@@ -142,7 +144,7 @@ class DraftTranslationInline(admin.StackedInline):
 
 
 @admin.register(DraftItem)
-class DraftItemAdmin(ImportMixin, SimpleHistoryAdmin):
+class DraftItemAdmin(WorkflowItemAdminMixin, ImportMixin, SimpleHistoryAdmin):
     form = DraftItemForm
     list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
     list_filter = ["status", "collection", "translations__locale", "last_edited_by"]
@@ -249,7 +251,7 @@ def collection_for_translation_form(request, translation=None):
 
 
 @admin.register(DraftTranslation)
-class DraftTranslationAdmin(SimpleHistoryAdmin):
+class DraftTranslationAdmin(TranslationLockAdminMixin, SimpleHistoryAdmin):
     form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]

@@ -183,7 +183,7 @@ def test_a_dry_run_reports_counts_but_writes_nothing(tmp_path, collection, edito
     assert report.ok and report.new == 2 and not report.written
     assert "dry run" in report.summary()
     assert not DraftItem.objects.exists() and not DraftTranslation.objects.exists()
-    assert not AuditEvent.objects.exists()
+    assert not AuditEvent.objects.filter(action="item.import").exists()
 
 
 def test_importing_into_an_approved_item_changes_it_and_notes_it_in_the_audit(collection, editor):
@@ -195,6 +195,21 @@ def test_importing_into_an_approved_item_changes_it_and_notes_it_in_the_audit(co
     item.refresh_from_db()
     assert item.field_data == {"summary": "changed"}
     assert AuditEvent.objects.get(action="item.import").data["updated_outside_draft"] == [item.pk]
+
+
+def test_an_item_in_review_is_locked_against_import_changes_but_an_unchanged_row_passes(collection, editor):
+    item = factories.make_item(collection, slug="in-review", name="In review", field_data={"summary": "same"},
+                               status=DraftItem.Status.IN_REVIEW)
+    unchanged = tablib.Dataset(["In review", "in-review", "same"], headers=["name", "slug", "summary"])
+    assert drafts_import(collection=collection, dataset=unchanged, actor=editor).ok
+
+    changed = tablib.Dataset(["In review", "in-review", "changed"], headers=["name", "slug", "summary"])
+    report = drafts_import(collection=collection, dataset=changed, actor=editor)
+
+    assert not report.ok and not report.written
+    assert any("cannot be changed now" in str(problem) and "in review" in str(problem) for problem in report.problems)
+    item.refresh_from_db()
+    assert item.field_data == {"summary": "same"} and item.status == DraftItem.Status.IN_REVIEW
 
 
 def test_the_command_imports_and_prints_a_summary(tmp_path, collection, editor, capsys):

@@ -9,7 +9,7 @@ from django.utils import timezone
 from .. import demo
 from ..exceptions import StagingError
 from ..models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
-from .workflow import item_transition
+from .workflow import items_approve, items_reject, items_submit
 
 # Demo only: printed by `make demo`; seed_demo refuses to run outside DEBUG.
 DEMO_USERS = [
@@ -121,14 +121,12 @@ def _seed_items(collection: Collection, locales: dict[str, LocaleMapping], users
 
 
 def _advance(item: DraftItem, state: int, author: User, approver: User) -> None:
-    S = DraftItem.Status
+    # Through the real review services, so approvals carry the reviewed fingerprint like any other.
     if state in (0, 1, 5):
         return
-    item_transition(item=item, to_status=S.IN_REVIEW, actor=author, action="item.submit")
+    items_submit(item_ids=[item.pk], actor=author)
     if state == 3:
-        item_transition(item=item, to_status=S.APPROVED, actor=approver, action="item.approve", reason="Looks good.")
+        items_approve(item_ids=[item.pk], actor=approver, comment="Looks good.")
     elif state == 4:
-        item_transition(
-            item=item, to_status=S.REJECTED, actor=approver, action="item.reject",
-            reason="Please shorten the summary and check the German title.",
-        )
+        comment = "Please shorten the summary and check the German title."
+        items_reject(item_ids=[item.pk], actor=approver, comment=comment)

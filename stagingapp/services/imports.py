@@ -24,6 +24,7 @@ from ..schema import clean_field_data, is_empty, schema_fields
 from ..selectors import item_slug_clashes, translation_slug_clash
 from ..validators import suggest_slug
 from .audit import audit_record
+from .workflow import item_edit_lock_reason
 
 ITEM_COLUMNS = ("collection", "name", "slug", "is_archived", "is_draft")
 TRANSLATION_SEPARATOR = ":"
@@ -109,6 +110,10 @@ IMPORT_FORMATS = [base_formats.CSV, base_formats.XLSX, JSONObjects, JSONL]
 FORMAT_BY_EXTENSION = {".csv": base_formats.CSV, ".xlsx": base_formats.XLSX, ".json": JSONObjects, ".jsonl": JSONL}
 
 
+def _content_of(item: DraftItem) -> tuple:
+    return item.name, item.slug, item.is_archived, item.is_draft, dict(item.field_data or {})
+
+
 def _cell(value):
     """Spreadsheet cells as values: text stripped, everything else as the file typed it."""
     return value.strip() if isinstance(value, str) else value
@@ -187,6 +192,7 @@ class DraftItemResource(resources.ModelResource):
     def import_instance(self, instance, row, **kwargs):
         errors: dict[str, list[str]] = {}
         collection = self.collection
+        before = _content_of(instance)
         instance.collection = collection
         given = _text(row.get("collection"))
         if given and given != collection.webflow_id:
@@ -231,6 +237,11 @@ class DraftItemResource(resources.ModelResource):
             for clash in item_slug_clashes(collection=collection, slug=instance.slug, item_pk=instance.pk):
                 if clash.locale.pk not in own:
                     errors.setdefault("slug", []).append(f"{clash} Choose a different slug.")
+        if instance.pk and (instance._import_translations or _content_of(instance) != before):
+            # Items in review or in a batch are locked for every write path, the import included.
+            lock_reason = item_edit_lock_reason(instance)
+            if lock_reason:
+                errors.setdefault("item", []).append(f"'{instance.name}' cannot be changed now: {lock_reason}")
         if errors:
             raise ValidationError(errors)
 
