@@ -15,19 +15,32 @@ from .forms import (
     DraftImportForm,
     DraftItemForm,
     DraftTranslationForm,
+    LocaleMappingForm,
+    LocaleMappingInlineFormSet,
     schema_input_names,
+    sole_collection,
 )
 from .models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
 from .schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
 from .services.imports import IMPORT_FORMATS, DraftItemResource, import_counts, problems_from_result
+from .validators import is_canonical_webflow_id
 
 admin.site.site_header = "Webflow content staging"
 admin.site.site_title = "Content staging"
 admin.site.index_title = "Drafts, reviews and pushes"
 
 
+def warn_unless_canonical_id(model_admin, request, obj, value: str, label: str):
+    # 24-hex is only a soft rule (validators.py): the value is saved, but a likely copy-paste slip is pointed out.
+    if not is_canonical_webflow_id(value):
+        model_admin.message_user(request, (
+            f"{obj}: the {label} '{value}' is not 24 hex characters (0-9, a-f), as real Webflow IDs are. It was "
+            "saved; check that the whole ID was copied."), messages.WARNING)
+
+
 class LocaleMappingInline(admin.TabularInline):
     model = LocaleMapping
+    formset = LocaleMappingInlineFormSet
     extra = 0
     fields = ["tag", "display_name", "cms_locale_id", "is_primary", "is_enabled"]
 
@@ -39,6 +52,22 @@ class SiteAdmin(admin.ModelAdmin):
     readonly_fields = ["locales_synced_at", "created_at", "updated_at"]
     inlines = [LocaleMappingInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warn_unless_canonical_id(self, request, obj, obj.webflow_id, "Webflow site ID")
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not LocaleMapping:
+            return super().save_formset(request, form, formset, change)
+        instances = formset.save(commit=False)
+        for obj in formset.deleted_objects:
+            obj.delete()
+        # The one-primary constraint is checked row by row: clear the old primary before setting the new one.
+        for instance in sorted(instances, key=lambda locale: locale.is_primary):
+            instance.save()
+            warn_unless_canonical_id(self, request, instance, instance.cms_locale_id, "CMS locale ID")
+        formset.save_m2m()
+
 
 @admin.register(Collection)
 class CollectionAdmin(admin.ModelAdmin):
@@ -47,6 +76,10 @@ class CollectionAdmin(admin.ModelAdmin):
     list_select_related = ["site"]
     search_fields = ["name", "webflow_id", "slug"]
     readonly_fields = ["schema_synced_at", "created_at", "updated_at"]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warn_unless_canonical_id(self, request, obj, obj.webflow_id, "Webflow collection ID")
 
     @admin.display(description="fields")
     def field_count(self, obj):
@@ -59,16 +92,29 @@ class LocaleMappingAdmin(SimpleHistoryAdmin):
     list_filter = ["site", "is_primary", "is_enabled"]
     list_select_related = ["site"]
     search_fields = ["tag", "display_name", "cms_locale_id"]
+    form = LocaleMappingForm
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        warn_unless_canonical_id(self, request, obj, obj.cms_locale_id, "CMS locale ID")
+        if not LocaleMapping.objects.filter(site_id=obj.site_id, is_primary=True).exists():
+            # Allowed for a moment (the primary may be moving to another locale), but pushes need one.
+            self.message_user(request, (
+                f"{obj.site} has no primary locale now. Tick 'primary locale' on the site's default language "
+                "before pushing."), messages.WARNING)
 
 
 def collection_for_form(request, item=None):
-    """The collection whose inputs a DraftItem page shows: what was posted, else the item's, else ?collection=."""
+    """The collection whose inputs a DraftItem page shows: what was posted, else the item's, else ?collection=,
+    else the only collection there is (DraftItemForm preselects it the same way)."""
     if request.method == "POST":
         raw = request.POST.get("collection")
     elif item is not None and item.collection_id:
         return item.collection
     else:
         raw = request.GET.get("collection")
+        if not raw:
+            return sole_collection()
     try:
         return Collection.objects.filter(pk=int(raw)).first() if raw else None
     except (TypeError, ValueError):

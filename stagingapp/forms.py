@@ -12,9 +12,10 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from .models import Collection, DraftItem, DraftTranslation
+from .models import Collection, DraftItem, DraftTranslation, LocaleMapping
 from .schema import (
     ITEM_COLUMNS,
+    NOT_LOCALISABLE_TYPES,
     SCHEMA_NOT_SYNCED_WARNING,
     is_empty,
     normalise_value,
@@ -23,6 +24,7 @@ from .schema import (
     validate_field_data,
 )
 from .schema import clean_field_data as schema_clean_field_data
+from .selectors import item_slug_clashes, translation_slug_clash
 from .validators import suggest_slug
 
 FIELD_PREFIX = "wf__"
@@ -35,6 +37,8 @@ def form_field_for(schema_field: dict, *, partial: bool = False) -> forms.Field 
     """A form input for one schema field, or None when the type is unknown (it stays in the JSON box)."""
     kind = schema_field.get("type")
     validations = schema_field.get("validations") or {}
+    if partial and kind in NOT_LOCALISABLE_TYPES:
+        return None  # a translation cannot carry it (Webflow cannot localise assets), so offer no input
     required = bool(schema_field.get("isRequired")) and not partial
     common = {"label": schema_field.get("displayName") or schema_field["slug"], "required": required}
     # Admin templates print help text unescaped, and Webflow's helpText is written by site designers.
@@ -147,6 +151,7 @@ class SchemaFieldsFormMixin:
     def setup_schema_fields(self, collection):
         self.collection = collection
         self.rendered: dict[str, dict] = {}
+        self.inputs_were_missing = False
         self._parsed_json_ok = True
         if "field_data" not in self.fields:
             return  # a read-only view: the admin shows stored values as they are
@@ -160,7 +165,9 @@ class SchemaFieldsFormMixin:
                 continue
             self.fields[FIELD_PREFIX + slug] = form_field
             self.rendered[slug] = schema_field
-            self.initial[FIELD_PREFIX + slug] = display_value(schema_field, stored.get(slug))
+            if slug in stored or FIELD_PREFIX + slug not in self.initial:
+                # An add page may get typed values carried in its address (collection_switch.js).
+                self.initial[FIELD_PREFIX + slug] = display_value(schema_field, stored.get(slug))
         self.previous = stored
         extras = {k: v for k, v in stored.items() if k not in self.rendered}
         self.fields["field_data"] = forms.CharField(
@@ -168,7 +175,8 @@ class SchemaFieldsFormMixin:
             required=False, widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
             help_text=self._json_help(collection),
         )
-        self.initial["field_data"] = json.dumps(extras, indent=2, ensure_ascii=False) if extras else ""
+        carried = self.initial.get("field_data") if isinstance(self.initial.get("field_data"), str) else ""
+        self.initial["field_data"] = json.dumps(extras, indent=2, ensure_ascii=False) if extras else carried
         self.fields[MARKER_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput)
         self.initial[MARKER_FIELD] = str(collection.pk) if collection else ""
         if self.is_bound and self.rendered and self.data.get(self.add_prefix(MARKER_FIELD)) != str(collection.pk):
@@ -193,11 +201,18 @@ class SchemaFieldsFormMixin:
         if not schema_is_synced(collection):
             return SCHEMA_NOT_SYNCED_WARNING + ' Enter values as JSON: {"field-slug": "value"}.'
         if self.rendered:
-            return 'Only for fields without an input above, as JSON: {"field-slug": "value"}.'
-        return 'Values keyed by field slug, as JSON: {"field-slug": "value"}.'
+            text = 'Only for fields without an input above, as JSON: {"field-slug": "value"}.'
+        else:
+            text = 'Values keyed by field slug, as JSON: {"field-slug": "value"}.'
+        assets = [f["slug"] for f in schema_fields(collection) if f.get("type") in NOT_LOCALISABLE_TYPES]
+        if self.partial and assets:
+            text += (" Not translatable (Webflow's API cannot localise images or files; every locale shows the "
+                     "item's own): " + ", ".join(assets) + ".")
+        return escape(text)
 
     def _move_json_into_inputs(self):
         """The page was drawn without this collection's inputs: show what the editor typed as JSON in them."""
+        self.inputs_were_missing = True
         data = self.data.copy()
         try:
             typed = json.loads(data.get(self.add_prefix("field_data")) or "{}")
@@ -260,12 +275,28 @@ class SchemaFieldsFormMixin:
                 self.collection, values, name=name, slug=slug, partial=self.partial)
 
 
+def sole_collection():
+    """The collection when exactly one exists (add pages preselect it), else None."""
+    collections = list(Collection.objects.order_by("pk")[:2])
+    return collections[0] if len(collections) == 1 else None
+
+
 class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
-    """The item page: name and slug, then one input per schema field of the item's collection."""
+    """The item page: name and slug, then one input per schema field of the item's collection.
+
+    On the add page the inputs follow the chosen collection: preselected when there is only one, and
+    collection_switch.js reloads the page for another one, carrying what was typed (Django admin takes initial
+    values from the query string). A reload was chosen over a two-step add (UserAdmin-style) because no
+    half-made item is ever saved and the page stays one form. Without JavaScript, submitting once shows the
+    chosen collection's inputs with everything typed kept (JSON values move into their inputs).
+    """
 
     class Meta:
         model = DraftItem
         fields = ["collection", "name", "slug", "field_data", "is_archived", "is_draft"]
+
+    class Media:
+        js = ["stagingapp/collection_switch.js"]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -281,6 +312,9 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
             return self.instance.collection
         else:
             raw = self.initial.get("collection")
+            if raw in (None, "") and (only := sole_collection()) is not None:
+                self.initial["collection"] = only.pk
+                return only
         if isinstance(raw, Collection):
             return raw
         if raw in (None, ""):
@@ -311,7 +345,16 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
                     "Choose a different slug, e.g. '%(free)s'.", code="duplicate_slug",
                     params={"collection": collection, "slug": slug, "other": clash.name,
                             "free": free_slug(collection, slug)}))
+        if slug and collection and not self.has_error("slug"):
+            for clash in item_slug_clashes(collection=collection, slug=slug, item_pk=self.instance.pk):
+                self.add_error("slug", forms.ValidationError(
+                    "%(clash)s Choose a different slug.", code="duplicate_locale_slug", params={"clash": clash}))
         self.clean_schema_values(name=cleaned.get("name") or "", slug=cleaned.get("slug") or "")
+        if self.inputs_were_missing and self._errors:
+            # Without JavaScript the first save is how the editor gets to see the collection's inputs.
+            self.add_error(None, forms.ValidationError(
+                "The fields of %(collection)s are shown below now. Fill them in and save again; nothing you "
+                "typed was lost.", code="inputs_shown", params={"collection": self.collection}))
         return cleaned
 
 
@@ -352,7 +395,69 @@ class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         self.clean_schema_values(name=cleaned.get("name") or "", slug=cleaned.get("slug") or "")
+        self._check_slug_is_free_in_locale(cleaned)
         return cleaned
+
+    def _check_slug_is_free_in_locale(self, cleaned):
+        slug, locale = cleaned.get("slug"), cleaned.get("locale")
+        item = cleaned.get("item") or (self.instance.item if self.instance.item_id or _has_item(self.instance)
+                                       else None)
+        collection = self.collection or (item.collection if item is not None and item.collection_id else None)
+        if not slug or locale is None or collection is None or self.has_error("slug"):
+            return
+        clash = translation_slug_clash(collection=collection, locale=locale, slug=slug,
+                                       item_pk=item.pk if item is not None else None)
+        if clash is not None:
+            self.add_error("slug", forms.ValidationError(
+                "%(clash)s Choose a different slug, e.g. '%(suggestion)s'.", code="duplicate_locale_slug",
+                params={"clash": clash, "suggestion": f"{slug}-{locale.tag.lower()}"}))
+
+
+def _has_item(translation) -> bool:
+    # Inline forms get their (maybe unsaved) item assigned by the formset before validation.
+    return DraftTranslation.item.is_cached(translation)
+
+
+def _primary_clash_error(site, other) -> forms.ValidationError:
+    return forms.ValidationError(
+        "%(site)s already has a primary locale: %(other)s. A site has exactly one (Webflow's default language); "
+        "untick it there first, or leave this one unticked.", code="second_primary",
+        params={"site": site, "other": other.tag})
+
+
+class LocaleMappingForm(forms.ModelForm):
+    """A locale on its own page: a second primary locale for a site is a form error, not a database error."""
+
+    class Meta:
+        model = LocaleMapping
+        fields = ["site", "tag", "display_name", "cms_locale_id", "is_primary", "is_enabled"]
+
+    def clean(self):
+        cleaned = super().clean()
+        site = cleaned.get("site")
+        if cleaned.get("is_primary") and site is not None:
+            other = LocaleMapping.objects.filter(site=site, is_primary=True).exclude(pk=self.instance.pk).first()
+            if other is not None:
+                # An error on is_primary also keeps the model's constraint check (a cryptic message) quiet.
+                self.add_error("is_primary", _primary_clash_error(site, other))
+        return cleaned
+
+
+class LocaleMappingInlineFormSet(forms.BaseInlineFormSet):
+    """A site's locales on the site page: exactly one primary among the locales kept, checked across the rows
+    (one row at a time cannot see that another row is being unticked in the same save)."""
+
+    def clean(self):
+        super().clean()
+        if any(self.errors):
+            return
+        kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        primaries = [f.cleaned_data.get("tag") for f in kept if f.cleaned_data.get("is_primary")]
+        if kept and len(primaries) != 1:
+            raise forms.ValidationError(
+                "Tick 'primary locale' for exactly one locale (the site's default language in Webflow); "
+                "%(count)s are ticked%(which)s.", code="one_primary",
+                params={"count": len(primaries) or "none", "which": f": {', '.join(primaries)}" if primaries else ""})
 
 
 class DraftImportForm(ImportForm):
@@ -365,6 +470,11 @@ class DraftImportForm(ImportForm):
                   "e.g. fr-FR:name or fr-FR:summary. Row 1 is the first row after the header.",
     )
     field_order = ["collection", "resource", "import_file", "format"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound and (only := sole_collection()) is not None:
+            self.initial.setdefault("collection", only.pk)
 
 
 class DraftConfirmImportForm(ConfirmImportForm):

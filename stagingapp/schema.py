@@ -13,7 +13,8 @@ Public interface (the forms, the import and the push pipeline all use these; kee
 
 ``source`` is a ``Collection``, its ``fields_schema`` list, or a GET /v2/collections/{id} body (``{"fields": [...]}``).
 Without a synced schema values cannot be checked: they are accepted as given and callers show the warning.
-``partial=True`` checks only the keys given (translations override a subset) and skips required-field checks.
+``partial=True`` is a translation's override: it checks only the keys given, skips required-field checks and
+refuses image and file fields, which Webflow's API cannot localise (``NOT_LOCALISABLE_TYPES``).
 """
 import datetime as dt
 import re
@@ -37,6 +38,13 @@ SCHEMA_NOT_SYNCED_WARNING = (
     "against it (validation is limited). Sync the collection's schema before pushing."
 )
 REQUIRED_MESSAGE = "This field is required."
+# Webflow documents that images cannot be localised through the API; files are the same kind of asset field, so
+# they are refused too rather than silently pushing a value Webflow would ignore or apply to every locale.
+NOT_LOCALISABLE_TYPES = frozenset({"Image", "MultiImage", "File", "ExtFileRef"})
+NOT_LOCALISABLE_MESSAGE = (
+    "Webflow's API cannot localise images or files: every locale shows the primary locale's {kind}. "
+    "Remove it from the translation and set it on the item instead."
+)
 
 _TRUE = {"true", "yes", "y", "1", "on"}
 _FALSE = {"false", "no", "n", "0", "off"}
@@ -158,6 +166,9 @@ def _check(source, field_data, *, name, slug, partial) -> tuple[dict, FieldError
             continue
         elif by_slug[key].get("isEditable") is False:
             _add(errors, key, ["This field is read-only in Webflow and cannot be set."])
+        elif partial and by_slug[key].get("type") in NOT_LOCALISABLE_TYPES:
+            kind = "file" if by_slug[key]["type"] in ("File", "ExtFileRef") else "image"
+            _add(errors, key, [NOT_LOCALISABLE_MESSAGE.format(kind=kind)])
         else:
             try:
                 cleaned[key] = normalise_value(by_slug[key], value)

@@ -302,7 +302,8 @@ def test_an_import_through_django_import_export_resets_the_approval(item, editor
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite ignores select_for_update")
-@pytest.mark.django_db(transaction=True)
+# Serialized rollback: an earlier transactional test (the browser tests) empties every table, role groups included.
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_a_transition_waits_for_the_row_lock_and_rechecks_the_state(collection, editor, approver):
     item = factories.make_item(collection, created_by=approver)
     outcome = {}

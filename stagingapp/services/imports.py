@@ -21,6 +21,7 @@ from import_export.results import Result, RowResult
 from ..exceptions import ImportFileUnreadable
 from ..models import DraftItem, DraftTranslation
 from ..schema import clean_field_data, is_empty, schema_fields
+from ..selectors import item_slug_clashes, translation_slug_clash
 from ..validators import suggest_slug
 from .audit import audit_record
 from .workflow import item_edit_lock_reason
@@ -231,6 +232,11 @@ class DraftItemResource(resources.ModelResource):
                 errors.setdefault(key, []).extend(messages)
 
         instance._import_translations = self._plan_translations(instance, row, errors)
+        if instance.slug and "slug" not in errors:
+            own = {locale.pk for locale, _, _, slug, _ in instance._import_translations if slug}
+            for clash in item_slug_clashes(collection=collection, slug=instance.slug, item_pk=instance.pk):
+                if clash.locale.pk not in own:
+                    errors.setdefault("slug", []).append(f"{clash} Choose a different slug.")
         if instance.pk and (instance._import_translations or _content_of(instance) != before):
             # Items in review or in a batch are locked for every write path, the import included.
             lock_reason = item_edit_lock_reason(instance)
@@ -279,6 +285,11 @@ class DraftItemResource(resources.ModelResource):
                     errors.setdefault(f"{locale.tag}:{key}", []).extend(messages)
                 continue
             if existing is None and not (name or slug or data):
+                continue
+            clash = translation_slug_clash(collection=self.collection, locale=locale, slug=slug,
+                                           item_pk=instance.pk)
+            if clash is not None:
+                errors.setdefault(f"{locale.tag}:slug", []).append(f"{clash} Choose a different slug.")
                 continue
             if existing is None or (existing.name, existing.slug, existing.field_data) != (name, slug, data):
                 plans.append((locale, existing, name, slug, data))

@@ -1,4 +1,10 @@
-"""Real-browser fixtures: Playwright drives Debian's Chromium against pytest-django's live server."""
+"""Real-browser fixtures: Playwright drives Debian's Chromium against pytest-django's live server.
+
+Browser tests are transactional (the live server thread must see their data), and each one ends by emptying
+every table, the role groups from the migrations included. Mark modules
+``pytest.mark.django_db(transaction=True, serialized_rollback=True)`` so those rows are put back before the next
+test; pytest-django only serializes the database when a marker asks for it.
+"""
 import os
 from pathlib import Path
 
@@ -16,7 +22,7 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 
 @pytest.fixture(scope="session")
-def chromium_browser():
+def chromium_browser(django_db_setup):
     if not CHROMIUM.exists():
         message = f"Chromium not found at {CHROMIUM} (apt-get install chromium)"
         if os.environ.get("CI"):

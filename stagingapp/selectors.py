@@ -1,0 +1,54 @@
+"""Shared reads: which item already holds a slug in a locale (Webflow slugs are unique per collection and locale).
+
+In a secondary locale an item's slug is its translation's slug, or its primary slug when the translation leaves
+the slug empty (or there is no translation). Two items must never end up with the same slug in one locale.
+A database constraint cannot say this without copying the collection onto every translation, so the forms and
+the import check it here; Webflow's own 400 on push is the last line for two editors saving at the same moment.
+"""
+from dataclasses import dataclass
+
+from .models import DraftItem, DraftTranslation, LocaleMapping
+
+
+@dataclass(frozen=True)
+class SlugClash:
+    """Another item that already uses `slug` in `locale` (through its translation, or its primary slug)."""
+
+    other: DraftItem
+    locale: LocaleMapping
+    slug: str
+    via_translation: bool
+
+    def __str__(self):
+        how = "translated slug" if self.via_translation else "slug (it has no translated slug there)"
+        return (f"'{self.slug}' is already the {self.locale.tag} {how} of \"{self.other.name}\" in "
+                f"{self.other.collection.name}; Webflow slugs are unique per locale.")
+
+
+def translation_slug_clash(*, collection, locale, slug: str, item_pk: int | None) -> SlugClash | None:
+    """The other item that already uses `slug` in `locale` of `collection`, or None (also for an empty slug)."""
+    if not slug:
+        return None
+    translation = (DraftTranslation.objects.select_related("item__collection")
+                   .filter(item__collection=collection, locale=locale, slug=slug)
+                   .exclude(item_id=item_pk).order_by("pk").first())
+    if translation is not None:
+        return SlugClash(other=translation.item, locale=locale, slug=slug, via_translation=True)
+    own_slug = DraftTranslation.objects.filter(locale=locale).exclude(slug="").values("item_id")
+    other = (DraftItem.objects.select_related("collection").filter(collection=collection, slug=slug)
+             .exclude(pk=item_pk).exclude(pk__in=own_slug).order_by("pk").first())
+    if other is not None:
+        return SlugClash(other=other, locale=locale, slug=slug, via_translation=False)
+    return None
+
+
+def item_slug_clashes(*, collection, slug: str, item_pk: int | None) -> list[SlugClash]:
+    """Other items' translated slugs equal to an item's primary slug, in locales where the item has no own slug."""
+    if not slug:
+        return []
+    localised = (DraftTranslation.objects.filter(item_id=item_pk).exclude(slug="").values("locale_id")
+                 if item_pk else DraftTranslation.objects.none().values("locale_id"))
+    clashes = (DraftTranslation.objects.select_related("item__collection", "locale")
+               .filter(item__collection=collection, slug=slug).exclude(item_id=item_pk)
+               .exclude(locale_id__in=localised).order_by("locale__tag", "pk"))
+    return [SlugClash(other=t.item, locale=t.locale, slug=slug, via_translation=True) for t in clashes]

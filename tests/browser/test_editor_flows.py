@@ -1,0 +1,122 @@
+"""Editors and publishers in a real browser: create a draft, translate it, import a file, map a locale."""
+import re
+
+import pytest
+import tablib
+from playwright.sync_api import expect
+
+from stagingapp.models import DraftItem, DraftTranslation, LocaleMapping
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+
+
+def field_row(page, name):
+    # Django admin wraps every input with its label and errors in div.field-<name>.
+    return page.locator(f"div.field-{name}").first
+
+
+def test_an_editor_creates_a_draft_fixing_a_field_error_without_retyping(page, login, editor, site, collection):
+    factories.make_collection(site, name="Pages")
+    login("editor")
+    page.goto("/admin/stagingapp/draftitem/add/")
+
+    page.fill("#id_name", "Launch notes")
+    page.press("#id_name", "Tab")
+    expect(page.locator("#id_slug")).to_have_value("launch-notes")  # suggested while typing
+    expect(page.locator("#id_wf__summary")).to_have_count(0)  # no collection yet, so no field inputs
+
+    page.select_option("#id_collection", label="Blog posts")
+    expect(page).to_have_url(re.compile(rf"collection={collection.pk}"))
+    expect(page.locator("#id_name")).to_have_value("Launch notes")  # carried over the reload
+    expect(page.locator("#id_slug")).to_have_value("launch-notes")
+
+    page.fill("#id_wf__summary", "What ships this week")
+    page.fill("#id_wf__reading-minutes", "-2")
+    page.select_option("#id_wf__category", label="Guides")
+    page.check("#id_wf__featured")
+    page.click("input[name=_save]")
+
+    expect(field_row(page, "wf__reading-minutes").locator(".errorlist")).to_have_text("Must not be negative.")
+    expect(page.locator("#id_wf__reading-minutes")).to_have_value("-2")
+    expect(page.locator("#id_wf__summary")).to_have_value("What ships this week")
+    assert not DraftItem.objects.exists()
+
+    page.fill("#id_wf__reading-minutes", "4")
+    page.click("input[name=_save]")
+
+    expect(page.locator(".messagelist .success")).to_contain_text("Launch notes")
+    item = DraftItem.objects.get()
+    assert (item.collection, item.slug, item.created_by) == (collection, "launch-notes", editor)
+    assert item.field_data == {"summary": "What ships this week", "reading-minutes": 4, "featured": True,
+                               "category": "b" * 24}
+    assert item.history.get().history_user == editor
+
+
+def test_an_editor_adds_a_translation_inline_and_saves(page, login, editor, collection, locales):
+    item = factories.make_item(collection, name="Launch notes", slug="launch-notes")
+    login("editor")
+    page.goto(f"/admin/stagingapp/draftitem/{item.pk}/change/")
+
+    page.click(".add-row a")
+    page.select_option("#id_translations-0-locale", value=str(locales[1].pk))
+    page.fill("#id_translations-0-name", "Notes de lancement")
+    page.fill("#id_translations-0-slug", "notes-de-lancement")
+    page.fill("#id_translations-0-wf__summary", "Ce qui sort cette semaine")
+    page.click("input[name=_continue]")
+
+    expect(page.locator(".messagelist .success")).to_be_visible()
+    translation = DraftTranslation.objects.get()
+    assert (translation.item, translation.locale, translation.slug) == (item, locales[1], "notes-de-lancement")
+    assert translation.field_data == {"summary": "Ce qui sort cette semaine"}
+    assert translation.last_edited_by == editor
+
+
+def write_csv(path, rows):
+    headers = ["name", "slug", "summary", "fr-FR:name"]
+    path.write_text(tablib.Dataset(*rows, headers=headers).export("csv"), encoding="utf-8")
+    return path
+
+
+def test_an_editor_imports_a_csv_after_a_preview_and_a_bad_file_writes_nothing(page, login, editor, collection,
+                                                                               tmp_path):
+    factories.make_item(collection, name="Existing", slug="existing", field_data={"summary": "Old"})
+    login("editor")
+
+    page.goto("/admin/stagingapp/draftitem/import/")
+    page.set_input_files("#id_import_file", str(write_csv(tmp_path / "bad.csv", [
+        ["Fine", "fine", "ok", ""], ["Broken", "broken", "", "Cassé"]])))
+    page.select_option("#id_format", label="csv")
+    page.click("input[type=submit]")
+    expect(page.locator("table.import-preview")).to_contain_text("This field is required.")
+    expect(page.locator("input[name=confirm]")).to_have_count(0)
+    assert DraftItem.objects.count() == 1
+
+    page.goto("/admin/stagingapp/draftitem/import/")
+    page.set_input_files("#id_import_file", str(write_csv(tmp_path / "posts.csv", [
+        ["New post", "", "Fresh", "Nouveau"], ["Existing", "existing", "Newer", ""]])))
+    page.select_option("#id_format", label="csv")
+    page.click("input[type=submit]")
+    preview = page.locator("table.import-preview")
+    expect(preview.locator("tr.new")).to_contain_text("New post")
+    expect(preview.locator("tr.update")).to_contain_text("Existing")
+    page.click("input[name=confirm]")
+
+    expect(page.locator(".messagelist")).to_contain_text("Import finished: 1 new, 1 updated, 0 unchanged.")
+    assert DraftItem.objects.get(slug="existing").field_data == {"summary": "Newer"}
+    assert DraftItem.objects.get(slug="new-post").translations.get().name == "Nouveau"
+
+
+def test_a_publisher_adds_a_locale_with_an_unusual_id_and_is_warned(page, login, publisher, site, locales):
+    login("publisher")
+    page.goto("/admin/stagingapp/localemapping/add/")
+
+    page.select_option("#id_site", label=site.name)
+    page.fill("#id_tag", "it-IT")
+    page.fill("#id_display_name", "Italiano")
+    page.fill("#id_cms_locale_id", "ItalianLocale2024")
+    page.click("input[name=_save]")
+
+    expect(page.locator(".messagelist .warning")).to_contain_text(
+        "the CMS locale ID 'ItalianLocale2024' is not 24 hex characters")
+    assert LocaleMapping.objects.filter(tag="it-IT", cms_locale_id="ItalianLocale2024").exists()
