@@ -1,8 +1,10 @@
 """Admin: the editors' home. ModelAdmins only call services and report; rules live in services and models."""
-from django.contrib import admin
+from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
+from .exceptions import StagingError
 from .models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
+from .services import sync
 
 admin.site.site_header = "Webflow content staging"
 admin.site.site_title = "Content staging"
@@ -21,6 +23,17 @@ class SiteAdmin(admin.ModelAdmin):
     search_fields = ["name", "webflow_id"]
     readonly_fields = ["locales_synced_at", "created_at", "updated_at"]
     inlines = [LocaleMappingInline]
+    actions = ["sync_locales_from_webflow"]
+
+    @admin.action(description="Sync locales from Webflow", permissions=["change"])
+    def sync_locales_from_webflow(self, request, queryset):
+        for site in queryset:
+            try:
+                result = sync.site_sync_locales(site_webflow_id=site.webflow_id, actor=request.user)
+            except StagingError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, result.summary(), messages.SUCCESS)
 
 
 @admin.register(Collection)
@@ -30,10 +43,22 @@ class CollectionAdmin(admin.ModelAdmin):
     list_select_related = ["site"]
     search_fields = ["name", "webflow_id", "slug"]
     readonly_fields = ["schema_synced_at", "created_at", "updated_at"]
+    actions = ["sync_fields_from_webflow"]
 
     @admin.display(description="fields")
     def field_count(self, obj):
         return len(obj.fields_schema or [])
+
+    @admin.action(description="Sync fields from Webflow", permissions=["change"])
+    def sync_fields_from_webflow(self, request, queryset):
+        for collection in queryset:
+            try:
+                result = sync.collection_sync_schema(collection_webflow_id=collection.webflow_id,
+                                                     actor=request.user)
+            except StagingError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, result.summary(), messages.SUCCESS)
 
 
 @admin.register(LocaleMapping)

@@ -12,3 +12,11 @@ class InvalidTransition(StagingError):
             f"'{item}' is {item.get_status_display().lower()} and cannot move to "
             f"{type(item).Status(to_status).label.lower()}."
         )
+
+
+class WebflowSyncFailed(StagingError):
+    """Reading a site's locales or a collection's fields from Webflow did not work; str() says why and what to do."""
+
+    def __init__(self, message: str, *, cause: Exception | None = None):
+        self.cause = cause
+        super().__init__(message)
