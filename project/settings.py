@@ -142,7 +142,7 @@ WEBFLOW_RATE_LIMITER = env.str("WEBFLOW_RATE_LIMITER", default="auto")
 # Send bulk creates to /beta/... instead of /v2/... (both exist).
 WEBFLOW_USE_BETA_BULK = env.bool("WEBFLOW_USE_BETA_BULK", default=False)
 # Webflow's official OpenAPI documents (v2.yml), used by the sandbox to validate request bodies like Webflow does.
-WEBFLOW_OPENAPI_DIR = env.path("WEBFLOW_OPENAPI_DIR", default=BASE_DIR.parent / "shared" / "webflow-openapi")
+WEBFLOW_OPENAPI_DIR = Path(env.str("WEBFLOW_OPENAPI_DIR", default=str(BASE_DIR.parent / "shared" / "webflow-openapi")))
 WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=5)
 
 # --- Workflow ------------------------------------------------------------------------------------------------

@@ -5,10 +5,13 @@ That cache holds published data, not configuration: a changed file is parsed aga
 
 Schema normalisation (documented divergence): the spec declares OpenAPI 3.1 but still uses the 3.0 keyword
 `nullable: true`, and its item schemas type `lastPublished` as a plain string while every item example (and
-Webflow itself) returns `null` for a never-published item. Both are turned into `["string", "null"]` before
+Webflow itself) returns `null` for a never-published item; likewise the error body's `externalReference` is typed string
+while the spec's own error examples send `null`. All are turned into `["string", "null"]` before
 validating. The spec's `oneOf` alternatives (single item vs `items` list, `itemIds` vs `items`) declare no
 `required` keys, so every object matches several of them and a strict oneOf would reject each valid body:
-they are validated as `anyOf`. Nothing else is relaxed.
+they are validated as `anyOf`. The error `details` schema lists its item alternatives as an array under
+`items` (draft-04 tuple syntax, meant as "a string or a {field, message} object"): read as `anyOf` too.
+Nothing else is relaxed.
 """
 from __future__ import annotations
 
@@ -22,7 +25,7 @@ from jsonschema import Draft202012Validator
 _cache: dict[tuple[str, float], dict] = {}
 _cache_lock = threading.Lock()
 
-NULLABLE_PROPERTIES = {"lastPublished"}
+NULLABLE_PROPERTIES = {"lastPublished", "externalReference"}
 
 
 class SpecNotFound(FileNotFoundError):
@@ -109,6 +112,8 @@ def normalise(schema, *, for_request: bool = False):
                 _make_nullable(node)
             if "oneOf" in node:
                 node["anyOf"] = node.pop("oneOf")
+            if isinstance(node.get("items"), list):
+                node["items"] = {"anyOf": node["items"]}
             for name, sub in (node.get("properties") or {}).items():
                 if name in NULLABLE_PROPERTIES and isinstance(sub, dict):
                     _make_nullable(sub)

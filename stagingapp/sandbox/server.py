@@ -65,6 +65,14 @@ _COMPILED = [(method, re.compile(f"^/(?:v2|beta){pattern}$"), name, template)
              for method, pattern, name, template in ROUTES]
 
 
+def route_template(method: str, path: str) -> tuple[str, str] | None:
+    """("v2"|"beta", OpenAPI path template) for a request path the sandbox serves, else None."""
+    for route_method, pattern, _, template in _COMPILED:
+        if route_method == method.upper() and pattern.match(path):
+            return path.split("/")[1], template
+    return None
+
+
 def now_iso() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{datetime.now(UTC).microsecond // 1000:03d}Z"
 
@@ -780,7 +788,7 @@ class _Handler(BaseHTTPRequestHandler):
         status, payload, headers = self._process(method, path, query, raw_body, entry)
         if status is None:
             return
-        entry["status"] = status
+        entry["status"], entry["response"] = status, payload
         fault = entry.pop("_write_fault", None)
         if fault is not None and 200 <= status < 300:
             entry["fault"] = fault.kind
@@ -821,7 +829,7 @@ class _Handler(BaseHTTPRequestHandler):
                 if fault.delay:
                     time.sleep(fault.delay)
                 if not fault.json_body:
-                    entry["status"] = status
+                    entry["status"], entry["response"] = status, "<html>"
                     self._send(status, raw=f"<html><body><h1>{status} Bad Gateway</h1></body></html>".encode(),
                                content_type="text/html", headers=headers)
                     return None, None, None
