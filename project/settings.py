@@ -142,13 +142,20 @@ WEBFLOW_RATE_LIMITER = env.str("WEBFLOW_RATE_LIMITER", default="auto")
 # Send bulk creates to /beta/... instead of /v2/... (both exist).
 WEBFLOW_USE_BETA_BULK = env.bool("WEBFLOW_USE_BETA_BULK", default=False)
 # Webflow's official OpenAPI documents (v2.yml), used by the sandbox to validate request bodies like Webflow does.
-WEBFLOW_OPENAPI_DIR = Path(env.str("WEBFLOW_OPENAPI_DIR", default=str(BASE_DIR.parent / "shared" / "webflow-openapi")))
+WEBFLOW_OPENAPI_DIR = Path(
+    env.str("WEBFLOW_OPENAPI_DIR", default=str(BASE_DIR.parent / "shared" / "webflow-openapi"))
+)
 WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=5)
 
 # --- Workflow ------------------------------------------------------------------------------------------------
 # Four-eyes review: even superusers may not approve their own edits unless this is switched on.
 STAGING_ALLOW_SELF_APPROVAL = env.bool("STAGING_ALLOW_SELF_APPROVAL", default=False)
 AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
+
+# --- Imports (django-import-export) --------------------------------------------------------------------------
+# An import is all or nothing, and only users who may add draft items (Editors, superusers) may import.
+IMPORT_EXPORT_USE_TRANSACTIONS = True
+IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
 
 # --- django-q2 -----------------------------------------------------------------------------------------------
 # Retries belong to the push task (it reconciles before re-sending), so the broker never re-delivers:

@@ -1,10 +1,25 @@
 """Admin: the editors' home. ModelAdmins only call services and report; rules live in services and models."""
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
+from django.http import HttpResponseRedirect
+from django.urls import reverse
+from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from .exceptions import StagingError
+from .forms import (
+    FIELD_PREFIX,
+    MARKER_FIELD,
+    DraftConfirmImportForm,
+    DraftImportForm,
+    DraftItemForm,
+    DraftTranslationForm,
+    schema_input_names,
+)
 from .models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
+from .schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
 from .services import sync
+from .services.imports import IMPORT_FORMATS, DraftItemResource, import_counts, problems_from_result
 
 admin.site.site_header = "Webflow content staging"
 admin.site.site_title = "Content staging"
@@ -69,15 +84,45 @@ class LocaleMappingAdmin(SimpleHistoryAdmin):
     search_fields = ["tag", "display_name", "cms_locale_id"]
 
 
+def collection_for_form(request, item=None):
+    """The collection whose inputs a DraftItem page shows: what was posted, else the item's, else ?collection=."""
+    if request.method == "POST":
+        raw = request.POST.get("collection")
+    elif item is not None and item.collection_id:
+        return item.collection
+    else:
+        raw = request.GET.get("collection")
+    try:
+        return Collection.objects.filter(pk=int(raw)).first() if raw else None
+    except (TypeError, ValueError):
+        return None
+
+
+def model_fields_only(fields):
+    # Schema inputs are added by the form itself; modelform_factory must only see real model fields.
+    return [f for f in fields if not f.startswith(FIELD_PREFIX) and f != MARKER_FIELD]
+
+
 class DraftTranslationInline(admin.StackedInline):
     model = DraftTranslation
+    form = DraftTranslationForm
     extra = 0
-    fields = ["locale", "name", "slug", "field_data"]
-    autocomplete_fields = []
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            return [(None, {"fields": ["locale", "name", "slug", "field_data"]})]
+        inputs = schema_input_names(collection_for_form(request, obj), partial=True)
+        return [(None, {"fields": ["locale", "name", "slug", *inputs, "field_data", MARKER_FIELD]})]
+
+    def get_formset(self, request, obj=None, **kwargs):
+        fields = kwargs.get("fields") or flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = model_fields_only(fields)
+        return super().get_formset(request, obj, **kwargs)
 
 
 @admin.register(DraftItem)
-class DraftItemAdmin(SimpleHistoryAdmin):
+class DraftItemAdmin(ImportMixin, SimpleHistoryAdmin):
+    form = DraftItemForm
     list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
     list_filter = ["status", "collection", "translations__locale", "last_edited_by"]
     list_select_related = ["collection", "last_edited_by"]
@@ -85,6 +130,40 @@ class DraftItemAdmin(SimpleHistoryAdmin):
     readonly_fields = ["status", "status_reason", "created_by", "last_edited_by", "created_at", "updated_at"]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DraftTranslationInline]
+    # Import: one resource shared with `manage.py import_drafts`; the editor picks the collection in the form.
+    resource_classes = [DraftItemResource]
+    import_formats = IMPORT_FORMATS
+    import_form_class = DraftImportForm
+    confirm_form_class = DraftConfirmImportForm
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            inputs, marker = [], []  # read-only: the stored values are shown as they are
+        else:
+            inputs, marker = schema_input_names(collection_for_form(request, obj)), [MARKER_FIELD]
+        return [
+            (None, {"fields": ["collection", "name", "slug"]}),
+            ("Field values", {"fields": [*inputs, "field_data", *marker]}),
+            ("Webflow flags", {"fields": ["is_archived", "is_draft"]}),
+            ("Status", {"fields": self.readonly_fields}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        fields = kwargs.get("fields") or flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = [f for f in model_fields_only(fields) if f not in self.readonly_fields]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def get_formset_kwargs(self, request, obj, inline, prefix):
+        kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
+        if isinstance(inline, DraftTranslationInline):
+            kwargs["form_kwargs"] = {"collection": collection_for_form(request, obj)}
+        return kwargs
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        collection = getattr(context.get("adminform") and context["adminform"].form, "collection", None)
+        if collection is not None and not schema_is_synced(collection):
+            self.message_user(request, f"{collection}: {SCHEMA_NOT_SYNCED_WARNING}", messages.WARNING)
+        return super().render_change_form(request, context, add, change, form_url, obj)
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -101,10 +180,79 @@ class DraftItemAdmin(SimpleHistoryAdmin):
             obj.delete()
         formset.save_m2m()
 
+    # --- import (django-import-export) ---------------------------------------------------------------------
+
+    def get_import_resource_kwargs(self, request, **kwargs):
+        form = kwargs.get("form")
+        collection = form.cleaned_data.get("collection") if getattr(form, "cleaned_data", None) else None
+        return {"collection": collection, "actor": request.user}
+
+    def get_confirm_form_initial(self, request, import_form):
+        initial = super().get_confirm_form_initial(request, import_form)
+        if import_form is not None:
+            initial["collection"] = import_form.cleaned_data["collection"].pk
+        return initial
+
+    def get_import_data_kwargs(self, **kwargs):
+        kwargs = super().get_import_data_kwargs(**kwargs)
+        # All or nothing, also when the confirmed file turns out to have bad rows after the preview.
+        kwargs["rollback_on_validation_errors"] = True
+        return kwargs
+
+    def process_result(self, result, request):
+        problems = problems_from_result(result)
+        if problems:
+            shown = "; ".join(str(p) for p in problems[:20])
+            self.message_user(request, f"Nothing was imported: {shown}", messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:stagingapp_draftitem_import"))
+        return super().process_result(result, request)
+
+    def add_success_message(self, result, request):
+        counts = import_counts(result)
+        self.message_user(
+            request, "Import finished: {new} new, {updated} updated, {unchanged} unchanged.".format(**counts)
+        )
+
+
+def collection_for_translation_form(request, translation=None):
+    """The collection whose inputs a translation's own page shows: the posted item's, else the translation's."""
+    raw = request.POST.get("item") if request.method == "POST" else None
+    if raw is None and translation is not None and translation.item_id:
+        return translation.item.collection
+    raw = raw if raw is not None else request.GET.get("item")
+    try:
+        item = DraftItem.objects.select_related("collection").filter(pk=int(raw)).first() if raw else None
+    except (TypeError, ValueError):
+        item = None
+    return item.collection if item is not None else None
+
 
 @admin.register(DraftTranslation)
 class DraftTranslationAdmin(SimpleHistoryAdmin):
+    form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]
     list_select_related = ["item", "locale", "last_edited_by"]
     search_fields = ["item__name", "item__slug", "name"]
+    autocomplete_fields = ["item"]
+    readonly_fields = ["last_edited_by", "created_at", "updated_at"]
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is not None and not self.has_change_permission(request, obj):
+            inputs, marker = [], []
+        else:
+            inputs = schema_input_names(collection_for_translation_form(request, obj), partial=True)
+            marker = [MARKER_FIELD]
+        return [
+            (None, {"fields": ["item", "locale", "name", "slug", *inputs, "field_data", *marker]}),
+            ("History", {"fields": self.readonly_fields}),
+        ]
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        fields = kwargs.get("fields") or flatten_fieldsets(self.get_fieldsets(request, obj))
+        kwargs["fields"] = [f for f in model_fields_only(fields) if f not in self.readonly_fields]
+        return super().get_form(request, obj, change, **kwargs)
+
+    def save_model(self, request, obj, form, change):
+        obj.last_edited_by = request.user
+        super().save_model(request, obj, form, change)

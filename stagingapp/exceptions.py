@@ -20,3 +20,21 @@ class WebflowSyncFailed(StagingError):
     def __init__(self, message: str, *, cause: Exception | None = None):
         self.cause = cause
         super().__init__(message)
+
+
+class FieldDataInvalid(StagingError):
+    """Field values that do not fit the collection's schema; `errors` maps field slug -> messages."""
+
+    def __init__(self, *, errors: dict[str, list[str]], item=None):
+        self.errors, self.item = errors, item
+        details = "; ".join(f"{key}: {' '.join(messages)}" for key, messages in errors.items())
+        prefix = f"'{item}': " if item is not None else ""
+        super().__init__(f"{prefix}field values are invalid: {details}")
+
+
+class ImportFileUnreadable(StagingError):
+    """An import file that cannot be read as the format its extension names."""
+
+    def __init__(self, *, path, reason: str):
+        self.path, self.reason = path, reason
+        super().__init__(f"cannot import {path}: {reason}")

@@ -4,11 +4,12 @@ from django.contrib.messages import get_messages
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from stagingapp import demo
 from stagingapp.exceptions import WebflowSyncFailed
 from stagingapp.models import AuditEvent, Collection, LocaleMapping, Site
 from stagingapp.sandbox.demo import (
-    BLOG_FIELDS,
     DEMO_COLLECTION_ID,
+    DEMO_FIELDS,
     DEMO_LOCALES,
     DEMO_SITE_ID,
     seed_demo,
@@ -37,7 +38,7 @@ def test_syncing_locales_creates_one_mapping_per_webflow_locale_keyed_by_cms_loc
         ("de-DE", "64a1f0c2e4b0d1a2b3c4d603", False, True),
     }
     site = Site.objects.get(webflow_id=DEMO_SITE_ID)
-    assert site.name == "Demo site" and site.locales_synced_at is not None
+    assert site.name == demo.DEMO_SITE_NAME and site.locales_synced_at is not None
     assert not LocaleMapping.objects.filter(cms_locale_id__in=[loc["id"] for loc in DEMO_LOCALES]).exists()
     assert AuditEvent.objects.filter(action="site.sync_locales").count() == 1
 
@@ -87,17 +88,17 @@ def test_the_site_admin_action_syncs_locales_and_reports(admin_client, sandbox):
     response = admin_client.post(reverse("admin:stagingapp_site_changelist"),
                                  {"action": "sync_locales_from_webflow", "_selected_action": [site.pk]}, follow=True)
     assert [str(m) for m in get_messages(response.wsgi_request)] == [
-        "Locales of Demo site synced from Webflow — created: en-US, fr-FR, de-DE."]
+        f"Locales of {site.name} synced from Webflow — created: en-US, fr-FR, de-DE."]
     assert LocaleMapping.objects.filter(site=site).count() == 3
 
 
 def test_syncing_a_collection_stores_its_fields_and_the_sync_time(db, sandbox):
     site = factories.make_site(webflow_id=DEMO_SITE_ID)
-    collection = factories.make_collection(site, webflow_id=DEMO_COLLECTION_ID, fields_schema=BLOG_FIELDS[:2])
+    collection = factories.make_collection(site, webflow_id=DEMO_COLLECTION_ID, fields_schema=DEMO_FIELDS[:2])
     result = collection_sync_schema(collection_webflow_id=DEMO_COLLECTION_ID)
     collection.refresh_from_db()
-    assert collection.fields_schema == BLOG_FIELDS and collection.schema_synced_at is not None
-    assert result.added == ["summary", "body", "reading-minutes", "featured", "category"]
+    assert collection.fields_schema == DEMO_FIELDS and collection.schema_synced_at is not None
+    assert result.added == [field["slug"] for field in DEMO_FIELDS[2:]]
     assert AuditEvent.objects.get(action="collection.sync_schema").collection == collection
 
 
@@ -105,8 +106,9 @@ def test_the_sync_collection_command_can_create_the_collection_under_a_site(db, 
     factories.make_site(webflow_id=DEMO_SITE_ID)
     call_command("sync_collection", DEMO_COLLECTION_ID, "--site", DEMO_SITE_ID)
     collection = Collection.objects.get(webflow_id=DEMO_COLLECTION_ID)
-    assert collection.name == "Blog posts" and collection.slug == "blog-posts" and len(collection.fields_schema) == 7
-    assert "7 fields" in capsys.readouterr().out
+    assert collection.name == demo.DEMO_COLLECTION_NAME and collection.slug == demo.DEMO_COLLECTION_SLUG
+    assert collection.fields_schema == DEMO_FIELDS
+    assert f"{len(DEMO_FIELDS)} fields" in capsys.readouterr().out
 
 
 def test_syncing_an_unknown_collection_gives_a_clear_message(db, sandbox):

@@ -713,7 +713,19 @@ def _field_problem(spec: dict, value) -> str | None:
             return f"Value for '{spec['slug']}' is not one of the option ids"
     elif kind == "DateTime" and not isinstance(value, str):
         return f"Value for '{spec['slug']}' must be an ISO 8601 date"
+    elif kind in ("Image", "File") and not _is_file_value(value):
+        return f"Value for '{spec['slug']}' must be a file URL or an object with url or fileId"
+    elif kind == "MultiImage" and not (isinstance(value, list) and all(map(_is_file_value, value))):
+        return f"Value for '{spec['slug']}' must be a list of file URLs or objects with url or fileId"
+    elif kind == "Reference" and not isinstance(value, str):
+        return f"Value for '{spec['slug']}' must be an item id"
+    elif kind == "MultiReference" and not (isinstance(value, list) and all(isinstance(v, str) for v in value)):
+        return f"Value for '{spec['slug']}' must be a list of item ids"
     return None
+
+
+def _is_file_value(value) -> bool:
+    return isinstance(value, str) or (isinstance(value, dict) and bool(value.get("url") or value.get("fileId")))
 
 
 class _Server(ThreadingHTTPServer):

@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from stagingapp.models import WebflowRateLimitState
-from stagingapp.sandbox.demo import BLOG_FIELDS, DEMO_COLLECTION_ID, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
+from stagingapp.sandbox.demo import DEMO_COLLECTION_ID, DEMO_FIELDS, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
 from stagingapp.webflow import errors
 from stagingapp.webflow.client import get_client, ids_by_slug
 from stagingapp.webflow.redaction import RedactTokenFilter
@@ -192,7 +192,7 @@ def test_a_get_is_retried_after_the_connection_is_reset(client, sandbox):
 
 def test_a_get_is_retried_after_a_server_error_without_a_json_body(client, sandbox):
     sandbox.faults.add("502", path="/collections/", method="GET", json_body=False)
-    assert client.get_collection(DEMO_COLLECTION_ID)["fields"] == BLOG_FIELDS
+    assert client.get_collection(DEMO_COLLECTION_ID)["fields"] == DEMO_FIELDS
 
 
 def test_a_post_is_never_resent_when_the_connection_drops_after_the_write(client, sandbox):

@@ -16,6 +16,7 @@ test below that names the disagreement says why:
 import pytest
 from django.conf import settings as django_settings
 
+from stagingapp import demo
 from stagingapp.sandbox import openapi
 from stagingapp.sandbox.demo import DEMO_COLLECTION_ID, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
 from stagingapp.sandbox.server import route_template
@@ -51,7 +52,9 @@ def exercise_every_endpoint(client, sandbox):
     """Call every client method once, including the answers that are errors."""
     variants = client.create_items_bulk(DEMO_COLLECTION_ID, field_data=[
         {"name": "One", "slug": "one", "summary": "s", "reading-minutes": 3, "featured": True,
-         "category": "a" * 24}, {"name": "Two", "slug": "two", "summary": "s"}],
+         "category": demo.CATEGORY_OPTIONS[0]["id"], "published-on": "2026-01-02T00:00:00.000Z",
+         "cover-image": {"url": "https://example.com/a.png", "alt": "A"}, "source-url": "https://example.com"},
+        {"name": "Two", "slug": "two", "summary": "s"}],
         cms_locale_ids=LOCALES, is_draft=True, is_archived=False)
     client.create_items_bulk(DEMO_COLLECTION_ID, field_data=[{"name": "Three", "slug": "three", "summary": "s"}],
                              cms_locale_ids=[], is_draft=False, is_archived=False)

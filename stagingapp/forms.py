@@ -1,0 +1,371 @@
+"""Admin forms: one input per schema field for items and translations, checked against the collection's schema.
+
+Values the form cannot render (fields of a type it does not know, or keys the schema no longer has) stay editable
+as JSON in "Other field values". Invalid input is never thrown away: the editor gets the message next to the
+field and their text back.
+"""
+import datetime as dt
+import json
+
+from django import forms
+from django.utils.dateparse import parse_datetime
+from django.utils.html import escape
+from import_export.forms import ConfirmImportForm, ImportForm
+
+from .models import Collection, DraftItem, DraftTranslation
+from .schema import (
+    ITEM_COLUMNS,
+    SCHEMA_NOT_SYNCED_WARNING,
+    is_empty,
+    normalise_value,
+    schema_fields,
+    schema_is_synced,
+    validate_field_data,
+)
+from .schema import clean_field_data as schema_clean_field_data
+from .validators import suggest_slug
+
+FIELD_PREFIX = "wf__"
+MARKER_FIELD = "schema_rendered_for"
+DATETIME_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
+_SWITCH_CHOICES = [("", "— same as primary —"), ("true", "On"), ("false", "Off")]
+
+
+def form_field_for(schema_field: dict, *, partial: bool = False) -> forms.Field | None:
+    """A form input for one schema field, or None when the type is unknown (it stays in the JSON box)."""
+    kind = schema_field.get("type")
+    validations = schema_field.get("validations") or {}
+    required = bool(schema_field.get("isRequired")) and not partial
+    common = {"label": schema_field.get("displayName") or schema_field["slug"], "required": required}
+    # Admin templates print help text unescaped, and Webflow's helpText is written by site designers.
+    help_text = escape(schema_field.get("helpText") or "")
+    if kind == "PlainText":
+        long_text = not validations.get("singleLine") and (validations.get("maxLength") or 1000) > 256
+        widget = forms.Textarea(attrs={"rows": 2}) if long_text else forms.TextInput(attrs={"class": "vTextField"})
+        field = forms.CharField(widget=widget, **common)
+    elif kind == "RichText":
+        field = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), **common)
+        help_text = help_text or escape("HTML, e.g. <p>Text</p>.")
+    elif kind == "Number":
+        number_class = forms.IntegerField if validations.get("format") == "integer" else forms.DecimalField
+        field = number_class(**common)
+    elif kind == "Switch":
+        field = (forms.ChoiceField(choices=_SWITCH_CHOICES, **common | {"required": False}) if partial
+                 else forms.BooleanField(**common | {"required": False}))
+    elif kind == "Option":
+        options = [(o.get("id"), o.get("name")) for o in validations.get("options") or [] if isinstance(o, dict)]
+        blank = "— same as primary —" if partial else "---------"
+        field = forms.ChoiceField(choices=[("", blank), *options], **common)
+    elif kind == "DateTime":
+        field = forms.DateTimeField(
+            widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_INPUT_FORMAT),
+            input_formats=[DATETIME_INPUT_FORMAT, "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M", "%Y-%m-%d"], **common)
+        help_text = help_text or "UTC."
+    elif kind == "Email":
+        field = forms.EmailField(**common)
+    elif kind in ("Phone", "Color", "Reference"):
+        field = forms.CharField(widget=forms.TextInput(attrs={"class": "vTextField"}), **common)
+        help_text = help_text or {"Color": "Hex like #1a2b3c.", "Reference": "Webflow item ID.", "Phone": ""}[kind]
+    elif kind == "Link":
+        # A CharField, not URLField: Webflow links may also be mailto: or tel:.
+        field = forms.CharField(widget=forms.URLInput(attrs={"class": "vURLField"}), **common)
+    elif kind in ("VideoLink", "Image", "File", "ExtFileRef"):
+        field = forms.URLField(assume_scheme="https", widget=forms.URLInput(attrs={"class": "vURLField"}), **common)
+        if kind != "VideoLink":
+            help_text = help_text or "Public URL of the file (Webflow downloads it)."
+    elif kind in ("MultiImage", "MultiReference"):
+        field = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), **common)
+        help_text = help_text or ("One public image URL per line." if kind == "MultiImage"
+                                  else "Webflow item IDs, one per line.")
+    else:
+        return None
+    field.help_text = help_text
+    return field
+
+
+def schema_input_names(collection, *, partial: bool = False) -> list[str]:
+    """The names of the inputs setup_schema_fields adds for a collection (the admin lays them out)."""
+    return [
+        FIELD_PREFIX + f["slug"] for f in schema_fields(collection)
+        if f["slug"] not in ITEM_COLUMNS and form_field_for(f, partial=partial) is not None
+    ]
+
+
+def display_value(schema_field: dict, value):
+    """A stored value as its form input shows it."""
+    if value is None:
+        return None
+    kind = schema_field.get("type")
+    if kind in ("Image", "File", "ExtFileRef") and isinstance(value, dict):
+        return value.get("url")
+    if kind == "MultiImage" and isinstance(value, list):
+        return "\n".join(v.get("url", "") if isinstance(v, dict) else str(v) for v in value)
+    if kind == "MultiReference" and isinstance(value, list):
+        return "\n".join(str(v) for v in value)
+    if kind == "DateTime" and isinstance(value, str):
+        return parse_datetime(value) or value
+    return value
+
+
+def data_value(schema_field: dict, value):
+    """A display value as raw POST data, for moving typed JSON values into their inputs."""
+    if schema_field.get("type") == "Option":
+        try:
+            return normalise_value(schema_field, value)  # JSON may name the option; the select wants its id
+        except ValueError:
+            return str(value)
+    shown = display_value(schema_field, value)
+    if isinstance(shown, bool):
+        return "true" if shown else "false"
+    if isinstance(shown, dt.datetime):
+        return shown.strftime(DATETIME_INPUT_FORMAT)
+    return "" if shown is None else str(shown)
+
+
+def stored_value(schema_field: dict, cleaned, previous):
+    """A cleaned form value -> the value handed to schema validation (which then normalises it)."""
+    kind = schema_field.get("type")
+    if kind == "Switch" and isinstance(cleaned, str):
+        return None if cleaned == "" else cleaned == "true"
+    if is_empty(cleaned):
+        return None
+    if kind in ("Image", "File", "ExtFileRef") and isinstance(previous, dict) and previous.get("url") == cleaned:
+        return previous  # the URL input cannot show alt text or fileId; keep them when the URL is unchanged
+    if kind == "MultiImage":
+        kept = {v.get("url"): v for v in previous or [] if isinstance(v, dict)}
+        return [kept.get(url, url) for url in cleaned.split()]
+    if isinstance(cleaned, dt.datetime):
+        return cleaned.isoformat()
+    return cleaned
+
+
+class SchemaFieldsFormMixin:
+    """Adds `wf__<slug>` inputs for the collection's schema and merges them with the JSON box in clean()."""
+
+    partial = False
+
+    def setup_schema_fields(self, collection):
+        self.collection = collection
+        self.rendered: dict[str, dict] = {}
+        self._parsed_json_ok = True
+        if "field_data" not in self.fields:
+            return  # a read-only view: the admin shows stored values as they are
+        stored = dict(self.instance.field_data or {}) if self.instance.field_data else {}
+        for schema_field in schema_fields(collection):
+            slug = schema_field["slug"]
+            if slug in ITEM_COLUMNS:
+                continue
+            form_field = form_field_for(schema_field, partial=self.partial)
+            if form_field is None:
+                continue
+            self.fields[FIELD_PREFIX + slug] = form_field
+            self.rendered[slug] = schema_field
+            self.initial[FIELD_PREFIX + slug] = display_value(schema_field, stored.get(slug))
+        self.previous = stored
+        extras = {k: v for k, v in stored.items() if k not in self.rendered}
+        self.fields["field_data"] = forms.CharField(
+            label="Other field values (JSON)" if self.rendered else self.fields["field_data"].label,
+            required=False, widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
+            help_text=self._json_help(collection),
+        )
+        self.initial["field_data"] = json.dumps(extras, indent=2, ensure_ascii=False) if extras else ""
+        self.fields[MARKER_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput)
+        self.initial[MARKER_FIELD] = str(collection.pk) if collection else ""
+        if self.is_bound and self.rendered and self.data.get(self.add_prefix(MARKER_FIELD)) != str(collection.pk):
+            self._move_json_into_inputs()
+        self._keep_unknown_options()
+
+    def _keep_unknown_options(self):
+        """A value that is no longer (or never was) an option stays selected, so saving never drops it silently;
+        schema validation then explains which options exist."""
+        for slug, schema_field in self.rendered.items():
+            if schema_field.get("type") != "Option":
+                continue
+            name = FIELD_PREFIX + slug
+            current = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
+            form_field = self.fields[name]
+            if current and current not in {value for value, _ in form_field.choices}:
+                form_field.choices = [*form_field.choices, (current, f"{current} (not an option)")]
+
+    def _json_help(self, collection) -> str:
+        if collection is None:
+            return "Choose the collection and save (or 'Save and continue editing') to get one input per field."
+        if not schema_is_synced(collection):
+            return SCHEMA_NOT_SYNCED_WARNING + ' Enter values as JSON: {"field-slug": "value"}.'
+        if self.rendered:
+            return 'Only for fields without an input above, as JSON: {"field-slug": "value"}.'
+        return 'Values keyed by field slug, as JSON: {"field-slug": "value"}.'
+
+    def _move_json_into_inputs(self):
+        """The page was drawn without this collection's inputs: show what the editor typed as JSON in them."""
+        data = self.data.copy()
+        try:
+            typed = json.loads(data.get(self.add_prefix("field_data")) or "{}")
+        except json.JSONDecodeError:
+            typed = None
+        if isinstance(typed, dict):
+            self.previous = {**self.previous, **typed}
+            for slug, schema_field in self.rendered.items():
+                if slug in typed:
+                    data[self.add_prefix(FIELD_PREFIX + slug)] = data_value(schema_field, typed.pop(slug))
+            data[self.add_prefix("field_data")] = json.dumps(typed, indent=2, ensure_ascii=False) if typed else ""
+        data[self.add_prefix(MARKER_FIELD)] = str(self.collection.pk)
+        self.data = data
+
+    def clean_field_data(self):
+        text = (self.cleaned_data.get("field_data") or "").strip()
+        if not text:
+            return {}
+        try:
+            value = json.loads(text)
+        except json.JSONDecodeError as exc:
+            self._parsed_json_ok = False
+            raise forms.ValidationError(
+                "This is not valid JSON (%(problem)s at line %(line)s, column %(column)s). Your text is kept "
+                'below; fix it, e.g. {"summary": "Text", "reading-minutes": 4}.',
+                code="invalid_json", params={"problem": exc.msg, "line": exc.lineno, "column": exc.colno},
+            ) from exc
+        if not isinstance(value, dict):
+            self._parsed_json_ok = False
+            raise forms.ValidationError('Enter a JSON object of field slug -> value, e.g. {"summary": "Text"}.',
+                                        code="not_an_object")
+        return value
+
+    def clean_schema_values(self, *, name: str, slug: str):
+        """Merge inputs + JSON, validate against the schema, attach errors to inputs, store normalised values."""
+        if "field_data" not in self.fields or not self._parsed_json_ok or self.has_error("field_data"):
+            return
+        values = dict(self.cleaned_data.get("field_data") or {})
+        for key, schema_field in self.rendered.items():
+            if self.has_error(FIELD_PREFIX + key):
+                continue
+            value = stored_value(schema_field, self.cleaned_data.get(FIELD_PREFIX + key), self.previous.get(key))
+            if value is not None:
+                values[key] = value
+        if self.collection is None:
+            self.cleaned_data["field_data"] = {k: v for k, v in values.items() if not is_empty(v)}
+            return
+        errors = validate_field_data(self.collection, values, name=name, slug=slug, partial=self.partial)
+        for key, messages in errors.items():
+            if key in ("name", "slug"):
+                if key in self.fields and not self.has_error(key):
+                    self.add_error(key, messages)
+            elif key in self.rendered:
+                if not self.has_error(FIELD_PREFIX + key):
+                    self.add_error(FIELD_PREFIX + key, messages)
+            else:
+                self.add_error("field_data", [f"{key}: {message}" for message in messages])
+        if not errors:
+            self.cleaned_data["field_data"] = schema_clean_field_data(
+                self.collection, values, name=name, slug=slug, partial=self.partial)
+
+
+class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
+    """The item page: name and slug, then one input per schema field of the item's collection."""
+
+    class Meta:
+        model = DraftItem
+        fields = ["collection", "name", "slug", "field_data", "is_archived", "is_draft"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "slug" in self.fields:
+            self.fields["slug"].required = False
+            self.fields["slug"].help_text += " Leave empty to use the suggestion from the name."
+        self.setup_schema_fields(self._chosen_collection())
+
+    def _chosen_collection(self):
+        if self.is_bound:
+            raw = self.data.get(self.add_prefix("collection"))
+        elif self.instance.collection_id:
+            return self.instance.collection
+        else:
+            raw = self.initial.get("collection")
+        if isinstance(raw, Collection):
+            return raw
+        if raw in (None, ""):
+            return None
+        try:
+            return Collection.objects.filter(pk=int(raw)).first()
+        except (TypeError, ValueError):
+            return None
+
+    def clean_slug(self):
+        slug = (self.cleaned_data.get("slug") or "").strip()
+        if slug:
+            return slug
+        slug = suggest_slug(self.cleaned_data.get("name") or "")
+        if not slug:
+            raise forms.ValidationError("Enter a slug: the name has no letters or digits to suggest one from.",
+                                        code="required")
+        return slug
+
+    def clean(self):
+        cleaned = super().clean()
+        slug, collection = cleaned.get("slug"), cleaned.get("collection")
+        if slug and collection and not self.has_error("slug"):
+            clash = DraftItem.objects.filter(collection=collection, slug=slug).exclude(pk=self.instance.pk).first()
+            if clash is not None:
+                self.add_error("slug", forms.ValidationError(
+                    "Another item in %(collection)s already uses the slug '%(slug)s' (\"%(other)s\"). "
+                    "Choose a different slug, e.g. '%(free)s'.", code="duplicate_slug",
+                    params={"collection": collection, "slug": slug, "other": clash.name,
+                            "free": free_slug(collection, slug)}))
+        self.clean_schema_values(name=cleaned.get("name") or "", slug=cleaned.get("slug") or "")
+        return cleaned
+
+
+def free_slug(collection, slug: str) -> str:
+    """The first slug-N not used in the collection, to suggest after a clash."""
+    used = set(DraftItem.objects.filter(collection=collection, slug__startswith=slug).values_list("slug", flat=True))
+    n = 2
+    while f"{slug}-{n}" in used:
+        n += 1
+    return f"{slug}-{n}"
+
+
+class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
+    """A translation: every input optional; empty means "same as the primary locale"."""
+
+    partial = True
+
+    class Meta:
+        model = DraftTranslation
+        fields = ["locale", "name", "slug", "field_data"]
+
+    def __init__(self, *args, collection=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.setup_schema_fields(collection or self._item_collection())
+
+    def _item_collection(self):
+        # Inside the item page the inline passes the collection; on the translation's own page the item says.
+        if "item" in self.fields:
+            raw = self.data.get(self.add_prefix("item")) if self.is_bound else self.initial.get("item")
+            try:
+                item = DraftItem.objects.select_related("collection").filter(pk=int(raw)).first() if raw else None
+            except (TypeError, ValueError):
+                item = None
+            if item is not None or self.is_bound:
+                return item.collection if item is not None else None
+        return self.instance.item.collection if self.instance.item_id else None
+
+    def clean(self):
+        cleaned = super().clean()
+        self.clean_schema_values(name=cleaned.get("name") or "", slug=cleaned.get("slug") or "")
+        return cleaned
+
+
+class DraftImportForm(ImportForm):
+    """The admin import form, plus the collection the rows go into."""
+
+    collection = forms.ModelChoiceField(
+        queryset=Collection.objects.select_related("site"),
+        help_text="Rows are matched on this collection's slugs. Columns: name, slug (optional: suggested from "
+                  "the name), one per field slug, is_archived, is_draft, and LOCALE:FIELD for translations, "
+                  "e.g. fr-FR:name or fr-FR:summary. Row 1 is the first row after the header.",
+    )
+    field_order = ["collection", "resource", "import_file", "format"]
+
+
+class DraftConfirmImportForm(ConfirmImportForm):
+    collection = forms.ModelChoiceField(queryset=Collection.objects.all(), widget=forms.HiddenInput)

@@ -1,0 +1,131 @@
+"""Run the whole product locally: migrate, seed, then the Webflow sandbox, a qcluster worker and the web server."""
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandError
+
+from stagingapp import demo
+from stagingapp.services.demo import demo_seed
+
+
+def _port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+class Command(BaseCommand):
+    help = "Migrate, load demo data and run the sandbox, a worker and the web server until Ctrl-C (DEBUG only)."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--port", type=int, default=8000, help="web server port (default 8000)")
+        parser.add_argument("--sandbox-port", type=int, default=8765, help="Webflow sandbox port (default 8765)")
+        parser.add_argument("--sandbox-rate-limit", type=int, default=120, help="sandbox requests per minute")
+
+    def handle(self, *args, port, sandbox_port, sandbox_rate_limit, **options):
+        if not settings.DEBUG:
+            raise CommandError("run_demo only runs with DEBUG=True (it creates demo users with known passwords).")
+        for label, number in (("web server", port), ("Webflow sandbox", sandbox_port)):
+            if not _port_is_free(number):
+                raise CommandError(
+                    f"Port {number} for the {label} is in use. Is another demo still running? "
+                    f"Stop it, or pick another port with --port / --sandbox-port."
+                )
+        call_command("migrate", interactive=False, verbosity=0)
+        seeded = demo_seed()
+        state_dir = Path(settings.BASE_DIR) / ".demo"
+        state_dir.mkdir(exist_ok=True)
+
+        manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
+        child_env = {
+            **os.environ,
+            "DEBUG": "True",
+            "WEBFLOW_API_BASE_URL": f"http://127.0.0.1:{sandbox_port}",
+            "WEBFLOW_API_TOKEN": demo.DEMO_TOKEN,
+            "WEBFLOW_RATE_LIMIT_PER_MINUTE": str(sandbox_rate_limit),
+        }
+        commands = {}
+        if "webflow_sandbox" in get_commands():
+            commands["sandbox"] = [
+                *manage, "webflow_sandbox", "--port", str(sandbox_port), "--token", demo.DEMO_TOKEN,
+                "--rate-limit", str(sandbox_rate_limit), "--state-file", str(state_dir / "sandbox.json"), "--seed-demo",
+            ]
+        commands["worker"] = [*manage, "qcluster"]
+        commands["web"] = [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"]
+
+        processes: dict[str, subprocess.Popen] = {}
+        stopping = False
+
+        def stop(*_):
+            nonlocal stopping
+            stopping = True
+
+        signal.signal(signal.SIGINT, stop)
+        signal.signal(signal.SIGTERM, stop)
+        try:
+            for name, argv in commands.items():
+                log = open(state_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process below
+                processes[name] = subprocess.Popen(
+                    argv, env=child_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            self._wait_for_web(port, processes)
+            self._print_banner(port, sandbox_port, seeded, state_dir)
+            while not stopping:
+                for name, process in processes.items():
+                    if process.poll() is not None:
+                        raise CommandError(
+                            f"The {name} process stopped (exit {process.returncode}); see {state_dir / (name + '.log')}"
+                        )
+                time.sleep(0.5)
+        finally:
+            self._stop_all(processes)
+        self.stdout.write("Demo stopped.")
+
+    def _wait_for_web(self, port, processes):
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if processes["web"].poll() is not None:
+                return
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=2)
+                return
+            except OSError:
+                time.sleep(0.3)
+
+    def _print_banner(self, port, sandbox_port, seeded, state_dir):
+        lines = [
+            "",
+            self.style.SUCCESS("The staging app is running."),
+            f"  Open    http://127.0.0.1:{port}/admin/",
+            f"  Webflow sandbox  http://127.0.0.1:{sandbox_port}  (no Webflow account needed)",
+            f"  Logs    {state_dir}/web.log, worker.log, sandbox.log",
+            "  Demo logins (demo only):",
+            *[f"    {username:<10} {password:<16} {role}" for username, password, role in seeded.users],
+            "  Press Ctrl-C to stop everything.",
+            "",
+        ]
+        self.stdout.write("\n".join(lines))
+
+    def _stop_all(self, processes):
+        for process in processes.values():
+            if process.poll() is None:
+                os.killpg(process.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 15
+        for process in processes.values():
+            try:
+                process.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
+                process.wait()

@@ -1,0 +1,432 @@
+"""Importing draft items (with translations) from CSV, XLSX, JSON and JSONL: one core for the admin and the command.
+
+File layout: one row per item. Columns: ``collection`` (optional; the Webflow collection id, must match the
+collection chosen for the import), ``name``, ``slug`` (optional: suggested from the name), ``is_archived``,
+``is_draft``, one column per schema field slug, and ``<locale tag>:<key>`` translation columns such as
+``fr-FR:name``, ``fr-FR:slug``, ``fr-FR:summary``. Rows match existing items on (collection, slug), so a re-import
+updates them. A blank cell clears that value; a column that is absent leaves it alone.
+The whole import is one transaction: any bad row means nothing is written.
+"""
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import tablib
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from import_export import resources
+from import_export.fields import Field
+from import_export.formats import base_formats
+from import_export.results import Result, RowResult
+
+from ..exceptions import ImportFileUnreadable
+from ..models import DraftItem, DraftTranslation
+from ..schema import clean_field_data, is_empty, schema_fields
+from ..validators import suggest_slug
+from .audit import audit_record
+
+ITEM_COLUMNS = ("collection", "name", "slug", "is_archived", "is_draft")
+TRANSLATION_SEPARATOR = ":"
+_TRUE = {"true", "yes", "y", "1", "on", "x"}
+_FALSE = {"false", "no", "n", "0", "off"}
+# Content changes to items that already left the editors' hands; the workflow decides what that means.
+_EDITABLE_STATUSES = {DraftItem.Status.DRAFT, DraftItem.Status.REJECTED}
+
+
+class JSONObjects(base_formats.Format):
+    """A JSON array of objects (or {"items": [...]}), keyed by column; keys may differ between objects.
+
+    tablib's own JSON reader takes column order from the first object and values in each object's own order,
+    which silently shifts values between columns when objects differ, so this reader aligns by key.
+    """
+
+    TITLE, EXTENSION, CONTENT_TYPE = "json", "json", "application/json"
+
+    def __init__(self, encoding=None):
+        self.encoding = encoding
+
+    def get_title(self):
+        return self.TITLE
+
+    def get_extension(self):
+        return self.EXTENSION
+
+    def get_content_type(self):
+        return self.CONTENT_TYPE
+
+    def is_binary(self):
+        return False
+
+    def get_read_mode(self):
+        return "r"
+
+    def can_import(self):
+        return True
+
+    def create_dataset(self, in_stream, **kwargs):
+        if isinstance(in_stream, bytes):
+            in_stream = in_stream.decode(self.encoding or "utf-8-sig")
+        return objects_to_dataset(self.parse(in_stream))
+
+    def parse(self, text: str) -> list:
+        data = json.loads(text)
+        if isinstance(data, dict) and isinstance(data.get("items"), list):
+            data = data["items"]
+        if not isinstance(data, list):
+            raise ValueError("expected a JSON array of objects, one per item")
+        return data
+
+
+class JSONL(JSONObjects):
+    """JSON Lines: one JSON object per line (blank lines ignored)."""
+
+    TITLE, EXTENSION, CONTENT_TYPE = "jsonl", "jsonl", "application/jsonl"
+
+    def parse(self, text: str) -> list:
+        objects = []
+        for number, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                objects.append(json.loads(line))
+            except json.JSONDecodeError as exc:
+                raise ValueError(f"line {number} is not valid JSON: {exc.msg}") from exc
+        return objects
+
+
+def objects_to_dataset(objects: list) -> tablib.Dataset:
+    for number, obj in enumerate(objects, 1):
+        if not isinstance(obj, dict):
+            raise ValueError(f"item {number} is not an object of column -> value")
+    headers = list(dict.fromkeys(key for obj in objects for key in obj))
+    dataset = tablib.Dataset(headers=headers)
+    for obj in objects:
+        dataset.append([obj.get(key) for key in headers])
+    return dataset
+
+
+IMPORT_FORMATS = [base_formats.CSV, base_formats.XLSX, JSONObjects, JSONL]
+FORMAT_BY_EXTENSION = {".csv": base_formats.CSV, ".xlsx": base_formats.XLSX, ".json": JSONObjects, ".jsonl": JSONL}
+
+
+def _cell(value):
+    """Spreadsheet cells as values: text stripped, everything else as the file typed it."""
+    return value.strip() if isinstance(value, str) else value
+
+
+def _text(value) -> str:
+    value = _cell(value)
+    return "" if value is None else str(value)
+
+
+def _header(value) -> str:
+    """Webflow field slugs are lowercase, so 'Name' or 'fr-FR:Summary' headers mean the lowercase column."""
+    text = _text(value)
+    tag, separator, key = text.partition(TRANSLATION_SEPARATOR)
+    return f"{tag.strip()}{separator}{key.strip().lower()}" if separator else text.lower()
+
+
+def _boolean(value, column, errors, current: bool) -> bool:
+    value = _cell(value)
+    if is_empty(value):
+        return current
+    if isinstance(value, bool):
+        return value
+    text = str(value).lower()
+    if text in _TRUE | _FALSE:
+        return text in _TRUE
+    errors[column] = [f"'{value}' is not true/false (use true, false, yes, no, 1 or 0)."]
+    return current
+
+
+class DraftItemResource(resources.ModelResource):
+    """django-import-export resource for one collection's draft items; build it with collection= and actor=."""
+
+    class Meta:
+        model = DraftItem
+        fields = ("name", "slug", "field_data", "is_archived", "is_draft")
+        clean_model_instances = True
+        skip_unchanged = True
+        report_skipped = True
+        use_transactions = True
+
+    def __init__(self, *, collection=None, actor=None, **kwargs):
+        super().__init__(**kwargs)
+        self.collection, self.actor = collection, actor
+        self._locales = {}
+        self._slug_rows: dict[str, int] = {}
+        self.non_draft_updated: list[int] = []
+
+    def get_user_visible_fields(self):
+        """The columns a file may have, as the admin import page lists them."""
+        if self.collection is not None:
+            slugs = [f["slug"] for f in schema_fields(self.collection) if f["slug"] not in ("name", "slug")]
+        else:
+            slugs = ["<field slug>"]
+        columns = [*ITEM_COLUMNS, *slugs, "<locale tag>:name", "<locale tag>:slug", "<locale tag>:<field slug>"]
+        return [Field(column_name=column) for column in columns]
+
+    # --- hooks, in the order import-export calls them ---------------------------------------------------------
+
+    def before_import(self, dataset, **kwargs):
+        if self.collection is None:
+            raise ValueError("Choose the collection to import into.")
+        dataset.headers = [_header(h) for h in dataset.headers or []]
+        self._locales = {loc.tag.lower(): loc for loc in self.collection.site.locales.all()}
+        self._slug_rows, self.non_draft_updated = {}, []
+
+    def get_queryset(self):
+        return DraftItem.objects.filter(collection=self.collection)
+
+    def get_instance(self, instance_loader, row):
+        # Rows match on (collection, slug); a missing slug is suggested from the name first so re-imports match.
+        slug = _text(row.get("slug")) or suggest_slug(_text(row.get("name")))
+        row["slug"] = slug
+        return self.get_queryset().filter(slug=slug).first() if slug else None
+
+    def import_instance(self, instance, row, **kwargs):
+        errors: dict[str, list[str]] = {}
+        collection = self.collection
+        instance.collection = collection
+        given = _text(row.get("collection"))
+        if given and given != collection.webflow_id:
+            errors["collection"] = [
+                f"this row is for collection '{given}' but the import is into '{collection}' "
+                f"({collection.webflow_id})."
+            ]
+        if "name" in row:
+            instance.name = _text(row["name"])
+        instance.slug = row["slug"]
+        if instance.slug:
+            first = self._slug_rows.setdefault(instance.slug, kwargs.get("row_number"))
+            if first != kwargs.get("row_number"):
+                errors["slug"] = [f"slug '{instance.slug}' is also used by row {first} of this file; "
+                                  "each row needs its own slug."]
+        if "is_archived" in row:
+            instance.is_archived = _boolean(row["is_archived"], "is_archived", errors, instance.is_archived)
+        if "is_draft" in row:
+            instance.is_draft = _boolean(row["is_draft"], "is_draft", errors, instance.is_draft)
+
+        values = dict(instance.field_data or {})
+        for column, value in row.items():
+            if column in ITEM_COLUMNS or TRANSLATION_SEPARATOR in column:
+                continue
+            if not column:
+                if not is_empty(value):
+                    errors["(no header)"] = ["a value sits in a column without a header."]
+                continue
+            if is_empty(_cell(value)):
+                values.pop(column, None)
+            else:
+                values[column] = _cell(value)
+        try:
+            instance.field_data = clean_field_data(collection, values, name=instance.name, slug=instance.slug)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                errors.setdefault(key, []).extend(messages)
+
+        instance._import_translations = self._plan_translations(instance, row, errors)
+        if errors:
+            raise ValidationError(errors)
+
+    def _plan_translations(self, instance, row, errors) -> list:
+        """Translation columns -> [(locale, existing, name, slug, field_data)] for translations that change."""
+        by_locale: dict = {}
+        for column, value in row.items():
+            if TRANSLATION_SEPARATOR not in column:
+                continue
+            tag, key = (part.strip() for part in column.split(TRANSLATION_SEPARATOR, 1))
+            locale = self._locales.get(tag.lower())
+            if locale is None and is_empty(_cell(value)):
+                continue  # a blank cell under an unknown tag loses nothing; only real content is refused
+            if locale is None:
+                known = ", ".join(loc.tag for loc in self._locales.values() if not loc.is_primary) or "(none)"
+                errors[column] = [f"unknown locale '{tag}' for site '{self.collection.site}'; "
+                                  f"translation columns may use: {known}."]
+            elif locale.is_primary:
+                errors[column] = [f"{locale.tag} is the site's primary locale; put its content in the "
+                                  f"'{key}' column instead."]
+            else:
+                by_locale.setdefault(locale, {})[key] = _cell(value)
+
+        plans = []
+        for locale, values in by_locale.items():
+            existing = (DraftTranslation.objects.filter(item=instance, locale=locale).first()
+                        if instance.pk else None)
+            name = _text(values.pop("name")) if "name" in values else (existing.name if existing else "")
+            slug = _text(values.pop("slug")) if "slug" in values else (existing.slug if existing else "")
+            data = dict(existing.field_data) if existing else {}
+            for key, value in values.items():
+                if is_empty(value):
+                    data.pop(key, None)
+                else:
+                    data[key] = value
+            try:
+                DraftTranslation(name=name, slug=slug).clean_fields(exclude=["item", "locale", "field_data"])
+                data = clean_field_data(self.collection, data, name=name, slug=slug, partial=True)
+            except ValidationError as exc:
+                for key, messages in exc.message_dict.items():
+                    errors.setdefault(f"{locale.tag}:{key}", []).extend(messages)
+                continue
+            if existing is None and not (name or slug or data):
+                continue
+            if existing is None or (existing.name, existing.slug, existing.field_data) != (name, slug, data):
+                plans.append((locale, existing, name, slug, data))
+        return plans
+
+    def skip_row(self, instance, original, row, import_validation_errors=None):
+        if import_validation_errors or original is None or original.pk is None:
+            return False
+        if getattr(instance, "_import_translations", None):
+            return False
+        return all(getattr(instance, f) == getattr(original, f)
+                   for f in ("name", "slug", "field_data", "is_archived", "is_draft"))
+
+    def before_save_instance(self, instance, row, **kwargs):
+        actor = self.actor or kwargs.get("user")
+        if instance.pk is None:
+            instance.created_by = actor
+        instance.last_edited_by = actor
+        # simple-history takes the user and reason from these attributes (no request in the command).
+        instance._history_user = actor
+        instance._change_reason = f"Imported from {kwargs.get('file_name') or 'a file'}"
+
+    def after_save_instance(self, instance, row, **kwargs):
+        if self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs):
+            return
+        actor = self.actor or kwargs.get("user")
+        for locale, existing, name, slug, data in getattr(instance, "_import_translations", []):
+            translation = existing or DraftTranslation(item=instance, locale=locale)
+            translation.name, translation.slug, translation.field_data = name, slug, data
+            translation.last_edited_by = actor
+            translation._history_user = actor
+            translation._change_reason = instance._change_reason
+            translation.save()
+        if instance.status not in _EDITABLE_STATUSES:
+            self.non_draft_updated.append(instance.pk)
+
+    def after_import(self, dataset, result, **kwargs):
+        super().after_import(dataset, result, **kwargs)
+        if self._is_dry_run(kwargs) or result.has_errors() or result.has_validation_errors():
+            return
+        counts = import_counts(result)
+        file_name = kwargs.get("file_name") or ""
+        audit_record(
+            action="item.import",
+            actor=self.actor or kwargs.get("user"),
+            collection=self.collection,
+            object_repr=file_name or str(self.collection),
+            message=f"Imported {file_name or 'a file'}: {counts['new']} new, {counts['updated']} updated, "
+                    f"{counts['unchanged']} unchanged.",
+            data={"file_name": file_name, "rows": result.total_rows, **counts,
+                  "skipped": counts["unchanged"], "updated_outside_draft": self.non_draft_updated},
+        )
+
+
+@dataclass(frozen=True)
+class RowProblem:
+    """One reason a row (or the whole file, row 0) cannot be imported."""
+
+    row: int
+    field: str
+    message: str
+
+    def __str__(self):
+        where = f"row {self.row}" if self.row else "file"
+        return f"{where}: {self.field}: {self.message}" if self.field else f"{where}: {self.message}"
+
+
+@dataclass
+class ImportReport:
+    """What an import did (or, for a dry run or a failed import, would have done: then nothing was written)."""
+
+    new: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    problems: list[RowProblem] = field(default_factory=list)
+    dry_run: bool = False
+    result: Result | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    @property
+    def written(self) -> bool:
+        return self.ok and not self.dry_run
+
+    def summary(self) -> str:
+        verb = "would import" if self.dry_run or not self.ok else "imported"
+        text = f"{verb}: {self.new} new, {self.updated} updated, {self.unchanged} unchanged"
+        if not self.ok:
+            text += f"; {len(self.problems)} problem(s), nothing was written"
+        elif self.dry_run:
+            text += " (dry run, nothing was written)"
+        return text
+
+
+def import_counts(result: Result) -> dict[str, int]:
+    return {
+        "new": result.totals[RowResult.IMPORT_TYPE_NEW],
+        "updated": result.totals[RowResult.IMPORT_TYPE_UPDATE],
+        "unchanged": result.totals[RowResult.IMPORT_TYPE_SKIP],
+    }
+
+
+def problems_from_result(result: Result) -> list[RowProblem]:
+    """Every base error, row exception and per-field validation message, in row order."""
+    problems = [RowProblem(0, "", str(error.error)) for error in result.base_errors]
+    for number, errors in result.row_errors():
+        problems.extend(RowProblem(number, "", str(error.error)) for error in errors)
+    for invalid in result.invalid_rows:
+        for key, messages in invalid.error_dict.items():
+            key = "" if key == NON_FIELD_ERRORS else key
+            problems.extend(RowProblem(invalid.number, key, message) for message in messages)
+    return sorted(problems, key=lambda p: p.row)
+
+
+def import_format_for(path) -> base_formats.Format:
+    """The import format for a file name's extension; raises ImportFileUnreadable for any other extension."""
+    suffix = Path(str(path)).suffix.lower()
+    format_class = FORMAT_BY_EXTENSION.get(suffix)
+    if format_class is None:
+        raise ImportFileUnreadable(
+            path=path, reason=f"unknown file type '{suffix}'; use one of {', '.join(FORMAT_BY_EXTENSION)}"
+        )
+    return format_class(encoding="utf-8-sig")
+
+
+def dataset_from_file(path) -> tablib.Dataset:
+    """Read a .csv/.xlsx/.json/.jsonl file into rows; raises ImportFileUnreadable with the reason."""
+    file_format = import_format_for(path)
+    try:
+        raw = Path(path).read_bytes()
+        dataset = file_format.create_dataset(raw if file_format.is_binary() else raw.decode("utf-8-sig"))
+    except ImportFileUnreadable:
+        raise
+    except Exception as exc:  # every reader has its own errors; all mean "not a readable file of this type"
+        raise ImportFileUnreadable(path=path, reason=f"{type(exc).__name__}: {exc}") from exc
+    return dataset
+
+
+def drafts_import(*, collection, dataset: tablib.Dataset, actor, file_name: str = "", dry_run: bool = False
+                  ) -> ImportReport:
+    """Create or update the collection's draft items from rows -> ImportReport.
+
+    Everything happens in one transaction: with any problem (or dry_run) it is rolled back and nothing is
+    written. On success history rows are recorded per item/translation and one `item.import` audit entry is
+    added. Raises nothing for bad rows: they come back as report.problems.
+    """
+    resource = DraftItemResource(collection=collection, actor=actor)
+    result = resource.import_data(
+        dataset, dry_run=dry_run, raise_errors=False, use_transactions=True, rollback_on_validation_errors=True,
+        file_name=file_name, user=actor,
+    )
+    return ImportReport(**import_counts(result), problems=problems_from_result(result), dry_run=dry_run,
+                        result=result)
+
+
+def drafts_import_file(*, path, collection, actor, dry_run: bool = False) -> ImportReport:
+    """drafts_import for a file, its format chosen by extension; raises ImportFileUnreadable if unreadable."""
+    dataset = dataset_from_file(path)
+    return drafts_import(collection=collection, dataset=dataset, actor=actor, file_name=Path(path).name,
+                         dry_run=dry_run)
