@@ -204,11 +204,13 @@ class WebflowRateLimitState(models.Model):
     """The shared request budget of one Webflow token, so every worker on every machine paces together.
 
     `key` is a hash of the API base URL and token (never the token). `hits` holds the epoch seconds of the
-    requests sent in the current window; rows are updated under a row lock by stagingapp.webflow.ratelimit.
+    requests answered in the current window, `pending` the [reservation, expiry] of requests still in flight;
+    rows are updated under a row lock by stagingapp.webflow.ratelimit.
     """
 
     key = models.CharField(max_length=64, unique=True)
     hits = models.JSONField(default=list, blank=True)
+    pending = models.JSONField(default=list, blank=True)
     server_limit = models.PositiveIntegerField(null=True, blank=True)
     blocked_until = models.FloatField(default=0.0)
     updated_at = models.DateTimeField(auto_now=True)

@@ -55,7 +55,9 @@ def webflow_sandbox(settings):
     """
     from stagingapp.sandbox import WebflowSandbox
 
-    sandbox = WebflowSandbox(rate_limit=10_000, retry_after=1, openapi_dir=settings.WEBFLOW_OPENAPI_DIR).start()
+    sandbox = WebflowSandbox(rate_limit=10_000, retry_after=1, openapi_dir=settings.WEBFLOW_OPENAPI_DIR)
+    sandbox.spec()  # parse the OpenAPI file before the first request, not inside a client's read timeout
+    sandbox.start()
     settings.WEBFLOW_API_BASE_URL = sandbox.url
     settings.WEBFLOW_API_TOKEN = sandbox.token
     settings.WEBFLOW_RATE_LIMIT_PER_MINUTE = 10_000

@@ -269,8 +269,8 @@ class WebflowSandbox:
             for loc in locales
         ]
         site = {
-            "id": site_id, "workspaceId": new_id(), "displayName": name, "shortName": re.sub(r"\W+", "-",
-                                                                                             name.lower()),
+            "id": site_id, "workspaceId": new_id(), "displayName": name,
+            "shortName": re.sub(r"\W+", "-", name.lower()).strip("-"),
             "previewUrl": "", "timeZone": "UTC", "createdOn": now_iso(), "lastUpdated": now_iso(),
             "lastPublished": None, "parentFolderId": None, "customDomains": [],
             "_defaultLocaleId": primary["cmsLocaleId"],

@@ -1,10 +1,11 @@
 """Rate limiting shared by every process that uses the same Webflow token (60 or 120 requests a minute).
 
-A sliding window: a request may start only when fewer than `limit` requests started in the last `window`
-seconds. The state lives where all workers see it: the database (row-locked, works across machines with the
-ORM broker) or the cache when Redis is configured. Webflow's own headers correct it: `X-RateLimit-Limit`
-lowers the limit, `X-RateLimit-Remaining` adds requests this limiter never saw (other tools on the token),
-and a 429's Retry-After blocks everyone until it passes.
+A sliding window: a request may start only when fewer than `limit` requests were answered in the last
+`window` seconds or are still waiting for their answer. The state lives where all workers see it: the
+database (row-locked, works across machines with the ORM broker) or the cache when Redis is configured.
+Webflow's own headers correct it: `X-RateLimit-Limit` lowers the limit, `X-RateLimit-Remaining` adds
+requests this limiter never saw (other tools on the token), and a 429's Retry-After blocks everyone until
+it passes.
 
 Interface used by the client::
 
@@ -32,7 +33,15 @@ def limiter_key(*, base_url: str, token: str) -> str:
 
 
 class _SlidingWindow:
-    """The pure decision logic on a state dict {hits, server_limit, blocked_until}; storage is the subclass's."""
+    """The decision logic on a state dict {hits, pending, server_limit, blocked_until}; storage is the subclass's.
+
+    `hits` are the answered requests, stamped when their answer came back (Webflow counted them somewhere
+    between send and answer, so that stamp is never early). `pending` are requests sent but not answered yet:
+    they count as "now" until recorded, so a slow answer can never let another process overtake Webflow's
+    window. A pending entry whose process died expires after `pending_hold` seconds.
+    """
+
+    pending_hold = 180.0
 
     def __init__(self, *, key: str, limit: int, window: float = 60.0, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep):
@@ -44,47 +53,54 @@ class _SlidingWindow:
         server_limit = state.get("server_limit")
         return min(self.limit, server_limit) if server_limit else self.limit
 
-    def _try_take(self, state: dict, now: float) -> float:
-        """Take a slot (mutating state) and return 0, or return how long to wait."""
+    def _prune(self, state: dict, now: float) -> tuple[list[float], list[list]]:
         hits = sorted(h for h in state.get("hits") or [] if h > now - self.window)
-        state["hits"] = hits
+        pending = [entry for entry in state.get("pending") or [] if entry[1] > now]
+        state["hits"], state["pending"] = hits, pending
+        return hits, pending
+
+    def _try_take(self, state: dict, now: float, reservation: str) -> float:
+        """Take a slot (mutating state) and return 0, or return how long to wait."""
+        hits, pending = self._prune(state, now)
         blocked_until = state.get("blocked_until") or 0.0
         if blocked_until > now:
             return blocked_until - now
         limit = self.effective_limit(state)
-        if len(hits) < limit:
-            hits.append(now)
+        if len(hits) + len(pending) < limit:
+            pending.append([reservation, now + self.pending_hold])
             return 0.0
-        return max(hits[len(hits) - limit] + self.window - now, 0.001)
+        if len(pending) >= limit:
+            return 0.05  # every slot is in flight: an answer will free one soon
+        oldest_to_expire = hits[len(hits) + len(pending) - limit]
+        return max(oldest_to_expire + self.window - now, 0.001)
 
-    def _apply_answer(self, state: dict, reservation: float, now: float, limit, remaining, retry_after) -> None:
-        hits = sorted(h for h in state.get("hits") or [] if h > now - self.window)
-        if reservation in hits:
-            # Re-stamp at answer time: Webflow saw the request somewhere between send and answer.
-            hits.remove(reservation)
-            hits.append(now + _SLACK_SECONDS)
+    def _apply_answer(self, state: dict, reservation: str, now: float, limit, remaining, retry_after) -> None:
+        hits, pending = self._prune(state, now)
+        state["pending"] = [entry for entry in pending if entry[0] != reservation]
+        hits.append(now + _SLACK_SECONDS)
         if limit:
             state["server_limit"] = int(limit)
         if remaining is not None and retry_after is None:
             # (A 429's own "0 remaining" is already covered by its Retry-After block.)
             server_used = self.effective_limit(state) - int(remaining)
             # Requests on this token the limiter never saw (another tool, a sandbox restart): count them now.
-            hits.extend([now + _SLACK_SECONDS] * max(0, server_used - len(hits)))
+            hits.extend([now + _SLACK_SECONDS] * max(0, server_used - len(hits) - len(state["pending"])))
         if retry_after is not None:
             state["blocked_until"] = max(state.get("blocked_until") or 0.0, now + float(retry_after))
         state["hits"] = sorted(hits)
 
-    def acquire(self) -> float:
-        """Block (with `sleep`) until a request may start; returns the reservation stamp for record()."""
+    def acquire(self) -> str:
+        """Block (with `sleep`) until a request may start; returns the reservation to pass to record()."""
+        reservation = uuid.uuid4().hex
         while True:
             now = self.clock()
-            wait = self._locked(lambda state, now=now: self._try_take(state, now))
+            wait = self._locked(lambda state, now=now: self._try_take(state, now, reservation))
             if not wait:
-                return now
+                return reservation
             self.sleep(min(wait, _MAX_SINGLE_SLEEP))
 
-    def record(self, reservation: float, *, limit=None, remaining=None, retry_after=None) -> None:
-        """Fold one answer's X-RateLimit-Limit/-Remaining and a 429's Retry-After into the shared state."""
+    def record(self, reservation: str, *, limit=None, remaining=None, retry_after=None) -> None:
+        """Turn the reservation into an answered request and fold in X-RateLimit-Limit/-Remaining/Retry-After."""
         now = self.clock()
         self._locked(lambda state: self._apply_answer(state, reservation, now, limit, remaining, retry_after))
 
@@ -101,12 +117,12 @@ class DatabaseRateLimiter(_SlidingWindow):
         WebflowRateLimitState.objects.get_or_create(key=self.key)
         with transaction.atomic():
             row = WebflowRateLimitState.objects.select_for_update().get(key=self.key)
-            state = {"hits": list(row.hits or []), "server_limit": row.server_limit,
-                     "blocked_until": row.blocked_until}
+            state = {"hits": list(row.hits or []), "pending": list(row.pending or []),
+                     "server_limit": row.server_limit, "blocked_until": row.blocked_until}
             result = change(state)
-            row.hits, row.server_limit, row.blocked_until = state["hits"], state["server_limit"], \
-                state["blocked_until"]
-            row.save(update_fields=["hits", "server_limit", "blocked_until", "updated_at"])
+            row.hits, row.pending = state["hits"], state["pending"]
+            row.server_limit, row.blocked_until = state["server_limit"], state["blocked_until"]
+            row.save(update_fields=["hits", "pending", "server_limit", "blocked_until", "updated_at"])
         return result
 
 
@@ -133,9 +149,10 @@ class CacheRateLimiter(_SlidingWindow):
                 break
             time.sleep(0.005)
         try:
-            state = self.cache.get(state_key) or {"hits": [], "server_limit": None, "blocked_until": 0.0}
+            state = self.cache.get(state_key) or {"hits": [], "pending": [], "server_limit": None,
+                                                  "blocked_until": 0.0}
             result = change(state)
-            self.cache.set(state_key, state, timeout=int(self.window * 2) + 60)
+            self.cache.set(state_key, state, timeout=int(self.window + self.pending_hold) + 60)
         finally:
             if self.cache.get(lock_key) == owner:
                 self.cache.delete(lock_key)
@@ -145,10 +162,10 @@ class CacheRateLimiter(_SlidingWindow):
 class NoRateLimiter:
     """For scripts that must not touch the database; still honours nothing but the server's 429s."""
 
-    def acquire(self) -> float:
-        return time.time()
+    def acquire(self) -> str:
+        return ""
 
-    def record(self, reservation: float, **kwargs) -> None:
+    def record(self, reservation: str, **kwargs) -> None:
         return None
 
 
