@@ -110,3 +110,20 @@ def test_the_command_needs_a_token(settings):
     settings.WEBFLOW_API_TOKEN = ""
     with pytest.raises(CommandError, match="No token"):
         call_command("webflow_sandbox", "--port", "0")
+
+
+def test_sites_and_collections_can_come_from_a_config(settings):
+    sandbox = WebflowSandbox(openapi_dir=settings.WEBFLOW_OPENAPI_DIR)
+    sandbox.load_config({
+        "sites": [{"id": "1" * 24, "name": "Shop", "locales": [{"tag": "en-GB", "cmsLocaleId": "2" * 24}]}],
+        "collections": [{"siteId": "1" * 24, "id": "3" * 24, "fields": [{"slug": "name", "type": "PlainText"}]}],
+    })
+    assert sandbox.state.sites["1" * 24]["locales"]["primary"]["tag"] == "en-GB"
+    assert sandbox.state.collections["3" * 24]["fields"] == [{"slug": "name", "type": "PlainText"}]
+
+
+def test_the_command_explains_an_unreadable_config(settings, tmp_path):
+    settings.WEBFLOW_API_TOKEN = "some-token-value"
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(CommandError, match="Cannot use --config"):
+        call_command("webflow_sandbox", "--port", "0", "--config", str(tmp_path / "bad.json"))

@@ -300,6 +300,16 @@ class WebflowSandbox:
             self.state.save()
             return self.state.collections[collection_id]
 
+    def load_config(self, config: dict) -> None:
+        """Sites and collections from {"sites": [{"id", "name"?, "locales"?, "localized"?}],
+        "collections": [{"siteId", "id", "fields", "name"?, "slug"?}]} (the --config file's shape)."""
+        for site in config.get("sites") or []:
+            self.add_site(site["id"], locales=site.get("locales"), name=site.get("name", "Sandbox site"),
+                          localized=site.get("localized", True))
+        for collection in config.get("collections") or []:
+            self.add_collection(collection["siteId"], collection["id"], fields=collection["fields"],
+                                name=collection.get("name", "Blog Posts"), slug=collection.get("slug", "blog-posts"))
+
     def seed_from_models(self, site, collections=None) -> None:
         """Mirror our Site (with its LocaleMappings) and Collections (with fields_schema) into the sandbox."""
         locales = [

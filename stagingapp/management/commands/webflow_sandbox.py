@@ -1,4 +1,7 @@
 """Run the local Webflow sandbox standalone (the demo's Webflow): python manage.py webflow_sandbox --port 8765."""
+import json
+from pathlib import Path
+
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
@@ -18,6 +21,11 @@ class Command(BaseCommand):
         parser.add_argument("--retry-after", type=float, default=60.0, help="Retry-After seconds sent with 429.")
         parser.add_argument("--state-file", default="", help="JSON file the state is loaded from and saved to.")
         parser.add_argument("--seed-demo", action="store_true", help="Create the demo site and blog collection.")
+        parser.add_argument(
+            "--config", default="",
+            help='JSON file with {"sites": [{"id", "name", "locales": [{"tag", "cmsLocaleId", "primary"}]}], '
+                 '"collections": [{"siteId", "id", "name", "slug", "fields": [...]}]}.',
+        )
         parser.add_argument("--no-validate", action="store_true", help="Skip OpenAPI request-body validation.")
         parser.add_argument(
             "--fault", action="append", default=[], metavar="KIND[:path=REGEX,method=M,times=N,delay=S,...]",
@@ -40,6 +48,11 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from exc
         if options["seed_demo"]:
             seed_demo(sandbox)
+        if options["config"]:
+            try:
+                sandbox.load_config(json.loads(Path(options["config"]).read_text()))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                raise CommandError(f"Cannot use --config {options['config']}: {exc!r}") from exc
         sandbox.spec()  # parse the OpenAPI file now rather than on the first request
         self.stdout.write(
             f"Webflow sandbox on http://{options['host']}:{options['port']} "
