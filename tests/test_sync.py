@@ -128,3 +128,21 @@ def test_the_collection_admin_action_reports_a_401_clearly(admin_client, sandbox
                                  follow=True)
     [message] = [str(m) for m in get_messages(response.wsgi_request)]
     assert "refused the API token (401)" in message
+
+
+def test_the_token_shows_up_in_no_admin_page_or_audit_entry_after_syncs(admin_client, sandbox, settings):
+    site = factories.make_site(webflow_id=DEMO_SITE_ID)
+    collection = factories.make_collection(site, webflow_id=DEMO_COLLECTION_ID)
+    token = settings.WEBFLOW_API_TOKEN
+    admin_client.post(reverse("admin:stagingapp_site_changelist"),
+                      {"action": "sync_locales_from_webflow", "_selected_action": [site.pk]})
+    pages = [
+        admin_client.post(reverse("admin:stagingapp_collection_changelist"),
+                          {"action": "sync_fields_from_webflow", "_selected_action": [collection.pk]}, follow=True),
+        admin_client.get(reverse("admin:stagingapp_site_change", args=[site.pk])),
+        admin_client.get(reverse("admin:stagingapp_collection_change", args=[collection.pk])),
+    ]
+    assert all(page.status_code == 200 for page in pages)
+    assert not [page for page in pages if token in page.content.decode()]
+    assert AuditEvent.objects.count() == 2
+    assert not [event for event in AuditEvent.objects.all() if token in str(event.__dict__)]
