@@ -142,9 +142,11 @@ WEBFLOW_RATE_LIMITER = env.str("WEBFLOW_RATE_LIMITER", default="auto")
 # Send bulk creates to /beta/... instead of /v2/... (both exist).
 WEBFLOW_USE_BETA_BULK = env.bool("WEBFLOW_USE_BETA_BULK", default=False)
 # Webflow's official OpenAPI documents (v2.yml), used by the sandbox to validate request bodies like Webflow does.
-WEBFLOW_OPENAPI_DIR = Path(
-    env.str("WEBFLOW_OPENAPI_DIR", default=str(BASE_DIR.parent / "shared" / "webflow-openapi"))
-)
+# Default: the nearest shared/webflow-openapi beside the repository or above it (git worktrees sit deeper).
+_OPENAPI_CANDIDATES = [parent / "shared" / "webflow-openapi" for parent in BASE_DIR.parents]
+WEBFLOW_OPENAPI_DIR = Path(env.str("WEBFLOW_OPENAPI_DIR", default=str(
+    next((path for path in _OPENAPI_CANDIDATES if path.is_dir()), _OPENAPI_CANDIDATES[0])
+)))
 WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=5)
 
 # --- Workflow ------------------------------------------------------------------------------------------------

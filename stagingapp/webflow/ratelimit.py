@@ -23,6 +23,8 @@ from django.db import transaction
 
 # Reserve at most this long per sleep so a limit raised meanwhile (or a clock step) is noticed soon.
 _MAX_SINGLE_SLEEP = 5.0
+# How often to look again while every slot waits for an answer.
+_IN_FLIGHT_POLL_SECONDS = 0.25
 # Webflow counts a request when it arrives; the limiter stamps it when the answer is back, plus this slack.
 _SLACK_SECONDS = 0.05
 
@@ -70,7 +72,8 @@ class _SlidingWindow:
             pending.append([reservation, now + self.pending_hold])
             return 0.0
         if len(pending) >= limit:
-            return 0.05  # every slot is in flight: an answer will free one soon
+            # Every slot is in flight: an answer frees one soon (or the oldest expires if its process died).
+            return min(_IN_FLIGHT_POLL_SECONDS, max(min(entry[1] for entry in pending) - now, 0.001))
         oldest_to_expire = hits[len(hits) + len(pending) - limit]
         return max(oldest_to_expire + self.window - now, 0.001)
 
