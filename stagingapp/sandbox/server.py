@@ -802,11 +802,11 @@ class _Handler(BaseHTTPRequestHandler):
             entry["body"] = json.loads(raw_body) if raw_body else None
         except ValueError:
             entry["body"] = raw_body.decode("utf-8", "replace")
-        sandbox.log_request(entry)
-
         if path.startswith("/__sandbox__/"):
+            # Looking at the sandbox is not talking to Webflow: kept out of the request log.
             self._inspect(path, entry)
             return
+        sandbox.log_request(entry)
         status, payload, headers = self._process(method, path, query, raw_body, entry)
         if status is None:
             return

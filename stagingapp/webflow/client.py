@@ -20,6 +20,9 @@ Retries: GETs are retried after transport errors and 5xx (`max_retries`); every 
 loses its connection or gets a 5xx is never re-sent here: the error's `outcome_unknown` tells the caller to
 reconcile (list by slug) before deciding.
 
+Call it outside transaction.atomic(): the shared database limiter commits one row update per request, and
+inside an outer transaction that row stays locked (serialising every worker) until the caller commits.
+
 `observer`, when given, is called once per HTTP attempt with an `Exchange` record (method, path, status or None,
 duration_ms, attempt, request_excerpt, response_excerpt, error_code, error, rate_limit_remaining, request_id);
 excerpts are redacted and truncated. An observer that raises is logged and ignored.

@@ -195,11 +195,13 @@ def test_a_get_is_retried_after_a_server_error_without_a_json_body(client, sandb
     assert client.get_collection(DEMO_COLLECTION_ID)["fields"] == DEMO_FIELDS
 
 
-def test_a_post_is_never_resent_when_the_connection_drops_after_the_write(client, sandbox):
+def test_a_post_is_never_resent_when_the_connection_drops_after_the_write(db, sandbox):
+    seen = []
     sandbox.faults.add("drop_after_commit", path="/items/bulk$")
     with pytest.raises(errors.WebflowConnectionError) as caught:
-        bulk(client, post(1))
+        bulk(get_client(observer=seen.append), post(1))
     assert caught.value.outcome_unknown is True
+    assert [(e.status, e.error, e.attempt) for e in seen] == [(None, "WebflowConnectionError", 1)]
     assert len(sandbox.requests_to("/items/bulk$")) == 1
     assert len(sandbox.items(DEMO_COLLECTION_ID)) == 3  # the duplicate trap: Webflow did create it
 
