@@ -243,6 +243,7 @@ class WebflowSandbox:
         self.openapi_dir = Path(openapi_dir) if openapi_dir else None
         self.validate_requests = validate_requests
         self._spec: dict | None = None
+        self._request_schemas: dict[tuple[str, str], dict | None] = {}
         self._server: ThreadingHTTPServer | None = None
         self._thread: threading.Thread | None = None
 
@@ -400,7 +401,9 @@ class WebflowSandbox:
         spec = self.spec()
         if spec is None:
             return
-        errors = openapi.schema_errors(openapi.request_schema(spec, method, template), body)
+        if (method, template) not in self._request_schemas:
+            self._request_schemas[(method, template)] = openapi.request_schema(spec, method, template)
+        errors = openapi.schema_errors(self._request_schemas[(method, template)], body)
         if errors:
             raise validation_error(_schema_details(errors))
 

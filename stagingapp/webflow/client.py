@@ -40,6 +40,7 @@ import requests
 from urllib3.exceptions import NewConnectionError
 
 from .errors import (
+    WebflowAPIError,
     WebflowBadResponse,
     WebflowConnectionError,
     WebflowError,
@@ -233,7 +234,7 @@ class WebflowClient:
         try:
             response = self._session.request(
                 method, self.base_url + path, json=body, params=params, headers=self._headers(body is not None),
-                timeout=self.timeouts,
+                timeout=self.timeouts, allow_redirects=False,  # a redirected POST would silently become a GET
             )
             status, headers = response.status_code, response.headers
             text = response.text
@@ -251,7 +252,12 @@ class WebflowClient:
         duration_ms = int((time.monotonic() - started) * 1000)
         payload = None
         if error is None:
-            if 200 <= status < 300:
+            if 300 <= status < 400:
+                error = WebflowAPIError(
+                    status=status, code="redirect", body_text=redact(text, self._token),
+                    message=f"unexpected redirect to {headers.get('Location')!r}; check WEBFLOW_API_BASE_URL",
+                )
+            elif 200 <= status < 300:
                 if text.strip():
                     try:
                         payload = json.loads(text)

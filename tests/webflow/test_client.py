@@ -296,3 +296,30 @@ def test_the_limit_webflow_announces_in_its_headers_lowers_the_configured_one(db
     for _ in range(7):
         client.get_site(DEMO_SITE_ID)
     assert [r["status"] for r in sandbox.requests_to("/sites/")] == [200] * 7
+
+
+def test_a_redirect_is_an_error_naming_the_base_url_setting_not_a_silent_get(db, settings):
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Redirect(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            self.send_response(301)
+            self.send_header("Location", "https://elsewhere.example/v2/")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Redirect)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        client = get_client(base_url=f"http://127.0.0.1:{server.server_address[1]}", token="some-token-value",
+                            limiter=None)
+        with pytest.raises(errors.WebflowAPIError, match="WEBFLOW_API_BASE_URL") as caught:
+            client.publish_items(DEMO_COLLECTION_ID, items=[{"id": "a" * 24, "cmsLocaleIds": [PRIMARY]}])
+        assert caught.value.status == 301
+    finally:
+        server.shutdown()
+        server.server_close()
