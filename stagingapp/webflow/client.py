@@ -15,10 +15,10 @@ Methods (every one raises a `WebflowError` subclass from errors.py on failure):
 - `update_items(collection_id, *, items, live=False) -> list[ItemVariant]` PATCH .../items or .../items/live
 - `publish_items(collection_id, *, items) -> PublishResult`             POST .../items/publish (errors kept)
 
-Retries: GETs are retried after transport errors and 5xx (`max_retries`); every request is re-sent after a 429
-(nothing was written) once Retry-After has passed, up to `max_rate_limit_retries`. A POST or PATCH that times out,
-loses its connection or gets a 5xx is never re-sent here: the error's `outcome_unknown` tells the caller to
-reconcile (list by slug) before deciding.
+Retries: GETs are retried after transport errors, 5xx and garbled bodies (`max_retries`); every request is
+re-sent after a 429 (nothing was written) once Retry-After has passed, up to `max_rate_limit_retries`. A POST
+or PATCH that times out, loses its connection or gets a 5xx is never re-sent here: the error's
+`outcome_unknown` tells the caller to reconcile (list by slug) before deciding.
 
 Call it outside transaction.atomic(): the shared database limiter commits one row update per request, and
 inside an outer transaction that row stays locked (serialising every worker) until the caller commits.
@@ -301,7 +301,9 @@ class WebflowClient:
                 self._sleep(exc.retry_after)
             except WebflowError as exc:
                 failures += 1
-                if not (safe_to_repeat and exc.retryable) or failures > self.max_retries:
+                # A GET whose answer came back garbled is as safe to repeat as one that never came back.
+                repeatable = exc.retryable or isinstance(exc, WebflowBadResponse)
+                if not (safe_to_repeat and repeatable) or failures > self.max_retries:
                     raise
                 delay = self.backoff_seconds * (2 ** (failures - 1))
                 logger.warning("Webflow %s %s failed (%s); retry %d in %.1f s", method, path,

@@ -195,6 +195,13 @@ def test_a_get_is_retried_after_a_server_error_without_a_json_body(client, sandb
     assert client.get_collection(DEMO_COLLECTION_ID)["fields"] == DEMO_FIELDS
 
 
+@pytest.mark.parametrize("kind", ["truncated", "malformed"])
+def test_a_get_is_retried_after_a_garbled_answer(client, sandbox, kind):
+    sandbox.faults.add(kind, path=f"/sites/{DEMO_SITE_ID}$")
+    assert client.get_site(DEMO_SITE_ID)["id"] == DEMO_SITE_ID
+    assert len(sandbox.requests_to("/sites/")) == 2
+
+
 def test_a_post_is_never_resent_when_the_connection_drops_after_the_write(db, sandbox):
     seen = []
     sandbox.faults.add("drop_after_commit", path="/items/bulk$")
