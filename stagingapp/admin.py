@@ -8,6 +8,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_audit  # noqa: F401  (registers the audit history admin)
 from .admin_workflow import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
+from .exceptions import StagingError
 from .forms import (
     FIELD_PREFIX,
     MARKER_FIELD,
@@ -22,6 +23,7 @@ from .forms import (
 )
 from .models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
 from .schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
+from .services import sync
 from .services.imports import IMPORT_FORMATS, DraftItemResource, import_counts, problems_from_result
 from .validators import is_canonical_webflow_id
 
@@ -51,6 +53,17 @@ class SiteAdmin(admin.ModelAdmin):
     search_fields = ["name", "webflow_id"]
     readonly_fields = ["locales_synced_at", "created_at", "updated_at"]
     inlines = [LocaleMappingInline]
+    actions = ["sync_locales_from_webflow"]
+
+    @admin.action(description="Sync locales from Webflow", permissions=["change"])
+    def sync_locales_from_webflow(self, request, queryset):
+        for site in queryset:
+            try:
+                result = sync.site_sync_locales(site_webflow_id=site.webflow_id, actor=request.user)
+            except StagingError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, result.summary(), messages.SUCCESS)
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -76,6 +89,7 @@ class CollectionAdmin(admin.ModelAdmin):
     list_select_related = ["site"]
     search_fields = ["name", "webflow_id", "slug"]
     readonly_fields = ["schema_synced_at", "created_at", "updated_at"]
+    actions = ["sync_fields_from_webflow"]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
@@ -84,6 +98,17 @@ class CollectionAdmin(admin.ModelAdmin):
     @admin.display(description="fields")
     def field_count(self, obj):
         return len(obj.fields_schema or [])
+
+    @admin.action(description="Sync fields from Webflow", permissions=["change"])
+    def sync_fields_from_webflow(self, request, queryset):
+        for collection in queryset:
+            try:
+                result = sync.collection_sync_schema(collection_webflow_id=collection.webflow_id,
+                                                     actor=request.user)
+            except StagingError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, result.summary(), messages.SUCCESS)
 
 
 @admin.register(LocaleMapping)

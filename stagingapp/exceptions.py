@@ -14,6 +14,14 @@ class InvalidTransition(StagingError):
         )
 
 
+class WebflowSyncFailed(StagingError):
+    """Reading a site's locales or a collection's fields from Webflow did not work; str() says why and what to do."""
+
+    def __init__(self, message: str, *, cause: Exception | None = None):
+        self.cause = cause
+        super().__init__(message)
+
+
 class FieldDataInvalid(StagingError):
     """Field values that do not fit the collection's schema; `errors` maps field slug -> messages."""
 

@@ -281,3 +281,25 @@ class AuditEvent(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.object_repr}"
+
+
+class WebflowRateLimitState(models.Model):
+    """The shared request budget of one Webflow token, so every worker on every machine paces together.
+
+    `key` is a hash of the API base URL and token (never the token). `hits` holds the epoch seconds of the
+    requests answered in the current window, `pending` the [reservation, expiry] of requests still in flight;
+    rows are updated under a row lock by stagingapp.webflow.ratelimit.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    hits = models.JSONField(default=list, blank=True)
+    pending = models.JSONField(default=list, blank=True)
+    server_limit = models.PositiveIntegerField(null=True, blank=True)
+    blocked_until = models.FloatField(default=0.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Webflow rate-limit state"
+
+    def __str__(self):
+        return f"{self.key[:12]}… ({len(self.hits or [])} recent requests)"

@@ -45,12 +45,6 @@ def superuser(db):
     return factories.make_user("root", superuser=True)
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):
-    # Real hashers take ~0.3 s per user on purpose; tests create many users and need no such protection.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 def pytest_collection_modifyitems(items):
     """Every transactional test restores the migrated data (role groups, permissions) after its flush.
 
@@ -65,3 +59,25 @@ def pytest_collection_modifyitems(items):
         if transactional and not kwargs.get("serialized_rollback"):
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
+
+
+@pytest.fixture
+def webflow_sandbox(settings):
+    """A real Webflow-like HTTP server on 127.0.0.1 (port 0) for this test, with settings pointing at it.
+
+    Exposes .url, .token, .add_site(), .add_collection(), .seed_from_models(), .faults.add(),
+    .set_rate_limit(), .items(collection_id), .requests. The client-side limit is raised so only tests that
+    lower it (settings.WEBFLOW_RATE_LIMIT_PER_MINUTE / _WINDOW_SECONDS) are paced.
+    """
+    from stagingapp.sandbox import WebflowSandbox
+
+    sandbox = WebflowSandbox(rate_limit=10_000, retry_after=1, openapi_dir=settings.WEBFLOW_OPENAPI_DIR)
+    sandbox.spec()  # parse the OpenAPI file before the first request, not inside a client's read timeout
+    sandbox.start()
+    settings.WEBFLOW_API_BASE_URL = sandbox.url
+    settings.WEBFLOW_API_TOKEN = sandbox.token
+    settings.WEBFLOW_RATE_LIMIT_PER_MINUTE = 10_000
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()

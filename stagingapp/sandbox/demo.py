@@ -1,0 +1,23 @@
+"""Seeding the sandbox with the demo's Webflow site and blog collection (the data lives in stagingapp/demo.py)."""
+from __future__ import annotations
+
+from .. import demo
+
+DEMO_SITE_ID = demo.DEMO_SITE_ID
+DEMO_COLLECTION_ID = demo.DEMO_COLLECTION_ID
+DEMO_FIELDS = demo.DEMO_FIELDS
+# The site's locales in the sandbox's add_site() form.
+DEMO_LOCALES = [
+    {"tag": tag, "displayName": display_name, "cmsLocaleId": cms_locale_id, "id": site_locale_id,
+     "primary": is_primary, "subdirectory": "" if is_primary else tag.lower()}
+    for tag, display_name, cms_locale_id, site_locale_id, is_primary in demo.DEMO_LOCALES
+]
+
+
+def seed_demo(sandbox) -> None:
+    """Give `sandbox` the demo site (three locales) and blog collection, unless its state file already has them."""
+    if DEMO_SITE_ID not in sandbox.state.sites:
+        sandbox.add_site(DEMO_SITE_ID, locales=DEMO_LOCALES, name=demo.DEMO_SITE_NAME)
+    if DEMO_COLLECTION_ID not in sandbox.state.collections:
+        sandbox.add_collection(DEMO_SITE_ID, DEMO_COLLECTION_ID, fields=DEMO_FIELDS, name=demo.DEMO_COLLECTION_NAME,
+                               slug=demo.DEMO_COLLECTION_SLUG)

@@ -1,0 +1,129 @@
+"""The local Webflow sandbox itself: persistence, rate limiting, faults and its command line."""
+import time
+
+import pytest
+import requests
+from django.core.management import CommandError, call_command
+
+from stagingapp.sandbox import FaultPlan, WebflowSandbox
+from stagingapp.sandbox.demo import DEMO_COLLECTION_ID, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
+
+PRIMARY = DEMO_LOCALES[0]["cmsLocaleId"]
+
+
+def call(sandbox, method, path, body=None, token=None):
+    return requests.request(method, sandbox.url + path, json=body, timeout=30,
+                            headers={"Authorization": f"Bearer {token or sandbox.token}"})
+
+
+def create(sandbox, slug):
+    return call(sandbox, "POST", f"/v2/collections/{DEMO_COLLECTION_ID}/items/bulk",
+                {"fieldData": {"name": slug, "slug": slug, "summary": "s"}, "cmsLocaleIds": [PRIMARY]})
+
+
+@pytest.fixture
+def sandbox(webflow_sandbox):
+    seed_demo(webflow_sandbox)
+    return webflow_sandbox
+
+
+def test_state_saved_to_a_file_survives_a_restart(tmp_path, settings):
+    state_file = tmp_path / "sandbox.json"
+    first = WebflowSandbox(state_file=state_file, openapi_dir=settings.WEBFLOW_OPENAPI_DIR).start()
+    try:
+        seed_demo(first)
+        assert create(first, "kept").status_code == 202
+    finally:
+        first.stop()
+    second = WebflowSandbox(token=first.token, state_file=state_file, openapi_dir=settings.WEBFLOW_OPENAPI_DIR)
+    second.start()
+    try:
+        seed_demo(second)  # a no-op: the file already has the demo site
+        assert [v["fieldData"]["slug"] for v in second.items(DEMO_COLLECTION_ID)] == ["kept"]
+    finally:
+        second.stop()
+
+
+def test_the_rate_limit_answers_429_with_retry_after_and_the_headers(sandbox):
+    sandbox.set_rate_limit(2, window=60, retry_after=3)
+    answers = [call(sandbox, "GET", f"/v2/sites/{DEMO_SITE_ID}") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["1", "0", "0"]
+    assert answers[0].headers["X-RateLimit-Limit"] == "2"
+    assert answers[2].headers["Retry-After"] == "3"
+    assert answers[2].json()["code"] == "too_many_requests"
+
+
+def test_the_limit_is_per_token_and_a_bad_token_is_refused_first(sandbox):
+    sandbox.set_rate_limit(1, window=60)
+    assert call(sandbox, "GET", f"/v2/sites/{DEMO_SITE_ID}", token="intruder-token").status_code == 401
+    assert call(sandbox, "GET", f"/v2/sites/{DEMO_SITE_ID}").status_code == 200
+
+
+def test_a_slow_fault_delays_the_answer_and_then_answers_normally(sandbox):
+    sandbox.faults.add("slow", path="/sites/", delay=0.4)
+    started = time.monotonic()
+    assert call(sandbox, "GET", f"/v2/sites/{DEMO_SITE_ID}").status_code == 200
+    assert time.monotonic() - started >= 0.4
+
+
+def test_a_fault_with_times_zero_repeats_until_cleared(sandbox):
+    sandbox.faults.add("503", path="/sites/", times=0)
+    assert [call(sandbox, "GET", f"/v2/sites/{DEMO_SITE_ID}").status_code for _ in range(3)] == [503] * 3
+    sandbox.faults.clear()
+    assert call(sandbox, "GET", f"/v2/sites/{DEMO_SITE_ID}").status_code == 200
+
+
+def test_a_duplicate_slug_within_one_request_is_refused_too(sandbox):
+    body = {"fieldData": [{"name": "a", "slug": "same", "summary": "s"}, {"name": "b", "slug": "same",
+                                                                          "summary": "s"}]}
+    answer = call(sandbox, "POST", f"/v2/collections/{DEMO_COLLECTION_ID}/items/bulk", body)
+    assert answer.status_code == 400
+    assert answer.json()["details"] == [{"param": "slug", "description": "Unique value is already in database: 'same'"}]
+    assert sandbox.items(DEMO_COLLECTION_ID) == []
+
+
+def test_the_inspection_endpoints_show_state_and_requests(sandbox):
+    create(sandbox, "seen")
+    state = requests.get(f"{sandbox.url}/__sandbox__/state", timeout=30).json()
+    assert len(state["items"][DEMO_COLLECTION_ID]) == 1
+    logged = requests.get(f"{sandbox.url}/__sandbox__/requests", timeout=30).json()
+    assert logged[0]["method"] == "POST" and logged[0]["status"] == 202
+
+
+def test_command_line_faults_are_parsed_and_bad_ones_explained():
+    assert FaultPlan.parse("502:path=/items/bulk,times=2,json_body=false") == {
+        "kind": "502", "path": "/items/bulk", "times": 2, "json_body": False}
+    with pytest.raises(ValueError, match="unknown fault option 'colour'"):
+        FaultPlan.parse("502:colour=red")
+    with pytest.raises(ValueError, match="unknown fault 'boom'"):
+        FaultPlan().add("boom")
+
+
+def test_the_command_refuses_an_unknown_fault_before_listening(settings):
+    settings.WEBFLOW_API_TOKEN = "some-token-value"
+    with pytest.raises(CommandError, match="unknown fault 'explode'"):
+        call_command("webflow_sandbox", "--port", "0", "--fault", "explode")
+
+
+def test_the_command_needs_a_token(settings):
+    settings.WEBFLOW_API_TOKEN = ""
+    with pytest.raises(CommandError, match="No token"):
+        call_command("webflow_sandbox", "--port", "0")
+
+
+def test_sites_and_collections_can_come_from_a_config(settings):
+    sandbox = WebflowSandbox(openapi_dir=settings.WEBFLOW_OPENAPI_DIR)
+    sandbox.load_config({
+        "sites": [{"id": "1" * 24, "name": "Shop", "locales": [{"tag": "en-GB", "cmsLocaleId": "2" * 24}]}],
+        "collections": [{"siteId": "1" * 24, "id": "3" * 24, "fields": [{"slug": "name", "type": "PlainText"}]}],
+    })
+    assert sandbox.state.sites["1" * 24]["locales"]["primary"]["tag"] == "en-GB"
+    assert sandbox.state.collections["3" * 24]["fields"] == [{"slug": "name", "type": "PlainText"}]
+
+
+def test_the_command_explains_an_unreadable_config(settings, tmp_path):
+    settings.WEBFLOW_API_TOKEN = "some-token-value"
+    (tmp_path / "bad.json").write_text("{not json")
+    with pytest.raises(CommandError, match="Cannot use --config"):
+        call_command("webflow_sandbox", "--port", "0", "--config", str(tmp_path / "bad.json"))

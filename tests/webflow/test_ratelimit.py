@@ -1,0 +1,189 @@
+"""The shared rate limiter: sliding-window decisions, Webflow's headers, and two OS processes sharing one budget."""
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.core.cache import caches
+from django.db import connection
+
+from stagingapp.models import WebflowRateLimitState
+from stagingapp.sandbox.demo import DEMO_SITE_ID, seed_demo
+from stagingapp.webflow.ratelimit import CacheRateLimiter, DatabaseRateLimiter, get_limiter, limiter_key
+
+BASE_DIR = Path(django_settings.BASE_DIR)
+
+
+class FakeClock:
+    def __init__(self):
+        self.now, self.sleeps = 1_000_000.0, []
+
+    def time(self):
+        return self.now
+
+    def sleep(self, seconds):
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture
+def clock():
+    return FakeClock()
+
+
+def db_limiter(clock, limit=3, window=10.0):
+    return DatabaseRateLimiter(key="k" * 64, limit=limit, window=window, clock=clock.time, sleep=clock.sleep)
+
+
+def test_requests_within_the_limit_start_at_once_and_the_next_waits_for_the_window(db, clock):
+    limiter = db_limiter(clock)
+    for _ in range(3):
+        limiter.record(limiter.acquire())
+    assert clock.sleeps == []
+    limiter.acquire()
+    assert sum(clock.sleeps) == pytest.approx(10.0, abs=0.1)
+
+
+def test_an_unanswered_request_of_a_crashed_process_frees_its_slot_eventually(db, clock):
+    limiter = db_limiter(clock, limit=1)
+    limiter.pending_hold = 3.0
+    limiter.acquire()  # never recorded
+    limiter.acquire()
+    assert sum(clock.sleeps) == pytest.approx(limiter.pending_hold, abs=0.1)
+
+
+def test_a_request_still_waiting_for_its_answer_keeps_its_slot(db, clock):
+    limiter = db_limiter(clock, limit=2, window=10.0)
+    slow = limiter.acquire()
+    limiter.record(limiter.acquire())
+    clock.now += 30  # the answered request has left the window; the slow one is still in flight
+    limiter.acquire()
+    limiter.record(slow)
+    assert clock.sleeps == [] and WebflowRateLimitState.objects.get().pending != []
+
+
+def test_webflows_lower_announced_limit_and_remaining_count_are_honoured(db, clock):
+    limiter = db_limiter(clock, limit=100)
+    reservation = limiter.acquire()
+    limiter.record(reservation, limit=2, remaining=0)  # someone else used the rest of the budget
+    limiter.acquire()
+    assert sum(clock.sleeps) >= 10.0
+
+
+def test_a_retry_after_blocks_every_user_of_the_token_until_it_passes(db, clock):
+    first, second = db_limiter(clock), db_limiter(clock)
+    first.record(first.acquire(), retry_after=30)
+    second.acquire()
+    assert sum(clock.sleeps) == pytest.approx(30.0, abs=0.1)
+
+
+def test_the_limiter_is_keyed_by_a_hash_never_the_token(db, settings):
+    settings.WEBFLOW_RATE_LIMITER = "database"
+    limiter = get_limiter(base_url="http://x", token="plain-token-value")
+    limiter.record(limiter.acquire(), limit=60, remaining=59)
+    row = WebflowRateLimitState.objects.get()
+    assert row.key == limiter_key(base_url="http://x", token="plain-token-value")
+    assert "plain-token-value" not in json.dumps(row.__dict__, default=str)
+
+
+def test_the_cache_limiter_is_chosen_with_redis_and_shared_between_threads(settings):
+    settings.REDIS_URL, settings.WEBFLOW_RATE_LIMITER = "redis://unused", "auto"
+    assert isinstance(get_limiter(base_url="http://x", token="t" * 10), CacheRateLimiter)
+    cache = caches["default"]
+    starts = []
+    lock = threading.Lock()
+
+    def worker():
+        limiter = CacheRateLimiter(cache=cache, key="threads", limit=4, window=1.0)
+        for _ in range(4):
+            reservation = limiter.acquire()
+            with lock:
+                starts.append(time.time())  # the "request": Webflow sees it between acquire and record
+            limiter.record(reservation)
+
+    threads = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    starts.sort()
+    assert len(starts) == 8
+    assert max_in_window(starts, 1.0) <= 4
+
+
+def max_in_window(times, window):
+    times = sorted(times)
+    return max(sum(1 for t in times if start <= t < start + window) for start in times)
+
+
+def shared_database_url(tmp_path) -> str:
+    """A URL other processes can open for this test's database (a migrated file when SQLite is in memory)."""
+    db = connection.settings_dict
+    if connection.vendor == "postgresql":
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    url = f"sqlite:///{tmp_path / 'shared.sqlite3'}"
+    subprocess.run([sys.executable, "manage.py", "migrate", "--noinput"], cwd=BASE_DIR, check=True,
+                   env={**os.environ, "DATABASE_URL": url, "DEBUG": "True"}, capture_output=True, timeout=120)
+    return url
+
+
+WORKER = textwrap.dedent("""
+    import os, sys
+    import django
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "project.settings")
+    django.setup()
+    from stagingapp.webflow.client import get_client
+    client = get_client(max_rate_limit_retries=0)
+    for _ in range(int(sys.argv[1])):
+        client.get_site(sys.argv[2])
+""")
+
+
+TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_is_up() -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1).ping())
+    except Exception:
+        return False
+
+
+def run_two_workers(sandbox, backend_env):
+    seed_demo(sandbox)
+    sandbox.set_rate_limit(5, window=2.0, retry_after=30)
+    env = {
+        **os.environ, "DEBUG": "True", **backend_env,
+        "WEBFLOW_API_BASE_URL": sandbox.url, "WEBFLOW_API_TOKEN": sandbox.token,
+        "WEBFLOW_RATE_LIMIT_PER_MINUTE": "5", "WEBFLOW_RATE_LIMIT_WINDOW_SECONDS": "2",
+    }
+    workers = [subprocess.Popen([sys.executable, "-c", WORKER, "8", DEMO_SITE_ID], cwd=BASE_DIR, env=env,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [worker.communicate(timeout=120) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], outputs
+    received = sandbox.requests_to("/sites/", "GET")
+    assert [r["status"] for r in received] == [200] * 16  # a 429 would have failed a worker, too
+    assert max_in_window([r["time"] for r in received], 2.0) <= 5
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_two_processes_sharing_the_database_limiter_stay_under_the_limit_together(webflow_sandbox, tmp_path):
+    run_two_workers(webflow_sandbox, {"DATABASE_URL": shared_database_url(tmp_path),
+                                      "WEBFLOW_RATE_LIMITER": "database"})
+
+
+@pytest.mark.slow
+def test_two_processes_sharing_the_redis_limiter_stay_under_the_limit_together(webflow_sandbox):
+    if not redis_is_up():
+        pytest.skip(f"no Redis at {TEST_REDIS_URL} (CI starts one)")
+    run_two_workers(webflow_sandbox, {"REDIS_URL": TEST_REDIS_URL, "WEBFLOW_RATE_LIMITER": "cache"})
