@@ -9,7 +9,7 @@ import urllib.request
 from pathlib import Path
 
 from django.conf import settings
-from django.core.management import call_command, get_commands
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
 from stagingapp import demo
@@ -56,14 +56,14 @@ class Command(BaseCommand):
             "WEBFLOW_API_TOKEN": demo.DEMO_TOKEN,
             "WEBFLOW_RATE_LIMIT_PER_MINUTE": str(sandbox_rate_limit),
         }
-        commands = {}
-        if "webflow_sandbox" in get_commands():
-            commands["sandbox"] = [
+        commands = {
+            "sandbox": [
                 *manage, "webflow_sandbox", "--port", str(sandbox_port), "--token", demo.DEMO_TOKEN,
                 "--rate-limit", str(sandbox_rate_limit), "--state-file", str(state_dir / "sandbox.json"), "--seed-demo",
-            ]
-        commands["worker"] = [*manage, "qcluster"]
-        commands["web"] = [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"]
+            ],
+            "worker": [*manage, "qcluster"],
+            "web": [*manage, "runserver", "--noreload", f"127.0.0.1:{port}"],
+        }
 
         processes: dict[str, subprocess.Popen] = {}
         stopping = False
