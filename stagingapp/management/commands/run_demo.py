@@ -5,7 +5,6 @@ import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from pathlib import Path
 
 from django.conf import settings
@@ -33,8 +32,11 @@ class Command(BaseCommand):
         parser.add_argument("--port", type=int, default=8000, help="web server port (default 8000)")
         parser.add_argument("--sandbox-port", type=int, default=8765, help="Webflow sandbox port (default 8765)")
         parser.add_argument("--sandbox-rate-limit", type=int, default=120, help="sandbox requests per minute")
+        parser.add_argument(
+            "--state-dir", type=Path, default=None, help="where logs and the sandbox's state go (default .demo/)"
+        )
 
-    def handle(self, *args, port, sandbox_port, sandbox_rate_limit, **options):
+    def handle(self, *args, port, sandbox_port, sandbox_rate_limit, state_dir, **options):
         if not settings.DEBUG:
             raise CommandError("run_demo only runs with DEBUG=True (it creates demo users with known passwords).")
         for label, number in (("web server", port), ("Webflow sandbox", sandbox_port)):
@@ -45,8 +47,8 @@ class Command(BaseCommand):
                 )
         call_command("migrate", interactive=False, verbosity=0)
         seeded = demo_seed()
-        state_dir = Path(settings.BASE_DIR) / ".demo"
-        state_dir.mkdir(exist_ok=True)
+        state_dir = state_dir or Path(settings.BASE_DIR) / ".demo"
+        state_dir.mkdir(parents=True, exist_ok=True)
 
         manage = [sys.executable, str(Path(settings.BASE_DIR) / "manage.py")]
         child_env = {
@@ -80,7 +82,7 @@ class Command(BaseCommand):
                 processes[name] = subprocess.Popen(
                     argv, env=child_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
                 )
-            self._wait_for_web(port, processes)
+            self._wait_until_listening({"web": port, "sandbox": sandbox_port}, processes)
             self._print_banner(port, sandbox_port, seeded, state_dir)
             while not stopping:
                 for name, process in processes.items():
@@ -93,16 +95,19 @@ class Command(BaseCommand):
             self._stop_all(processes)
         self.stdout.write("Demo stopped.")
 
-    def _wait_for_web(self, port, processes):
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            if processes["web"].poll() is not None:
-                return
-            try:
-                urllib.request.urlopen(f"http://127.0.0.1:{port}/admin/login/", timeout=2)
-                return
-            except OSError:
-                time.sleep(0.3)
+    def _wait_until_listening(self, ports: dict[str, int], processes) -> None:
+        """Block until each process accepts connections on its port, so the banner never lies."""
+        deadline = time.monotonic() + 90
+        waiting = dict(ports)
+        while waiting and time.monotonic() < deadline:
+            for name, number in list(waiting.items()):
+                if processes[name].poll() is not None:
+                    return  # the main loop reports the dead process with its log
+                with socket.socket() as sock:
+                    sock.settimeout(1)
+                    if sock.connect_ex(("127.0.0.1", number)) == 0:
+                        del waiting[name]
+            time.sleep(0.2)
 
     def _print_banner(self, port, sandbox_port, seeded, state_dir):
         lines = [
