@@ -1,0 +1,42 @@
+"""Give Publishers the batch permissions (create, view, queue, cancel, retry) and everyone a read-only view."""
+from django.db import migrations
+
+PUBLISHER_CODENAMES = [
+    "add_pushbatch", "change_pushbatch", "view_pushbatch", "queue_pushbatch", "cancel_pushbatch",
+    "retry_pushbatch", "view_batchitem", "view_webflowitemref",
+]
+VIEWER_CODENAMES = ["view_pushbatch", "view_batchitem", "view_webflowitemref"]
+
+
+def grant(apps, schema_editor):
+    from django.contrib.auth.management import create_permissions
+
+    for app_config in apps.get_app_configs():
+        app_config.models_module = True
+        create_permissions(app_config, apps=apps, verbosity=0)
+        app_config.models_module = None
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    for group_name, codenames in (
+        ("Publishers", PUBLISHER_CODENAMES), ("Editors", VIEWER_CODENAMES), ("Approvers", VIEWER_CODENAMES)
+    ):
+        group, _ = Group.objects.get_or_create(name=group_name)
+        permissions = Permission.objects.filter(content_type__app_label="stagingapp", codename__in=codenames)
+        missing = set(codenames) - set(permissions.values_list("codename", flat=True))
+        if missing:
+            raise RuntimeError(f"Permissions missing for {group_name}: {sorted(missing)}")
+        group.permissions.add(*permissions)
+
+
+def revoke(apps, schema_editor):
+    Group = apps.get_model("auth", "Group")
+    Permission = apps.get_model("auth", "Permission")
+    permissions = Permission.objects.filter(content_type__app_label="stagingapp", codename__in=PUBLISHER_CODENAMES)
+    for group in Group.objects.filter(name__in=["Publishers", "Editors", "Approvers"]):
+        group.permissions.remove(*permissions)
+
+
+class Migration(migrations.Migration):
+    dependencies = [("stagingapp", "0004_push_batches")]
+
+    operations = [migrations.RunPython(grant, revoke)]
