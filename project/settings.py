@@ -138,6 +138,11 @@ WEBFLOW_RATE_LIMIT_PER_MINUTE = env.int("WEBFLOW_RATE_LIMIT_PER_MINUTE", default
 # Send bulk creates to /beta/... instead of /v2/... (both exist).
 WEBFLOW_USE_BETA_BULK = env.bool("WEBFLOW_USE_BETA_BULK", default=False)
 WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=5)
+# Exponential backoff with full jitter between attempts after a 5xx or transport error: base * 2**n, capped.
+WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_BASE_SECONDS", default=2.0)
+WEBFLOW_PUSH_BACKOFF_MAX_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_MAX_SECONDS", default=60.0)
+# A running batch whose worker has not shown a sign of life for this long may be resumed by another run.
+WEBFLOW_PUSH_STALE_SECONDS = env.int("WEBFLOW_PUSH_STALE_SECONDS", default=300)
 
 # --- Workflow ------------------------------------------------------------------------------------------------
 # Four-eyes review: even superusers may not approve their own edits unless this is switched on.

@@ -300,6 +300,7 @@ class BatchItem(models.Model):
         SENT = "sent", "Sent"
         DONE = "done", "Done"
         FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
 
     batch = models.ForeignKey(PushBatch, on_delete=models.CASCADE, related_name="entries")
     item = models.ForeignKey(DraftItem, on_delete=models.PROTECT, related_name="batch_entries")

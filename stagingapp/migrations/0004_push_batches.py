@@ -84,7 +84,7 @@ class Migration(migrations.Migration):
             name='BatchItem',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('in_flight', 'In flight'), ('sent', 'Sent'), ('done', 'Done'), ('failed', 'Failed')], default='pending', max_length=16)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('in_flight', 'In flight'), ('sent', 'Sent'), ('done', 'Done'), ('failed', 'Failed'), ('cancelled', 'Cancelled')], default='pending', max_length=16)),
                 ('reason', models.TextField(blank=True)),
                 ('field', models.CharField(blank=True, max_length=100, verbose_name='failing field')),
                 ('approved_fingerprint', models.CharField(blank=True, max_length=64)),
