@@ -204,9 +204,9 @@ class PushBatchAdmin(admin.ModelAdmin):
         info = self.opts.app_label, self.opts.model_name
         return [
             path("<int:batch_id>/progress/", self.admin_site.admin_view(self.progress_view),
-                 name="%s_%s_progress" % info),
+                 name="{}_{}_progress".format(*info)),
             path("<int:batch_id>/do/<str:verb>/", self.admin_site.admin_view(self.verb_view),
-                 name="%s_%s_do" % info),
+                 name="{}_{}_do".format(*info)),
             *super().get_urls(),
         ]
 

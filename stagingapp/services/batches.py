@@ -213,7 +213,7 @@ def batch_retry_failed(*, batch_id: int, actor) -> tuple[PushBatch, list[str]]:
 
 def batch_counts(batch: PushBatch) -> dict:
     """Item counts by push status, for progress bars: pending, in_flight, sent, done, failed, cancelled, total."""
-    counts = {status: 0 for status in BatchItem.Status.values}
+    counts = dict.fromkeys(BatchItem.Status.values, 0)
     for row in batch.entries.values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
     counts["total"] = sum(counts[s] for s in BatchItem.Status.values)

@@ -5,6 +5,7 @@ Crash safety rests on three rules: a create chunk is recorded as in flight befor
 anything is sent again; and what Webflow answered is written in the same transaction that marks the chunk done.
 No transaction is ever open during an HTTP call.
 """
+import contextlib
 import logging
 import os
 import random
@@ -540,10 +541,8 @@ class PushRun:
                         continue
                     if failures >= self.max_attempts:
                         if needs_reconcile:
-                            try:
+                            with contextlib.suppress(WebflowError):
                                 group = self.reconcile(group)
-                            except WebflowError:
-                                pass
                         raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts; "
                                         "the batch was stopped.") from exc
                     self.nap(self.backoff(failures))
