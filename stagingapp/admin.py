@@ -4,6 +4,8 @@ import json
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
+from . import admin_audit  # noqa: F401  (registers the audit history admin)
+from .admin_workflow import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
 from .models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
 
 admin.site.site_header = "Webflow content staging"
@@ -46,7 +48,7 @@ class LocaleMappingAdmin(SimpleHistoryAdmin):
     search_fields = ["tag", "display_name", "cms_locale_id"]
 
 
-class DraftTranslationInline(admin.StackedInline):
+class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
     model = DraftTranslation
     extra = 0
     fields = ["locale", "name", "slug", "field_data"]
@@ -54,7 +56,7 @@ class DraftTranslationInline(admin.StackedInline):
 
 
 @admin.register(DraftItem)
-class DraftItemAdmin(SimpleHistoryAdmin):
+class DraftItemAdmin(WorkflowItemAdminMixin, SimpleHistoryAdmin):
     list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
     list_filter = ["status", "collection", "translations__locale", "last_edited_by"]
     list_select_related = ["collection", "last_edited_by"]
@@ -80,7 +82,7 @@ class DraftItemAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(DraftTranslation)
-class DraftTranslationAdmin(SimpleHistoryAdmin):
+class DraftTranslationAdmin(TranslationLockAdminMixin, SimpleHistoryAdmin):
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]
     list_select_related = ["item", "locale", "last_edited_by"]

@@ -42,3 +42,42 @@ class PreflightFailed(BatchError):
         lines = "; ".join(str(problem) for problem in self.problems[:20])
         more = f" (and {len(self.problems) - 20} more)" if len(self.problems) > 20 else ""
         super().__init__(f"Pre-flight failed, nothing was queued: {lines}{more}", batch=batch)
+
+
+class ActionNotPermitted(StagingError):
+    """The actor lacks the role for this action (checked on the server, whatever the UI showed)."""
+
+    def __init__(self, *, actor, action: str):
+        self.actor, self.action = actor, action
+        who = actor.get_username() if actor is not None and actor.is_authenticated else "An anonymous user"
+        super().__init__(f"{who} may not {action}.")
+
+
+class SelfReviewRefused(StagingError):
+    """Four-eyes rule: the creator or last editor of an item may not approve or reject it."""
+
+    def __init__(self, *, item, actor):
+        self.item, self.actor = item, actor
+        super().__init__(
+            f"'{item}': you created or last edited this item, so someone else has to review it (four-eyes rule)."
+        )
+
+
+class CommentRequired(StagingError):
+    def __init__(self, *, action: str):
+        self.action = action
+        super().__init__(f"A comment is required to {action}.")
+
+
+class ItemLocked(StagingError):
+    """The item may not be edited now; `reason` says why and by whom."""
+
+    def __init__(self, *, item, reason: str):
+        self.item, self.reason = item, reason
+        super().__init__(f"'{item}' is locked: {reason}")
+
+
+class ContentChangedSinceSubmit(StagingError):
+    def __init__(self, *, item):
+        self.item = item
+        super().__init__(f"'{item}' changed after it was submitted; it has to be submitted again.")

@@ -1,10 +1,21 @@
 """Domain models: Webflow sites, collections and locales, and the editors' draft items with translations."""
+import hashlib
+import json
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from simple_history.models import HistoricalRecords
 
 from .validators import SLUG_MAX_LENGTH, validate_item_slug, validate_webflow_id
+
+PRIMARY_CONTENT_FIELDS = ("name", "slug", "field_data", "is_archived", "is_draft")
+
+
+def content_hash(content) -> str:
+    """sha256 of canonical JSON, so key order and whitespace never change a fingerprint."""
+    canonical = json.dumps(content, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()
 
 
 class Site(models.Model):
@@ -16,6 +27,7 @@ class Site(models.Model):
     locales_synced_at = models.DateTimeField("locales last synced", null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["name"]
@@ -36,6 +48,7 @@ class Collection(models.Model):
     schema_synced_at = models.DateTimeField("schema last synced", null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    history = HistoricalRecords()
 
     class Meta:
         ordering = ["site__name", "name"]
@@ -107,6 +120,20 @@ class DraftItem(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     status_reason = models.TextField("status note", blank=True, help_text="Why the item is in its status.")
     approved_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    # sha256 of the primary-locale content only; translations compare against it to know they are stale.
+    source_hash = models.CharField("primary content hash", max_length=64, blank=True, editable=False)
+    # Fingerprint of the content as submitted, so an ORM edit during review is caught like one after approval.
+    submitted_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False,
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        editable=False,
+    )
+    reviewed_at = models.DateTimeField(null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         editable=False,
@@ -126,9 +153,43 @@ class DraftItem(models.Model):
             models.UniqueConstraint(fields=["collection", "slug"], name="uniq_draftitem_collection_slug"),
         ]
         indexes = [models.Index(fields=["collection", "status"], name="draftitem_coll_status_idx")]
+        permissions = [
+            ("submit_draftitem", "Can submit draft items for review"),
+            ("approve_draftitem", "Can approve or reject draft items"),
+            ("unlock_draftitem", "Can unlock draft items held in review"),
+        ]
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        # The primary-content hash must be right whatever wrote the row (admin, import, shell), because
+        # stale-translation detection compares against it in SQL; this is the one field save() maintains.
+        self.source_hash = self.primary_fingerprint()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and set(update_fields) & set(PRIMARY_CONTENT_FIELDS):
+            kwargs["update_fields"] = {*update_fields, "source_hash"}
+        super().save(*args, **kwargs)
+
+    def primary_content(self) -> dict:
+        return {name: getattr(self, name) for name in PRIMARY_CONTENT_FIELDS}
+
+    def primary_fingerprint(self) -> str:
+        return content_hash(self.primary_content())
+
+    def content_snapshot(self) -> dict:
+        """The reviewed content: primary fields plus translations keyed by locale tag (one query)."""
+        translations = self.translations.select_related("locale").order_by("locale__tag", "pk")
+        return {
+            **self.primary_content(),
+            "translations": {
+                t.locale.tag: {"name": t.name, "slug": t.slug, "field_data": t.field_data} for t in translations
+            },
+        }
+
+    def fingerprint(self) -> str:
+        """sha256 of name, slug, field data, flags and translations: what an approval is pinned to."""
+        return content_hash(self.content_snapshot())
 
 
 class DraftTranslation(models.Model):
@@ -147,6 +208,9 @@ class DraftTranslation(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
         editable=False,
     )
+    # The item's primary-content hash when this translation was last written; differs from the item's
+    # current source_hash once the source changed after the translation.
+    source_hash = models.CharField("source content hash", max_length=64, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     history = HistoricalRecords()
@@ -161,6 +225,21 @@ class DraftTranslation(models.Model):
     def __str__(self):
         return f"{self.item} [{self.locale.tag}]"
 
+    def save(self, *args, **kwargs):
+        # Same reason as DraftItem.save: every write path must record which source the translation followed.
+        update_fields = kwargs.get("update_fields")
+        if update_fields is None or set(update_fields) & {"name", "slug", "field_data"}:
+            self.source_hash = (
+                DraftItem.objects.filter(pk=self.item_id).values_list("source_hash", flat=True).first() or ""
+            )
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "source_hash"}
+        super().save(*args, **kwargs)
+
+    @property
+    def is_stale(self) -> bool:
+        return self.source_hash != self.item.source_hash
+
 
 class AuditEvent(models.Model):
     """One append-only history of who did what: edits, reviews, imports, pushes and Webflow's answers."""
@@ -172,17 +251,20 @@ class AuditEvent(models.Model):
     )
     actor_label = models.CharField("actor", max_length=150, blank=True)
     action = models.CharField(max_length=64, db_index=True, help_text="Namespaced, e.g. item.approve, push.request")
+    # DO_NOTHING without a database constraint: deleting an item, collection or locale must neither rewrite
+    # its history (append-only) nor walk a million audit rows; the id stays as a plain reference.
     item = models.ForeignKey(
-        DraftItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events", db_constraint=False
+        DraftItem, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="audit_events",
+        db_constraint=False,
     )
     collection = models.ForeignKey(
-        Collection, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+        Collection, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
     )
     locale = models.ForeignKey(
-        LocaleMapping, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", db_constraint=False
+        LocaleMapping, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
     )
     batch = models.ForeignKey(
-        "PushBatch", on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events",
+        "PushBatch", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="audit_events",
         db_constraint=False,
     )
     object_repr = models.CharField("object", max_length=300, blank=True)
@@ -199,6 +281,7 @@ class AuditEvent(models.Model):
             models.Index(fields=["actor", "-created_at"], name="audit_actor_created_idx"),
             models.Index(fields=["collection", "-created_at"], name="audit_collection_created_idx"),
             models.Index(fields=["batch", "-created_at"], name="audit_batch_created_idx"),
+            models.Index(fields=["locale", "-created_at"], name="audit_locale_created_idx"),
         ]
 
     def __str__(self):

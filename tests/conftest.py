@@ -37,3 +37,9 @@ def publisher(db):
 @pytest.fixture
 def superuser(db):
     return factories.make_user("root", superuser=True)
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    # Real hashers take ~0.3 s per user on purpose; tests create many users and need no such protection.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -1,11 +1,81 @@
 """Writing audit entries: the one way anything lands in the append-only history."""
-from django.contrib.auth.models import AbstractBaseUser
+import getpass
+import json
+from datetime import timedelta
 
-from ..models import AuditEvent
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from ..models import AuditEvent, Collection, DraftItem, DraftTranslation, LocaleMapping, Site
+
+# Longest value kept per changed field in an edit entry; a whole collection schema would drown the history.
+MAX_DIFF_VALUE_CHARS = 2000
+
+# Known actions with a readable label, for the audit filter. Other modules add theirs (push.*, batch.*,
+# import.*); an action missing here is still recorded and searchable, it just has no entry in the filter.
+AUDIT_ACTIONS: dict[str, str] = {
+    "item.create": "Item created",
+    "item.edit": "Item edited",
+    "item.delete": "Item deleted",
+    "translation.create": "Translation created",
+    "translation.edit": "Translation edited",
+    "translation.delete": "Translation deleted",
+    "item.submit": "Submitted for review",
+    "item.approve": "Approved",
+    "item.reject": "Rejected",
+    "item.unlock": "Unlocked from review",
+    "item.approval_reset": "Back to draft after a change",
+    "locale.create": "Locale mapping created",
+    "locale.edit": "Locale mapping edited",
+    "locale.delete": "Locale mapping deleted",
+    "site.create": "Site created",
+    "site.edit": "Site settings edited",
+    "collection.create": "Collection created",
+    "collection.edit": "Collection settings edited",
+    "import.run": "Import",
+    "batch.create": "Batch created",
+    "batch.queue": "Batch queued",
+    "batch.cancel": "Batch cancelled",
+    "push.request": "Push attempt",
+    "auth.login": "Admin login",
+    "auth.login_failed": "Failed admin login",
+    "auth.logout": "Admin logout",
+    "audit.prune": "Old audit entries pruned",
+}
+
+# Historical models whose rows become audit entries, and the action prefix for each.
+_HISTORY_PREFIX = {
+    DraftItem: "item", DraftTranslation: "translation", LocaleMapping: "locale", Site: "site",
+    Collection: "collection",
+}
+# Bookkeeping fields: a save that changes only these is a transition (audited by its own entry), not an edit.
+_NOT_AN_EDIT = {
+    "status", "status_reason", "approved_fingerprint", "submitted_fingerprint", "submitted_by", "submitted_at",
+    "reviewed_by", "reviewed_at", "updated_at", "created_at", "source_hash", "last_edited_by",
+    "locales_synced_at", "schema_synced_at",
+}
 
 
 def actor_label_for(actor: AbstractBaseUser | None, fallback: str = "system") -> str:
     return actor.get_username() if actor is not None else fallback
+
+
+def system_actor_label() -> str:
+    """Label for writes with no signed-in user (shell, scripts): names the OS account that ran them."""
+    return f"system ({getpass.getuser()})"
+
+
+def command_actor(username: str | None = None):
+    """Actor and label for a management command: the `--as` user, else the OS user running it.
+
+    Raises get_user_model().DoesNotExist for an unknown `--as` username.
+    """
+    if username:
+        user = get_user_model().objects.get(username=username)
+        return user, f"{user.get_username()} (command)"
+    return None, f"{getpass.getuser()} (command)"
 
 
 def audit_record(
@@ -38,3 +108,95 @@ def audit_record(
         data=data or {},
         **links,
     )
+
+
+def _clip(value):
+    """A JSON-safe value no longer than MAX_DIFF_VALUE_CHARS when written out."""
+    if isinstance(value, (bool, int, float, type(None))):
+        return value
+    if isinstance(value, (dict, list)):
+        text = json.dumps(value, ensure_ascii=False, default=str)
+        return value if len(text) <= MAX_DIFF_VALUE_CHARS else text[:MAX_DIFF_VALUE_CHARS] + "…"
+    text = str(value)
+    return text if len(text) <= MAX_DIFF_VALUE_CHARS else text[:MAX_DIFF_VALUE_CHARS] + "…"
+
+
+def _field_changes(history_instance) -> list[dict]:
+    """[{field, old, new}] between this historical row and the previous one (all fields for a creation)."""
+    model = history_instance.instance_type
+    names = [f.attname for f in model._meta.concrete_fields if f.name not in _NOT_AN_EDIT and not f.primary_key]
+    if history_instance.history_type == "+":
+        return [
+            {"field": name, "old": None, "new": _clip(getattr(history_instance, name))}
+            for name in names if getattr(history_instance, name) not in (None, "", {}, [])
+        ]
+    previous = history_instance.prev_record
+    if previous is None:
+        return []
+    return [
+        {"field": name, "old": _clip(getattr(previous, name)), "new": _clip(getattr(history_instance, name))}
+        for name in names if getattr(previous, name) != getattr(history_instance, name)
+    ]
+
+
+def audit_history_record(*, instance, history_instance, history_user=None) -> AuditEvent | None:
+    """Mirror one django-simple-history row as an `<kind>.create|edit|delete` entry with the field diff, so one
+    table holds every change. Returns None for a save that changed only bookkeeping fields.
+    """
+    prefix = _HISTORY_PREFIX.get(type(instance))
+    if prefix is None:
+        return None
+    verb = {"+": "create", "~": "edit", "-": "delete"}[history_instance.history_type]
+    changes = _field_changes(history_instance) if verb != "delete" else []
+    if verb == "edit" and not changes:
+        return None
+    links = {}
+    if isinstance(instance, DraftItem):
+        links = {"item": instance}
+    elif isinstance(instance, DraftTranslation):
+        # The item may be gone already when its deletion cascades to the translations.
+        item = DraftItem.objects.filter(pk=instance.item_id).only("pk", "collection_id", "name").first()
+        links = {"item": item, "locale": LocaleMapping(pk=instance.locale_id)}
+    elif isinstance(instance, LocaleMapping):
+        links = {"locale": instance}
+    elif isinstance(instance, Collection):
+        links = {"collection": instance}
+    return audit_record(
+        action=f"{prefix}.{verb}",
+        actor=history_user,
+        actor_label=actor_label_for(history_user, fallback=system_actor_label()),
+        object_repr=str(instance),
+        data={"changes": changes, "history_id": history_instance.pk, "object_id": instance.pk},
+        **links,
+    )
+
+
+def audit_login(*, user, ip: str = "") -> AuditEvent:
+    return audit_record(action="auth.login", actor=user, object_repr=user.get_username(), data={"ip": ip})
+
+
+def audit_login_failed(*, username: str, ip: str = "") -> AuditEvent:
+    # Only the username: the credentials dict may carry the (masked) password, which has no place here.
+    return audit_record(
+        action="auth.login_failed", actor_label=username[:150] or "unknown", object_repr=username[:300],
+        data={"ip": ip},
+    )
+
+
+def audit_prune(*, days: int, actor=None, actor_label: str = "") -> int:
+    """Delete entries older than `days` days, then record that (and how many) in a new entry.
+
+    Precondition: days >= 1. Returns the number deleted. Raises ValueError for days < 1.
+    """
+    if days < 1:
+        raise ValueError("days must be at least 1")
+    cutoff = timezone.now() - timedelta(days=days)
+    with transaction.atomic():
+        # Nothing cascades from AuditEvent, so this is one DELETE statement, not a row-by-row walk.
+        deleted, _ = AuditEvent.objects.filter(created_at__lt=cutoff).delete()
+        audit_record(
+            action="audit.prune", actor=actor, actor_label=actor_label,
+            message=f"Pruned {deleted} audit entries older than {days} days.",
+            data={"deleted": deleted, "days": days, "cutoff": cutoff.isoformat()},
+        )
+    return deleted

@@ -1,6 +1,20 @@
 """Item status transitions: the only code that assigns DraftItem.status."""
-from ..exceptions import InvalidTransition
-from ..models import DraftItem
+from functools import partial
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ..exceptions import (
+    ActionNotPermitted,
+    CommentRequired,
+    ContentChangedSinceSubmit,
+    InvalidTransition,
+    ItemLocked,
+    SelfReviewRefused,
+)
+from ..models import DraftItem, DraftTranslation, content_hash
+from . import notifications
 from .audit import audit_record
 
 S = DraftItem.Status
@@ -16,6 +30,26 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     S.STAGED: {S.DRAFT, S.IN_BATCH, S.LIVE},
     S.LIVE: {S.DRAFT, S.IN_BATCH},
     S.FAILED: {S.DRAFT, S.IN_BATCH, S.APPROVED},
+}
+
+PERM_SUBMIT = "stagingapp.submit_draftitem"
+PERM_APPROVE = "stagingapp.approve_draftitem"
+PERM_UNLOCK = "stagingapp.unlock_draftitem"
+
+# Fields only transitions and save() bookkeeping write; a save touching nothing else is not a content edit.
+WORKFLOW_FIELDS = frozenset({
+    "status", "status_reason", "approved_fingerprint", "submitted_fingerprint", "submitted_by", "submitted_at",
+    "reviewed_by", "reviewed_at", "updated_at", "source_hash", "last_edited_by",
+})
+
+# Statuses whose content a review pinned, and the field holding that pin. IN_BATCH is not here: a running
+# push must not be pulled from under the worker; the batch refuses items that fail item_fingerprint_matches().
+PINNED_FINGERPRINT_FIELD = {
+    S.IN_REVIEW: "submitted_fingerprint",
+    S.APPROVED: "approved_fingerprint",
+    S.STAGED: "approved_fingerprint",
+    S.LIVE: "approved_fingerprint",
+    S.FAILED: "approved_fingerprint",
 }
 
 
@@ -38,3 +72,239 @@ def item_transition(
         data={"from": from_status, "to": to_status, **(data or {})}, **audit_links,
     )
     return item
+
+
+# --- Checks a UI may ask before offering an action (the services re-check them) -------------------------------
+
+def _has_perm(actor, perm: str) -> bool:
+    return actor is not None and actor.is_authenticated and actor.is_active and actor.has_perm(perm)
+
+
+def _require_perm(actor, perm: str, action: str) -> None:
+    if not _has_perm(actor, perm):
+        raise ActionNotPermitted(actor=actor, action=action)
+
+
+def can_submit(actor) -> bool:
+    return _has_perm(actor, PERM_SUBMIT)
+
+
+def can_review(actor) -> bool:
+    return _has_perm(actor, PERM_APPROVE)
+
+
+def can_unlock(actor) -> bool:
+    return _has_perm(actor, PERM_UNLOCK)
+
+
+def is_own_work(*, item: DraftItem, actor) -> bool:
+    """True when the actor created, last edited (item or any translation) or submitted the item."""
+    if actor is None or actor.pk is None:
+        return False
+    if actor.pk in {item.created_by_id, item.last_edited_by_id, item.submitted_by_id}:
+        return True
+    return DraftTranslation.objects.filter(item_id=item.pk, last_edited_by_id=actor.pk).exists()
+
+
+def _check_four_eyes(*, item: DraftItem, actor) -> None:
+    # Superusers included: only the explicit setting relaxes the rule.
+    if not settings.STAGING_ALLOW_SELF_APPROVAL and is_own_work(item=item, actor=actor):
+        raise SelfReviewRefused(item=item, actor=actor)
+
+
+def available_transitions(*, item: DraftItem, actor) -> list[str]:
+    """Names of the review actions this actor may take on this item now: submit, approve, reject, unlock."""
+    names = []
+    if can_submit(actor) and S.IN_REVIEW in ALLOWED_TRANSITIONS[item.status] and item.status != S.IN_REVIEW:
+        names.append("submit")
+    if item.status == S.IN_REVIEW:
+        if can_review(actor) and (settings.STAGING_ALLOW_SELF_APPROVAL or not is_own_work(item=item, actor=actor)):
+            names += ["approve", "reject"]
+        if can_unlock(actor):
+            names.append("unlock")
+    return names
+
+
+def item_edit_lock_reason(item: DraftItem) -> str | None:
+    """Why the item may not be edited now (a sentence naming who holds it), or None when it is editable.
+
+    The push pipeline extends this for items in a queued or running batch.
+    """
+    if item.status == S.IN_REVIEW:
+        who = item.submitted_by.get_username() if item.submitted_by_id and item.submitted_by else "someone"
+        when = timezone.localtime(item.submitted_at).strftime("%Y-%m-%d %H:%M") if item.submitted_at else "?"
+        return (
+            f"it is in review (submitted by {who} on {when}). An approver can reject it, "
+            "or someone with the unlock permission can unlock it for editing."
+        )
+    if item.status == S.IN_BATCH:
+        return "it is in a push batch. Cancel the batch, or wait for the push to finish, to edit it."
+    return None
+
+
+def item_ensure_editable(item: DraftItem) -> None:
+    """Raises ItemLocked when item_edit_lock_reason() gives a reason; for import and other write paths."""
+    reason = item_edit_lock_reason(item)
+    if reason:
+        raise ItemLocked(item=item, reason=reason)
+
+
+def item_fingerprint_matches(item: DraftItem) -> bool:
+    """True when the item was approved and its content is exactly what was approved (batches check this)."""
+    return bool(item.approved_fingerprint) and item.fingerprint() == item.approved_fingerprint
+
+
+# --- Review transitions ---------------------------------------------------------------------------------------
+
+def _lock_items(item_ids) -> list[DraftItem]:
+    return list(
+        DraftItem.objects.select_for_update().select_related("submitted_by").filter(pk__in=item_ids).order_by("pk")
+    )
+
+
+def items_submit(*, item_ids: list[int], actor, comment: str = "") -> list[DraftItem]:
+    """DRAFT or REJECTED -> IN_REVIEW for every id, pinned to the submitted content; approvers are emailed
+    after commit.
+
+    Raises ActionNotPermitted without the submit permission, InvalidTransition when any item is in another
+    status; nothing changes then.
+    """
+    _require_perm(actor, PERM_SUBMIT, "submit items for review")
+    with transaction.atomic():
+        items = _lock_items(item_ids)
+        now = timezone.now()
+        for item in items:
+            if item.status == S.IN_REVIEW:
+                raise InvalidTransition(item=item, to_status=S.IN_REVIEW)
+            fingerprint = item.fingerprint()
+            item.submitted_by, item.submitted_at, item.submitted_fingerprint = actor, now, fingerprint
+            item.approved_fingerprint = ""
+            item_transition(
+                item=item, to_status=S.IN_REVIEW, actor=actor, action="item.submit", reason=comment,
+                data={"comment": comment, "fingerprint": fingerprint},
+                extra_update_fields=("submitted_by", "submitted_at", "submitted_fingerprint", "approved_fingerprint"),
+            )
+        if items:
+            transaction.on_commit(
+                partial(notifications.notify_submitted, item_ids=[i.pk for i in items], actor_id=actor.pk)
+            )
+    return items
+
+
+def items_approve(*, item_ids: list[int], actor, comment: str = "") -> list[DraftItem]:
+    """IN_REVIEW -> APPROVED for every id, pinned to the reviewed fingerprint; submitters are emailed after commit.
+
+    Raises ActionNotPermitted without the approve permission, InvalidTransition for an item not in review,
+    SelfReviewRefused for the actor's own work (unless STAGING_ALLOW_SELF_APPROVAL), ContentChangedSinceSubmit
+    when the content differs from what was submitted; nothing changes then.
+    """
+    _require_perm(actor, PERM_APPROVE, "approve items")
+    with transaction.atomic():
+        items = _lock_items(item_ids)
+        now = timezone.now()
+        for item in items:
+            if item.status != S.IN_REVIEW:
+                raise InvalidTransition(item=item, to_status=S.APPROVED)
+            _check_four_eyes(item=item, actor=actor)
+            snapshot = item.content_snapshot()
+            fingerprint = content_hash(snapshot)
+            if item.submitted_fingerprint and fingerprint != item.submitted_fingerprint:
+                raise ContentChangedSinceSubmit(item=item)
+            item.approved_fingerprint, item.reviewed_by, item.reviewed_at = fingerprint, actor, now
+            item_transition(
+                item=item, to_status=S.APPROVED, actor=actor, action="item.approve", reason=comment,
+                # The snapshot lets the admin show what changed since this approval, field by field.
+                data={"comment": comment, "fingerprint": fingerprint, "snapshot": snapshot},
+                extra_update_fields=("approved_fingerprint", "reviewed_by", "reviewed_at"),
+            )
+        if items:
+            transaction.on_commit(partial(
+                notifications.notify_reviewed, item_ids=[i.pk for i in items], actor_id=actor.pk,
+                decision="approved", comment=comment,
+            ))
+    return items
+
+
+def items_reject(*, item_ids: list[int], actor, comment: str) -> list[DraftItem]:
+    """IN_REVIEW -> REJECTED for every id with the reviewer's comment as the status note; submitters are emailed.
+
+    Raises CommentRequired for an empty comment, ActionNotPermitted, InvalidTransition or SelfReviewRefused as
+    items_approve does; nothing changes then.
+    """
+    comment = (comment or "").strip()
+    if not comment:
+        raise CommentRequired(action="reject items")
+    _require_perm(actor, PERM_APPROVE, "reject items")
+    with transaction.atomic():
+        items = _lock_items(item_ids)
+        now = timezone.now()
+        for item in items:
+            if item.status != S.IN_REVIEW:
+                raise InvalidTransition(item=item, to_status=S.REJECTED)
+            _check_four_eyes(item=item, actor=actor)
+            item.reviewed_by, item.reviewed_at, item.approved_fingerprint = actor, now, ""
+            item_transition(
+                item=item, to_status=S.REJECTED, actor=actor, action="item.reject", reason=comment,
+                data={"comment": comment}, extra_update_fields=("reviewed_by", "reviewed_at", "approved_fingerprint"),
+            )
+        if items:
+            transaction.on_commit(partial(
+                notifications.notify_reviewed, item_ids=[i.pk for i in items], actor_id=actor.pk,
+                decision="rejected", comment=comment,
+            ))
+    return items
+
+
+def items_unlock(*, item_ids: list[int], actor, reason: str) -> list[DraftItem]:
+    """IN_REVIEW -> DRAFT for every id so it can be edited again; the reason lands in the history.
+
+    Raises CommentRequired for an empty reason, ActionNotPermitted without the unlock permission,
+    InvalidTransition for an item not in review; nothing changes then.
+    """
+    reason = (reason or "").strip()
+    if not reason:
+        raise CommentRequired(action="unlock items")
+    _require_perm(actor, PERM_UNLOCK, "unlock items")
+    with transaction.atomic():
+        items = _lock_items(item_ids)
+        for item in items:
+            if item.status != S.IN_REVIEW:
+                raise InvalidTransition(item=item, to_status=S.DRAFT)
+            item.submitted_fingerprint = ""
+            item_transition(
+                item=item, to_status=S.DRAFT, actor=actor, action="item.unlock", reason=reason,
+                data={"comment": reason}, extra_update_fields=("submitted_fingerprint",),
+            )
+    return items
+
+
+def item_content_changed(*, item_id: int, actor=None, actor_label: str = "") -> DraftItem | None:
+    """After any write to an item's content: when it no longer matches the fingerprint its status is pinned to
+    (submitted or approved), move it back to DRAFT with a note in its history. Returns the reset item, else None.
+
+    Runs in its own atomic block with the row locked; never raises for an unpinned or deleted item.
+    """
+    with transaction.atomic():
+        item = DraftItem.objects.select_for_update().filter(pk=item_id).first()
+        pin_field = PINNED_FINGERPRINT_FIELD.get(item.status) if item is not None else None
+        pinned = getattr(item, pin_field) if pin_field else ""
+        if not pinned:
+            return None
+        current = item.fingerprint()
+        if current == pinned:
+            return None
+        what = "submitted" if item.status == S.IN_REVIEW else "approved"
+        item.approved_fingerprint = item.submitted_fingerprint = ""
+        return item_transition(
+            item=item, to_status=S.DRAFT, actor=actor, actor_label=actor_label, action="item.approval_reset",
+            reason=f"The content changed after it was {what}, so it needs a new review.",
+            data={"pinned_fingerprint": pinned, "fingerprint": current},
+            extra_update_fields=("approved_fingerprint", "submitted_fingerprint"),
+        )
+
+
+def item_sync_workflow_fields(*, instance: DraftItem, source: DraftItem) -> None:
+    """Copy workflow fields from a freshly transitioned row onto a caller's in-memory instance, so a later
+    full save() of that instance cannot write the old status back."""
+    for name in ("status", "status_reason", "approved_fingerprint", "submitted_fingerprint"):
+        setattr(instance, name, getattr(source, name))

@@ -37,6 +37,6 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stagingapp", "0004_push_batches")]
+    dependencies = [("stagingapp", "0006_push_batches")]
 
     operations = [migrations.RunPython(grant, revoke)]
