@@ -97,12 +97,12 @@ from django.contrib.auth import get_permission_codename  # noqa: E402
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse  # noqa: E402
 from django.shortcuts import get_object_or_404  # noqa: E402
 from django.urls import path, reverse  # noqa: E402
-from django.utils.html import format_html  # noqa: E402
+from django.utils.html import format_html, format_html_join  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 from django.utils.translation import ngettext  # noqa: E402
 
 from .exceptions import PreflightFailed, StagingError  # noqa: E402
-from .models import BatchItem, PushBatch, WebflowItemRef  # noqa: E402
+from .models import BatchItem, PushBatch  # noqa: E402
 from .services import batches as batch_services  # noqa: E402
 from .services.push_planning import batch_preflight_report, batch_preview  # noqa: E402
 
@@ -120,20 +120,24 @@ def status_badge(value: str, label: str):
     )
 
 
-class WebflowItemRefInline(admin.TabularInline):
-    model = WebflowItemRef
-    extra = 0
-    can_delete = False
-    fields = ["locale", "webflow_item_id", "cms_locale_id", "slug", "created_on", "last_updated", "last_published",
-              "is_published", "last_batch"]
-    readonly_fields = fields
-    verbose_name_plural = "Webflow IDs (per locale)"
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
+@admin.display(description="Webflow IDs (per locale)")
+def webflow_ids_table(obj):
+    """Every ID Webflow returned for the item, per locale, with its timestamps (read-only)."""
+    refs = list(obj.webflow_refs.select_related("locale", "last_batch")) if obj and obj.pk else []
+    if not refs:
+        return "Not in Webflow yet."
+    rows = [
+        (ref.locale.tag, ref.webflow_item_id, ref.cms_locale_id, ref.slug, ref.created_on or "—",
+         ref.last_updated or "—", ref.last_published or "—", "yes" if ref.is_published else "no",
+         ref.last_batch or "—")
+        for ref in refs
+    ]
+    header = ("locale", "item ID", "cmsLocaleId", "slug", "created", "updated", "published", "live", "batch")
+    return format_html(
+        "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+        format_html_join("", "<th>{}</th>", ((h,) for h in header)),
+        format_html_join("", "<tr>" + "<td>{}</td>" * len(header) + "</tr>", rows),
+    )
 
 
 class BatchItemInline(admin.TabularInline):
@@ -341,4 +345,5 @@ def _has_create_batch_permission(self, request):
 
 DraftItemAdmin.has_create_batch_permission = _has_create_batch_permission
 DraftItemAdmin.actions = [*(DraftItemAdmin.actions or []), create_push_batch]
-DraftItemAdmin.inlines = [*DraftItemAdmin.inlines, WebflowItemRefInline]
+DraftItemAdmin.webflow_ids = staticmethod(webflow_ids_table)
+DraftItemAdmin.readonly_fields = [*DraftItemAdmin.readonly_fields, "webflow_ids"]
