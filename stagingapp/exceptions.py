@@ -81,3 +81,13 @@ class ContentChangedSinceSubmit(StagingError):
     def __init__(self, *, item):
         self.item = item
         super().__init__(f"'{item}' changed after it was submitted; it has to be submitted again.")
+
+
+class FieldDataInvalid(StagingError):
+    """Field values that do not fit the collection's schema; `errors` maps field slug -> messages."""
+
+    def __init__(self, *, errors: dict[str, list[str]], item=None):
+        self.errors, self.item = errors, item
+        details = "; ".join(f"{key}: {' '.join(messages)}" for key, messages in errors.items())
+        prefix = f"'{item}': " if item is not None else ""
+        super().__init__(f"{prefix}field values are invalid: {details}")

@@ -82,7 +82,7 @@ def test_preflight_lists_every_item_and_reason(collection, locales, publisher):
     report = batch_preflight_report(batch)
     reasons = {(p.item.pk if p.item else None, p.field): p.reason for p in report.problems}
     assert "changed since it was approved" in reasons[(changed.pk, "")]
-    assert reasons[(missing.pk, "summary")] == "required field is empty"
+    assert reasons[(missing.pk, "summary")] == "This field is required."
     assert "already used in Webflow" in reasons[(dup.pk, "slug")]
     assert not any(key[0] == good.pk for key in reasons)
     assert not report.ok

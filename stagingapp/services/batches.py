@@ -99,8 +99,8 @@ def batch_queue(*, batch_id: int, actor) -> PushBatch:
         items = list(
             DraftItem.objects.select_for_update().filter(pk__in=[e.item_id for e in entries]).order_by("pk")
         )
-        items = list(DraftItem.objects.filter(pk__in=[i.pk for i in items]).prefetch_related("translations")
-                     .order_by("pk"))
+        items = list(DraftItem.objects.filter(pk__in=[i.pk for i in items]).select_related("collection")
+                     .prefetch_related("translations__locale").order_by("pk"))
         report = batch_preflight_report(batch, items=items)
         if not report.ok:
             raise PreflightFailed(batch=batch, problems=report.problems)

@@ -22,6 +22,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from ..exceptions import FieldDataInvalid
 from ..models import BatchItem, DraftItem, PushBatch, PushChunk, WebflowItemRef
 from ..webflow.client import get_client
 from ..webflow.errors import (
@@ -207,7 +208,7 @@ class PushRun:
 
     def entries(self, *statuses) -> list[BatchItem]:
         return list(
-            self.batch.entries.filter(status__in=statuses).select_related("item")
+            self.batch.entries.filter(status__in=statuses).select_related("item__collection")
             .prefetch_related("item__translations", "item__webflow_refs").order_by("pk")
         )
 
@@ -443,6 +444,16 @@ class PushRun:
 
     def create_all(self) -> None:
         pending = [e for e in self.entries(BatchItem.Status.PENDING) if not e.item.webflow_refs.all()]
+        invalid = []
+        for entry in pending:
+            try:
+                primary_field_data(entry.item)
+            except FieldDataInvalid as exc:
+                field = next(iter(exc.errors), "")
+                invalid.append((entry, False, f"not sent: {exc}", field))
+        self.finish_entries(invalid)
+        refused = {entry.pk for entry, *_ in invalid}
+        pending = [e for e in pending if e.pk not in refused]
         groups: dict[tuple[bool, bool], list[BatchItem]] = {}
         for entry in pending:
             groups.setdefault(item_flags(self.batch, entry.item), []).append(entry)
@@ -680,7 +691,8 @@ class PushRun:
         return list(
             WebflowItemRef.objects.filter(last_batch=self.batch, item__batch_entries__batch=self.batch,
                                           item__batch_entries__status=BatchItem.Status.SENT, **flags)
-            .select_related("item", "locale").prefetch_related("item__translations").order_by("item_id", "locale_id")
+            .select_related("item__collection", "locale").prefetch_related("item__translations")
+            .order_by("item_id", "locale_id")
         )
 
     def patch_all(self) -> None:

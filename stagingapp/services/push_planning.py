@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 
+from ..exceptions import FieldDataInvalid
 from ..models import DraftItem, LocaleMapping, PushBatch, WebflowItemRef
+from ..schema import normalise_field_data, schema_is_synced, validate_field_data
 from ..validators import validate_item_slug
 
 # Webflow counts every locale variant against the 100 of a bulk create; PATCH and publish take 100 entries.
@@ -52,28 +54,27 @@ def item_content_fingerprint(item: DraftItem) -> str:
 
 
 def primary_field_data(item: DraftItem) -> dict:
-    """The fieldData Webflow receives on create: the item's primary content keyed by field slug."""
+    """The fieldData Webflow receives on create: the item's primary content, normalised by the schema module.
+
+    Raises FieldDataInvalid when a value does not fit the collection's synced schema.
+    """
     data = {key: value for key, value in (item.field_data or {}).items() if key not in READ_ONLY_KEYS}
-    data["name"] = item.name
-    data["slug"] = item.slug
-    return data
+    return normalise_field_data(item.collection, data, name=item.name, slug=item.slug)
 
 
-def translation_patch_data(translation) -> dict:
+def translation_patch_data(translation, collection=None) -> dict:
     """Only what a translation changes, for the PATCH that localizes a variant created with primary text."""
     data = {key: value for key, value in (translation.field_data or {}).items() if key not in READ_ONLY_KEYS}
-    if translation.name:
-        data["name"] = translation.name
-    if translation.slug:
-        data["slug"] = translation.slug
-    return data
+    if collection is None:
+        collection = translation.item.collection
+    return normalise_field_data(collection, data, name=translation.name, slug=translation.slug, partial=True)
 
 
 def locale_field_data(item: DraftItem, translation) -> dict:
     """The full text of one locale variant: primary content overlaid with the translation."""
     data = primary_field_data(item)
     if translation is not None:
-        data.update(translation_patch_data(translation))
+        data.update(translation_patch_data(translation, item.collection))
     return data
 
 
@@ -106,7 +107,8 @@ def item_flags(batch: PushBatch, item: DraftItem) -> tuple[bool, bool]:
 def localized_locale_ids(item: DraftItem, locales: list[LocaleMapping]) -> list[int]:
     """Locales of the batch whose variant needs its own text after a create (it got the primary text)."""
     wanted = {loc.pk for loc in locales if not loc.is_primary}
-    return [t.locale_id for t in item.translations.all() if t.locale_id in wanted and translation_patch_data(t)]
+    return [t.locale_id for t in item.translations.all()
+            if t.locale_id in wanted and (t.name or t.slug or t.field_data)]
 
 
 def chunked(sequence, size):
@@ -213,22 +215,22 @@ class Preflight:
         }
 
 
-def _missing(value) -> bool:
-    return value is None or value == "" or value == [] or value == {}
-
-
-def check_field_data(item: DraftItem, collection, body: dict) -> list[Problem]:
-    """Required fields present and no unknown field slugs, against the synced collection schema."""
-    problems = []
-    schema = collection.field_by_slug()
-    if not schema:
+def check_field_data(item: DraftItem, collection, locale_ids) -> list[Problem]:
+    """Every value against the synced collection schema (required fields, types, unknown keys), translations too."""
+    if not schema_is_synced(collection):
         return [Problem(item, "the collection's field schema has not been synced from Webflow yet")]
-    for slug, spec in schema.items():
-        if spec.get("isRequired") and _missing(body.get(slug)):
-            problems.append(Problem(item, "required field is empty", field=slug))
-    for key in body:
-        if key not in schema and key not in ("name", "slug"):
-            problems.append(Problem(item, "not a field of this collection in Webflow", field=key))
+    problems = []
+    errors = validate_field_data(collection, item.field_data or {}, name=item.name, slug=item.slug)
+    for field_slug, messages in errors.items():
+        problems.extend(Problem(item, message, field=field_slug) for message in messages)
+    for translation in item.translations.all():
+        if translation.locale_id not in locale_ids:
+            continue
+        errors = validate_field_data(collection, translation.field_data or {}, name=translation.name,
+                                     slug=translation.slug, partial=True)
+        for field_slug, messages in errors.items():
+            problems.extend(Problem(item, f"{message} ({translation.locale.tag} translation)", field=field_slug)
+                            for message in messages)
     return problems
 
 
@@ -237,8 +239,8 @@ def batch_preflight_report(batch: PushBatch, *, items: list[DraftItem] | None = 
     """Every reason the batch cannot be queued, plus the request estimate. Pure read: nothing is written."""
     rate = settings.WEBFLOW_RATE_LIMIT_PER_MINUTE
     if items is None:
-        items = [entry.item for entry in batch.entries.select_related("item").prefetch_related(
-            "item__translations")]
+        items = [entry.item for entry in batch.entries.select_related("item__collection").prefetch_related(
+            "item__translations__locale")]
     locales = locales if locales is not None else batch_locales(batch)
     problems: list[Problem] = []
     if not items:
@@ -268,7 +270,7 @@ def batch_preflight_report(batch: PushBatch, *, items: list[DraftItem] | None = 
         if batch.mode == PushBatch.Mode.LIVE and item.is_draft:
             problems.append(Problem(item, "is marked 'send as Webflow draft', which cannot be pushed live",
                                     field="is_draft"))
-        problems.extend(check_field_data(item, batch.collection, primary_field_data(item)))
+        problems.extend(check_field_data(item, batch.collection, locale_ids))
         slugs = [(None, item.slug)]
         for translation in item.translations.all():
             if translation.locale_id in locale_ids and translation.slug:
@@ -291,9 +293,20 @@ def batch_preflight_report(batch: PushBatch, *, items: list[DraftItem] | None = 
 
 
 def batch_preview(batch: PushBatch, *, max_requests: int = 3) -> list[dict]:
-    """The first request bodies exactly as the worker would send them (method, path, JSON body)."""
+    """The first request bodies exactly as the worker would send them (method, path, JSON body).
+
+    Empty when an item's values do not fit the schema (pre-flight lists those problems).
+    """
+    try:
+        return _preview(batch, max_requests)
+    except FieldDataInvalid:
+        return []
+
+
+def _preview(batch: PushBatch, max_requests: int) -> list[dict]:
     locales = batch_locales(batch)
-    items = [entry.item for entry in batch.entries.select_related("item").prefetch_related("item__translations")]
+    items = [entry.item for entry in batch.entries.select_related("item__collection")
+             .prefetch_related("item__translations")]
     plan = plan_items(batch, items, locales)
     collection_id = batch.collection.webflow_id
     previews = []
@@ -322,7 +335,7 @@ def batch_preview(batch: PushBatch, *, max_requests: int = 3) -> list[dict]:
                 for locale_id in localized_locale_ids(item, locales):
                     entries.append({"id": "<id Webflow returns for " + item.slug + ">",
                                     "cmsLocaleId": by_locale[locale_id].cms_locale_id,
-                                    "fieldData": translation_patch_data(translations[locale_id])})
+                                    "fieldData": translation_patch_data(translations[locale_id], item.collection)})
             if len(entries) >= MAX_ENTRIES_PER_PATCH:
                 break
         if entries:
