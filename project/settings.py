@@ -135,8 +135,14 @@ WEBFLOW_CONNECT_TIMEOUT_SECONDS = env.float("WEBFLOW_CONNECT_TIMEOUT_SECONDS", d
 WEBFLOW_READ_TIMEOUT_SECONDS = env.float("WEBFLOW_READ_TIMEOUT_SECONDS", default=60.0)
 # Starter/Basic plans allow 60 requests a minute per token, CMS/Business plans 120.
 WEBFLOW_RATE_LIMIT_PER_MINUTE = env.int("WEBFLOW_RATE_LIMIT_PER_MINUTE", default=60)
+# The window the limit applies to; only tests and the sandbox shorten it.
+WEBFLOW_RATE_LIMIT_WINDOW_SECONDS = env.float("WEBFLOW_RATE_LIMIT_WINDOW_SECONDS", default=60.0)
+# Where the budget shared by every worker lives: auto = cache when REDIS_URL is set, else the database.
+WEBFLOW_RATE_LIMITER = env.str("WEBFLOW_RATE_LIMITER", default="auto")
 # Send bulk creates to /beta/... instead of /v2/... (both exist).
 WEBFLOW_USE_BETA_BULK = env.bool("WEBFLOW_USE_BETA_BULK", default=False)
+# Webflow's official OpenAPI documents (v2.yml), used by the sandbox to validate request bodies like Webflow does.
+WEBFLOW_OPENAPI_DIR = env.path("WEBFLOW_OPENAPI_DIR", default=BASE_DIR.parent / "shared" / "webflow-openapi")
 WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=5)
 # Exponential backoff with full jitter between attempts after a 5xx or transport error: base * 2**n, capped.
 WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_BASE_SECONDS", default=2.0)
@@ -174,6 +180,10 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    # Every record is scrubbed of the Webflow token (and any Bearer value) before a handler writes it.
+    "filters": {"redact_token": {"()": "stagingapp.webflow.redaction.RedactTokenFilter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_token"]},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
 }

@@ -1,12 +1,14 @@
 """Admin: the editors' home. ModelAdmins only call services and report; rules live in services and models."""
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_audit  # noqa: F401  (registers the audit history admin)
 from .admin_workflow import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
+from .exceptions import StagingError
 from .models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
+from .services import sync
 
 admin.site.site_header = "Webflow content staging"
 admin.site.site_title = "Content staging"
@@ -25,6 +27,17 @@ class SiteAdmin(admin.ModelAdmin):
     search_fields = ["name", "webflow_id"]
     readonly_fields = ["locales_synced_at", "created_at", "updated_at"]
     inlines = [LocaleMappingInline]
+    actions = ["sync_locales_from_webflow"]
+
+    @admin.action(description="Sync locales from Webflow", permissions=["change"])
+    def sync_locales_from_webflow(self, request, queryset):
+        for site in queryset:
+            try:
+                result = sync.site_sync_locales(site_webflow_id=site.webflow_id, actor=request.user)
+            except StagingError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, result.summary(), messages.SUCCESS)
 
 
 @admin.register(Collection)
@@ -34,10 +47,22 @@ class CollectionAdmin(admin.ModelAdmin):
     list_select_related = ["site"]
     search_fields = ["name", "webflow_id", "slug"]
     readonly_fields = ["schema_synced_at", "created_at", "updated_at"]
+    actions = ["sync_fields_from_webflow"]
 
     @admin.display(description="fields")
     def field_count(self, obj):
         return len(obj.fields_schema or [])
+
+    @admin.action(description="Sync fields from Webflow", permissions=["change"])
+    def sync_fields_from_webflow(self, request, queryset):
+        for collection in queryset:
+            try:
+                result = sync.collection_sync_schema(collection_webflow_id=collection.webflow_id,
+                                                     actor=request.user)
+            except StagingError as exc:
+                self.message_user(request, str(exc), messages.ERROR)
+            else:
+                self.message_user(request, result.summary(), messages.SUCCESS)
 
 
 @admin.register(LocaleMapping)
@@ -92,7 +117,6 @@ class DraftTranslationAdmin(TranslationLockAdminMixin, SimpleHistoryAdmin):
 # --- Push batches (push pipeline) ---------------------------------------------------------------------------
 # Thin admin over services.batches / services.push: every action calls one service and reports its result.
 
-from django.contrib import messages  # noqa: E402
 from django.contrib.auth import get_permission_codename  # noqa: E402
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse  # noqa: E402
 from django.shortcuts import get_object_or_404  # noqa: E402
@@ -101,7 +125,7 @@ from django.utils.html import format_html, format_html_join  # noqa: E402
 from django.utils.translation import gettext_lazy as _  # noqa: E402
 from django.utils.translation import ngettext  # noqa: E402
 
-from .exceptions import PreflightFailed, StagingError  # noqa: E402
+from .exceptions import PreflightFailed  # noqa: E402
 from .models import BatchItem, PushBatch  # noqa: E402
 from .services import batches as batch_services  # noqa: E402
 from .services.push_planning import batch_preflight_report, batch_preview  # noqa: E402

@@ -91,3 +91,11 @@ class FieldDataInvalid(StagingError):
         details = "; ".join(f"{key}: {' '.join(messages)}" for key, messages in errors.items())
         prefix = f"'{item}': " if item is not None else ""
         super().__init__(f"{prefix}field values are invalid: {details}")
+
+
+class WebflowSyncFailed(StagingError):
+    """Reading a site's locales or a collection's fields from Webflow did not work; str() says why and what to do."""
+
+    def __init__(self, message: str, *, cause: Exception | None = None):
+        self.cause = cause
+        super().__init__(message)

@@ -433,3 +433,23 @@ class WebflowItemRef(models.Model):
 
     def __str__(self):
         return f"{self.webflow_item_id} [{self.locale.tag}]"
+
+
+class WebflowRateLimitState(models.Model):
+    """The shared request budget of one Webflow token, so every worker on every machine paces together.
+
+    `key` is a hash of the API base URL and token (never the token). `hits` holds the epoch seconds of the
+    requests sent in the current window; rows are updated under a row lock by stagingapp.webflow.ratelimit.
+    """
+
+    key = models.CharField(max_length=64, unique=True)
+    hits = models.JSONField(default=list, blank=True)
+    server_limit = models.PositiveIntegerField(null=True, blank=True)
+    blocked_until = models.FloatField(default=0.0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "Webflow rate-limit state"
+
+    def __str__(self):
+        return f"{self.key[:12]}… ({len(self.hits or [])} recent requests)"

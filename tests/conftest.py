@@ -43,3 +43,23 @@ def superuser(db):
 def fast_password_hashing(settings):
     # Real hashers take ~0.3 s per user on purpose; tests create many users and need no such protection.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def webflow_sandbox(settings):
+    """A real Webflow-like HTTP server on 127.0.0.1 (port 0) for this test, with settings pointing at it.
+
+    Exposes .url, .token, .add_site(), .add_collection(), .seed_from_models(), .faults.add(),
+    .set_rate_limit(), .items(collection_id), .requests. The client-side limit is raised so only tests that
+    lower it (settings.WEBFLOW_RATE_LIMIT_PER_MINUTE / _WINDOW_SECONDS) are paced.
+    """
+    from stagingapp.sandbox import WebflowSandbox
+
+    sandbox = WebflowSandbox(rate_limit=10_000, retry_after=1, openapi_dir=settings.WEBFLOW_OPENAPI_DIR).start()
+    settings.WEBFLOW_API_BASE_URL = sandbox.url
+    settings.WEBFLOW_API_TOKEN = sandbox.token
+    settings.WEBFLOW_RATE_LIMIT_PER_MINUTE = 10_000
+    try:
+        yield sandbox
+    finally:
+        sandbox.stop()

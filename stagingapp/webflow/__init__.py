@@ -1,0 +1,1 @@
+"""Webflow Data API v2 client: transport (pooled session), errors (typed), ratelimit (shared), client (endpoints)."""

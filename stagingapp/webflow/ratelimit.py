@@ -1,0 +1,179 @@
+"""Rate limiting shared by every process that uses the same Webflow token (60 or 120 requests a minute).
+
+A sliding window: a request may start only when fewer than `limit` requests started in the last `window`
+seconds. The state lives where all workers see it: the database (row-locked, works across machines with the
+ORM broker) or the cache when Redis is configured. Webflow's own headers correct it: `X-RateLimit-Limit`
+lowers the limit, `X-RateLimit-Remaining` adds requests this limiter never saw (other tools on the token),
+and a 429's Retry-After blocks everyone until it passes.
+
+Interface used by the client::
+
+    reservation = limiter.acquire()            # sleeps until a slot is free, returns a reservation
+    limiter.record(reservation, limit=..., remaining=..., retry_after=...)   # after the answer
+"""
+from __future__ import annotations
+
+import hashlib
+import time
+import uuid
+from collections.abc import Callable
+
+from django.db import transaction
+
+# Reserve at most this long per sleep so a limit raised meanwhile (or a clock step) is noticed soon.
+_MAX_SINGLE_SLEEP = 5.0
+# Webflow counts a request when it arrives; the limiter stamps it when the answer is back, plus this slack.
+_SLACK_SECONDS = 0.05
+
+
+def limiter_key(*, base_url: str, token: str) -> str:
+    """The storage key of one token's budget: a hash, so the token itself is never stored."""
+    return hashlib.sha256(f"{base_url.rstrip('/')}\n{token}".encode()).hexdigest()
+
+
+class _SlidingWindow:
+    """The pure decision logic on a state dict {hits, server_limit, blocked_until}; storage is the subclass's."""
+
+    def __init__(self, *, key: str, limit: int, window: float = 60.0, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], None] = time.sleep):
+        if limit < 1:
+            raise ValueError("a rate limit must allow at least one request per window")
+        self.key, self.limit, self.window, self.clock, self.sleep = key, limit, window, clock, sleep
+
+    def effective_limit(self, state: dict) -> int:
+        server_limit = state.get("server_limit")
+        return min(self.limit, server_limit) if server_limit else self.limit
+
+    def _try_take(self, state: dict, now: float) -> float:
+        """Take a slot (mutating state) and return 0, or return how long to wait."""
+        hits = sorted(h for h in state.get("hits") or [] if h > now - self.window)
+        state["hits"] = hits
+        blocked_until = state.get("blocked_until") or 0.0
+        if blocked_until > now:
+            return blocked_until - now
+        limit = self.effective_limit(state)
+        if len(hits) < limit:
+            hits.append(now)
+            return 0.0
+        return max(hits[len(hits) - limit] + self.window - now, 0.001)
+
+    def _apply_answer(self, state: dict, reservation: float, now: float, limit, remaining, retry_after) -> None:
+        hits = sorted(h for h in state.get("hits") or [] if h > now - self.window)
+        if reservation in hits:
+            # Re-stamp at answer time: Webflow saw the request somewhere between send and answer.
+            hits.remove(reservation)
+            hits.append(now + _SLACK_SECONDS)
+        if limit:
+            state["server_limit"] = int(limit)
+        if remaining is not None and retry_after is None:
+            # (A 429's own "0 remaining" is already covered by its Retry-After block.)
+            server_used = self.effective_limit(state) - int(remaining)
+            # Requests on this token the limiter never saw (another tool, a sandbox restart): count them now.
+            hits.extend([now + _SLACK_SECONDS] * max(0, server_used - len(hits)))
+        if retry_after is not None:
+            state["blocked_until"] = max(state.get("blocked_until") or 0.0, now + float(retry_after))
+        state["hits"] = sorted(hits)
+
+    def acquire(self) -> float:
+        """Block (with `sleep`) until a request may start; returns the reservation stamp for record()."""
+        while True:
+            now = self.clock()
+            wait = self._locked(lambda state, now=now: self._try_take(state, now))
+            if not wait:
+                return now
+            self.sleep(min(wait, _MAX_SINGLE_SLEEP))
+
+    def record(self, reservation: float, *, limit=None, remaining=None, retry_after=None) -> None:
+        """Fold one answer's X-RateLimit-Limit/-Remaining and a 429's Retry-After into the shared state."""
+        now = self.clock()
+        self._locked(lambda state: self._apply_answer(state, reservation, now, limit, remaining, retry_after))
+
+    def _locked(self, change):
+        raise NotImplementedError
+
+
+class DatabaseRateLimiter(_SlidingWindow):
+    """State in WebflowRateLimitState, changed under SELECT ... FOR UPDATE (SQLite serialises writers instead)."""
+
+    def _locked(self, change):
+        from ..models import WebflowRateLimitState
+
+        WebflowRateLimitState.objects.get_or_create(key=self.key)
+        with transaction.atomic():
+            row = WebflowRateLimitState.objects.select_for_update().get(key=self.key)
+            state = {"hits": list(row.hits or []), "server_limit": row.server_limit,
+                     "blocked_until": row.blocked_until}
+            result = change(state)
+            row.hits, row.server_limit, row.blocked_until = state["hits"], state["server_limit"], \
+                state["blocked_until"]
+            row.save(update_fields=["hits", "server_limit", "blocked_until", "updated_at"])
+        return result
+
+
+class CacheRateLimiter(_SlidingWindow):
+    """State in Django's cache (Redis in production), guarded by an add()-based lock with a short expiry."""
+
+    lock_timeout = 5
+
+    def __init__(self, *, cache=None, **kwargs):
+        super().__init__(**kwargs)
+        if cache is None:
+            from django.core.cache import cache as default_cache
+
+            cache = default_cache
+        self.cache = cache
+
+    def _locked(self, change):
+        lock_key, state_key, owner = f"wf-rl-lock:{self.key}", f"wf-rl:{self.key}", uuid.uuid4().hex
+        deadline = time.monotonic() + self.lock_timeout * 2
+        while not self.cache.add(lock_key, owner, timeout=self.lock_timeout):
+            if time.monotonic() > deadline:
+                # A holder died mid-update: its lock expires by itself; take over rather than hang.
+                self.cache.set(lock_key, owner, timeout=self.lock_timeout)
+                break
+            time.sleep(0.005)
+        try:
+            state = self.cache.get(state_key) or {"hits": [], "server_limit": None, "blocked_until": 0.0}
+            result = change(state)
+            self.cache.set(state_key, state, timeout=int(self.window * 2) + 60)
+        finally:
+            if self.cache.get(lock_key) == owner:
+                self.cache.delete(lock_key)
+        return result
+
+
+class NoRateLimiter:
+    """For scripts that must not touch the database; still honours nothing but the server's 429s."""
+
+    def acquire(self) -> float:
+        return time.time()
+
+    def record(self, reservation: float, **kwargs) -> None:
+        return None
+
+
+def get_limiter(*, base_url: str, token: str, sleep: Callable[[float], None] = time.sleep,
+                clock: Callable[[], float] = time.time):
+    """The configured shared limiter for this token (settings read at call time).
+
+    WEBFLOW_RATE_LIMITER: "auto" (cache when REDIS_URL is set, else database), "database", "cache" or "none".
+    """
+    from django.conf import settings
+
+    backend = getattr(settings, "WEBFLOW_RATE_LIMITER", "auto")
+    if backend == "auto":
+        backend = "cache" if getattr(settings, "REDIS_URL", "") else "database"
+    if backend == "none":
+        return NoRateLimiter()
+    kwargs = {
+        "key": limiter_key(base_url=base_url, token=token),
+        "limit": settings.WEBFLOW_RATE_LIMIT_PER_MINUTE,
+        "window": getattr(settings, "WEBFLOW_RATE_LIMIT_WINDOW_SECONDS", 60.0),
+        "sleep": sleep,
+        "clock": clock,
+    }
+    if backend == "cache":
+        return CacheRateLimiter(**kwargs)
+    if backend == "database":
+        return DatabaseRateLimiter(**kwargs)
+    raise ValueError(f"WEBFLOW_RATE_LIMITER must be auto, database, cache or none, not {backend!r}")

@@ -1,0 +1,128 @@
+"""Syncing a site's locales and a collection's fields from Webflow (the sandbox, over real HTTP)."""
+import pytest
+from django.contrib.messages import get_messages
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+
+from stagingapp.exceptions import WebflowSyncFailed
+from stagingapp.models import AuditEvent, Collection, LocaleMapping, Site
+from stagingapp.sandbox.demo import (
+    BLOG_FIELDS,
+    DEMO_COLLECTION_ID,
+    DEMO_LOCALES,
+    DEMO_SITE_ID,
+    seed_demo,
+)
+from stagingapp.services.sync import collection_sync_schema, site_sync_locales
+from tests import factories
+
+
+@pytest.fixture
+def sandbox(webflow_sandbox):
+    seed_demo(webflow_sandbox)
+    return webflow_sandbox
+
+
+def mappings(site_id=DEMO_SITE_ID):
+    return {(m.tag, m.cms_locale_id, m.is_primary, m.is_enabled)
+            for m in LocaleMapping.objects.filter(site__webflow_id=site_id)}
+
+
+def test_syncing_locales_creates_one_mapping_per_webflow_locale_keyed_by_cms_locale_id(db, sandbox):
+    result = site_sync_locales(site_webflow_id=DEMO_SITE_ID)
+    assert result.created == ["en-US", "fr-FR", "de-DE"]
+    assert mappings() == {
+        ("en-US", "64a1f0c2e4b0d1a2b3c4d601", True, True),
+        ("fr-FR", "64a1f0c2e4b0d1a2b3c4d602", False, True),
+        ("de-DE", "64a1f0c2e4b0d1a2b3c4d603", False, True),
+    }
+    site = Site.objects.get(webflow_id=DEMO_SITE_ID)
+    assert site.name == "Demo site" and site.locales_synced_at is not None
+    assert not LocaleMapping.objects.filter(cms_locale_id__in=[loc["id"] for loc in DEMO_LOCALES]).exists()
+    assert AuditEvent.objects.filter(action="site.sync_locales").count() == 1
+
+
+def test_syncing_again_updates_changed_locales_and_disables_ones_webflow_dropped(db, sandbox):
+    site_sync_locales(site_webflow_id=DEMO_SITE_ID)
+    sandbox.add_site(DEMO_SITE_ID, name="Demo site", locales=[
+        {"tag": "fr-FR", "cmsLocaleId": "64a1f0c2e4b0d1a2b3c4d602", "primary": True, "displayName": "Français"},
+        {"tag": "en-US", "cmsLocaleId": "64a1f0c2e4b0d1a2b3c4d601", "displayName": "English"},
+    ])
+    result = site_sync_locales(site_webflow_id=DEMO_SITE_ID)
+    assert sorted(result.updated) == ["en-US", "fr-FR"] and result.disabled == ["de-DE"]
+    assert mappings() == {
+        ("en-US", "64a1f0c2e4b0d1a2b3c4d601", False, True),
+        ("fr-FR", "64a1f0c2e4b0d1a2b3c4d602", True, True),
+        ("de-DE", "64a1f0c2e4b0d1a2b3c4d603", False, False),
+    }
+
+
+def test_a_site_without_localization_gives_a_clear_message_and_changes_nothing(db, webflow_sandbox):
+    webflow_sandbox.add_site(DEMO_SITE_ID, localized=False)
+    with pytest.raises(WebflowSyncFailed, match="no locales.*Enable Localization"):
+        site_sync_locales(site_webflow_id=DEMO_SITE_ID)
+    assert not Site.objects.exists()
+
+
+def test_a_wrong_token_gives_a_clear_message(db, sandbox, settings):
+    settings.WEBFLOW_API_TOKEN = "a-revoked-token"
+    with pytest.raises(WebflowSyncFailed, match=r"refused the API token \(401\).*WEBFLOW_API_TOKEN"):
+        site_sync_locales(site_webflow_id=DEMO_SITE_ID)
+
+
+def test_an_unknown_site_gives_a_clear_message(db, sandbox):
+    with pytest.raises(WebflowSyncFailed, match=r"no site with ID ffffffffffffffffffffffff \(404\)"):
+        site_sync_locales(site_webflow_id="ffffffffffffffffffffffff")
+
+
+def test_the_sync_locales_command_reports_the_result_or_the_reason(db, sandbox, capsys):
+    call_command("sync_locales", DEMO_SITE_ID)
+    assert "created: en-US, fr-FR, de-DE" in capsys.readouterr().out
+    with pytest.raises(CommandError, match="404"):
+        call_command("sync_locales", "ffffffffffffffffffffffff")
+
+
+def test_the_site_admin_action_syncs_locales_and_reports(admin_client, sandbox):
+    site = factories.make_site(webflow_id=DEMO_SITE_ID)
+    response = admin_client.post(reverse("admin:stagingapp_site_changelist"),
+                                 {"action": "sync_locales_from_webflow", "_selected_action": [site.pk]}, follow=True)
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        "Locales of Demo site synced from Webflow — created: en-US, fr-FR, de-DE."]
+    assert LocaleMapping.objects.filter(site=site).count() == 3
+
+
+def test_syncing_a_collection_stores_its_fields_and_the_sync_time(db, sandbox):
+    site = factories.make_site(webflow_id=DEMO_SITE_ID)
+    collection = factories.make_collection(site, webflow_id=DEMO_COLLECTION_ID, fields_schema=BLOG_FIELDS[:2])
+    result = collection_sync_schema(collection_webflow_id=DEMO_COLLECTION_ID)
+    collection.refresh_from_db()
+    assert collection.fields_schema == BLOG_FIELDS and collection.schema_synced_at is not None
+    assert result.added == ["summary", "body", "reading-minutes", "featured", "category"]
+    assert AuditEvent.objects.get(action="collection.sync_schema").collection == collection
+
+
+def test_the_sync_collection_command_can_create_the_collection_under_a_site(db, sandbox, capsys):
+    factories.make_site(webflow_id=DEMO_SITE_ID)
+    call_command("sync_collection", DEMO_COLLECTION_ID, "--site", DEMO_SITE_ID)
+    collection = Collection.objects.get(webflow_id=DEMO_COLLECTION_ID)
+    assert collection.name == "Blog posts" and collection.slug == "blog-posts" and len(collection.fields_schema) == 7
+    assert "7 fields" in capsys.readouterr().out
+
+
+def test_syncing_an_unknown_collection_gives_a_clear_message(db, sandbox):
+    site = factories.make_site(webflow_id=DEMO_SITE_ID)
+    with pytest.raises(WebflowSyncFailed, match=r"no collection with ID ffffffffffffffffffffffff \(404\)"):
+        collection_sync_schema(collection_webflow_id="ffffffffffffffffffffffff", site=site)
+    with pytest.raises(CommandError, match="No collection with Webflow ID"):
+        call_command("sync_collection", "eeeeeeeeeeeeeeeeeeeeeeee")
+
+
+def test_the_collection_admin_action_reports_a_401_clearly(admin_client, sandbox, settings):
+    collection = factories.make_collection(factories.make_site(webflow_id=DEMO_SITE_ID),
+                                           webflow_id=DEMO_COLLECTION_ID)
+    settings.WEBFLOW_API_TOKEN = "a-revoked-token"
+    response = admin_client.post(reverse("admin:stagingapp_collection_changelist"),
+                                 {"action": "sync_fields_from_webflow", "_selected_action": [collection.pk]},
+                                 follow=True)
+    [message] = [str(m) for m in get_messages(response.wsgi_request)]
+    assert "refused the API token (401)" in message
