@@ -314,27 +314,38 @@ class PushRun:
 
     def store_variants(self, entry: BatchItem, variants: list, *, published: bool) -> None:
         """Write one WebflowItemRef per batch locale from the variants Webflow returned (inside a transaction)."""
+        self.save_refs([self.build_refs(entry, variants, published=published)])
+
+    def build_refs(self, entry: BatchItem, variants: list, *, published: bool) -> list[WebflowItemRef]:
         item = entry.item
         webflow_id = variants[0].id
         by_cms = {v.cms_locale_id: v for v in variants if v.cms_locale_id}
         localized = set(localized_locale_ids(item, self.locales)) if not self.live_endpoint else set()
         is_draft, _ = item_flags(self.batch, item)
+        refs = []
         for loc in self.locales:
             variant = by_cms.get(loc.cms_locale_id) or variants[0]
-            WebflowItemRef.objects.update_or_create(
-                item=item, locale=loc,
-                defaults={
-                    "webflow_item_id": webflow_id, "cms_locale_id": variant.cms_locale_id or loc.cms_locale_id,
-                    "slug": variant.slug or item.slug, "created_on": _parse_time(variant.created_on),
-                    "last_updated": _parse_time(variant.last_updated),
-                    "last_published": _parse_time(variant.last_published) or (timezone.now() if published else None),
-                    "is_published": published, "is_draft": bool(variant.is_draft if variant.is_draft is not None
-                                                                else is_draft),
-                    "needs_patch": loc.pk in localized,
-                    "needs_publish": self.live and not published,
-                    "last_batch": self.batch,
-                },
-            )
+            refs.append(WebflowItemRef(
+                item=item, locale=loc, webflow_item_id=webflow_id,
+                cms_locale_id=variant.cms_locale_id if variant.cms_locale_id in self.locale_by_cms
+                else loc.cms_locale_id,
+                slug=variant.slug or item.slug, created_on=_parse_time(variant.created_on),
+                last_updated=_parse_time(variant.last_updated),
+                last_published=_parse_time(variant.last_published) or (timezone.now() if published else None),
+                is_published=published,
+                is_draft=bool(variant.is_draft if variant.is_draft is not None else is_draft),
+                needs_patch=loc.pk in localized, needs_publish=self.live and not published, last_batch=self.batch,
+            ))
+        return refs
+
+    def save_refs(self, groups: list[list[WebflowItemRef]]) -> None:
+        """Replace the refs of these items and locales in one delete and one insert (caller holds a transaction)."""
+        refs = [ref for group in groups for ref in group]
+        if not refs:
+            return
+        WebflowItemRef.objects.filter(item_id__in={r.item_id for r in refs},
+                                      locale_id__in={r.locale_id for r in refs}).delete()
+        WebflowItemRef.objects.bulk_create(refs)
 
     def settle_sent(self, entries: list[BatchItem]) -> None:
         """Entries whose refs owe nothing more become DONE (caller holds a transaction)."""
@@ -347,10 +358,12 @@ class PushRun:
             return
         items = {item.pk: item for item in DraftItem.objects.select_for_update().filter(
             pk__in=[e.item_id for e in done]).order_by("pk")}
+        webflow_ids = dict(WebflowItemRef.objects.filter(item_id__in=[e.item_id for e in done])
+                           .values_list("item_id", "webflow_item_id"))
         for entry in done:
-            ref = next(iter(WebflowItemRef.objects.filter(item_id=entry.item_id)[:1]), None)
             where = "live" if self.live else "staged"
-            reason = f"{where} in Webflow as {ref.webflow_item_id}" if ref else f"{where} in Webflow"
+            webflow_id = webflow_ids.get(entry.item_id)
+            reason = f"{where} in Webflow as {webflow_id}" if webflow_id else f"{where} in Webflow"
             if entry.reason:
                 reason = f"{reason}; {entry.reason}"
             self._finish_item(entry, items[entry.item_id], ok=True, reason=reason)
@@ -600,17 +613,14 @@ class PushRun:
         missing = [e for e in entries if e.pk not in matched]
         with transaction.atomic():
             self.beat()
-            sent = []
-            for entry in entries:
-                if entry.pk not in matched:
-                    continue
-                self.store_variants(entry, matched[entry.pk], published=self.live_endpoint)
+            sent = [entry for entry in entries if entry.pk in matched]
+            self.save_refs([self.build_refs(e, matched[e.pk], published=self.live_endpoint) for e in sent])
+            for entry in sent:
                 entry.status = BatchItem.Status.SENT
                 returned_slug = matched[entry.pk][0].slug
                 if returned_slug and returned_slug != entry.item.slug:
                     entry.reason = f"Webflow changed the slug to '{returned_slug}'"
-                entry.save(update_fields=["status", "reason", "updated_at"])
-                sent.append(entry)
+            BatchItem.objects.bulk_update(sent, ["status", "reason"])
             self.settle_sent(sent)
             PushChunk.objects.filter(pk=chunk.pk).update(status=PushChunk.Status.DONE, finished_at=timezone.now())
             PushBatch.objects.filter(pk=self.batch.pk).update(heartbeat_at=timezone.now())
@@ -808,8 +818,9 @@ class PushRun:
                         ref.last_published = _parse_time(variant.last_published) or timezone.now()
                 else:
                     ref.last_updated = timezone.now()
-                ref.save(update_fields=["needs_patch", "last_updated", "slug", "is_draft", "last_published",
-                                        "last_batch", "updated_at"])
+                ref.updated_at = timezone.now()
+            WebflowItemRef.objects.bulk_update(refs, ["needs_patch", "last_updated", "slug", "is_draft",
+                                                      "last_published", "last_batch", "updated_at"])
             entries = list(self.batch.entries.filter(item_id__in={r.item_id for r in refs},
                                                      status=BatchItem.Status.SENT).select_related("item"))
             self.settle_sent(entries)
