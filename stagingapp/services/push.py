@@ -31,6 +31,7 @@ from ..webflow.errors import (
     WebflowError,
     WebflowForbidden,
     WebflowNotFound,
+    WebflowRateLimited,
     WebflowValidationError,
 )
 from .audit import audit_record
@@ -62,6 +63,9 @@ COLLECTION_GONE_MESSAGE = (
 _DUPLICATE_SLUG = re.compile(r"unique|already|duplicate", re.I)
 _INDEX_IN_TEXT = re.compile(r"(?:fieldData|items)\s*(?:\[|\.)\s*(\d+)", re.I)
 _QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
+# The client already waits out a few 429s per request; this many more waits in one run means something else is
+# spending the token's budget, and the batch stops rather than spinning.
+MAX_RATE_LIMIT_WAITS = 20
 _HEX_ID = re.compile(r"\b[0-9a-fA-F]{24}\b")
 
 
@@ -156,8 +160,9 @@ class PushRun:
         self.live_endpoint = uses_live_endpoint(batch, self.locales)
         self.max_attempts = max(1, settings.WEBFLOW_PUSH_MAX_ATTEMPTS)
         self.context: dict = {"items": [], "step": ""}
+        self.rate_limited = 0
         if client is None:
-            client = get_client(observer=self.observe)
+            client = get_client(observer=self.observe, sleep=sleep)
         else:
             client.observer = self.observe
         self.client = client
@@ -197,6 +202,14 @@ class PushRun:
             self.beat()
             if self.sleep is not time.sleep:
                 return  # an injected sleep (tests) returns at once; one call stands for the whole wait
+
+    def wait_rate_limit(self, exc) -> None:
+        """A 429 that outlived the client's own waits: wait again; a token stuck at its limit stops the batch."""
+        self.rate_limited += 1
+        if self.rate_limited > MAX_RATE_LIMIT_WAITS:
+            raise StopBatch(f"Webflow kept answering 429 Too Many Requests ({exc}); another integration may be "
+                            "using the same token's budget. The batch was stopped.")
+        self.nap(max(1.0, float(getattr(exc, "retry_after", 60.0) or 60.0)))
 
     def backoff(self, attempt: int) -> float:
         cap = min(settings.WEBFLOW_PUSH_BACKOFF_MAX_SECONDS, settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS * 2 ** attempt)
@@ -546,6 +559,11 @@ class PushRun:
                     self.return_to_pending(group, chunk)
                     raise StopBatch(COLLECTION_GONE_MESSAGE.format(collection_id=self.collection_id,
                                                                    error=exc)) from exc
+                except WebflowRateLimited as exc:
+                    # Nothing was written; wait as told and send the same chunk again (not a failed attempt).
+                    self.return_to_pending(group, chunk)
+                    self.wait_rate_limit(exc)
+                    continue
                 except WebflowValidationError as exc:
                     self.return_to_pending(group, chunk)
                     halves = self.isolate_invalid(group, exc)
@@ -741,6 +759,10 @@ class PushRun:
                                                                    error=exc)) from exc
                 work.extend(self.split_or_fail(group, f"Webflow no longer has this item: {exc}"))
                 continue
+            except WebflowRateLimited as exc:
+                work.append(group)
+                self.wait_rate_limit(exc)
+                continue
             except WebflowConflict as exc:
                 if live:
                     self.reroute_unpublished(group)
@@ -852,6 +874,9 @@ class PushRun:
             try:
                 result = self.client.publish_items(self.collection_id, items=body)
                 break
+            except WebflowRateLimited as exc:
+                self.wait_rate_limit(exc)
+                continue
             except (WebflowAuthError, WebflowForbidden) as exc:
                 raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
             except WebflowNotFound as exc:
