@@ -24,7 +24,7 @@ def run(collection, items, publisher, *, mode="stage", locales=None):
 
 
 @pytest.mark.parametrize(("kind", "options"), [
-    ("429", {"times": 8}),
+    ("429", {"times": 8, "retry_after": 0.05}),
     ("500", {"times": 2}),
     ("502", {"times": 1}),
     ("503", {"times": 2, "json_body": False}),
@@ -39,7 +39,7 @@ def test_a_fault_on_create_or_patch_loses_nothing_and_duplicates_nothing(
     sandbox, collection, locales, publisher, settings, kind, options, endpoint
 ):
     settings.WEBFLOW_READ_TIMEOUT_SECONDS = 0.5
-    items = make_approved_items(collection, 70, locales=locales[1:])
+    items = make_approved_items(collection, 40, locales=locales[1:])
     method = "POST" if endpoint.endswith("bulk$") else "PATCH"
     sandbox.faults.add(kind, path=endpoint, method=method, **options)
 
@@ -52,7 +52,7 @@ def test_a_fault_on_create_or_patch_loses_nothing_and_duplicates_nothing(
 
 def test_a_429_storm_waits_and_writes_nothing_twice(sandbox, collection, locales, publisher):
     items = make_approved_items(collection, 10)
-    sandbox.faults.add("429", path="/items/bulk$", times=12)
+    sandbox.faults.add("429", path="/items/bulk$", times=12, retry_after=0.05)
     batch = run(collection, items, publisher, locales=locales[:1])
     assert batch.status == PushBatch.Status.SUCCEEDED
     assert len(sandbox.items(collection.webflow_id)) == 10

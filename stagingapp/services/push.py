@@ -198,7 +198,7 @@ class PushRun:
             left = deadline - time.monotonic()
             if left <= 0:
                 return
-            self.sleep(min(left, 5.0))
+            self.sleep(min(left, max(0.2, settings.WEBFLOW_PUSH_STALE_SECONDS / 4)))
             self.beat()
             if self.sleep is not time.sleep:
                 return  # an injected sleep (tests) returns at once; one call stands for the whole wait
