@@ -228,20 +228,35 @@ class PushRun:
     def cancel_requested(self) -> bool:
         return PushBatch.objects.filter(pk=self.batch.pk, cancel_requested=True).exists()
 
-    def _finish_item(self, entry: BatchItem, item: DraftItem, *, ok: bool, reason: str, field: str = "") -> None:
-        """Final state of one entry and its item, inside the caller's transaction."""
-        entry.status = BatchItem.Status.DONE if ok else BatchItem.Status.FAILED
-        entry.reason, entry.field = reason[:2000], field[:100]
-        entry.save(update_fields=["status", "reason", "field", "updated_at"])
-        if item.status != DraftItem.Status.IN_BATCH:
-            return
-        if ok:
-            to_status = DraftItem.Status.LIVE if self.live else DraftItem.Status.STAGED
-            action = "item.push_live" if self.live else "item.push_staged"
-        else:
-            to_status, action = DraftItem.Status.FAILED, "item.push_failed"
-        item_transition(item=item, to_status=to_status, actor=None, actor_label=self.worker, action=action,
-                        reason=reason, data={"field": field} if field else None, batch=self.batch)
+    def _finish_items(self, outcomes: list[tuple[BatchItem, bool, str, str]], items: dict[int, DraftItem]) -> None:
+        """Final state of entries and their row-locked items, inside the caller's transaction.
+
+        Entries are written with one UPDATE per distinct (status, reason, field): a chunk of 100 costs a few
+        statements, not 100. Item statuses go through item_transition, one by one, as the workflow requires.
+        """
+        groups: dict[tuple[str, str, str], list[int]] = {}
+        for entry, ok, reason, field in outcomes:
+            entry.status = BatchItem.Status.DONE if ok else BatchItem.Status.FAILED
+            entry.reason, entry.field = reason[:2000], field[:100]
+            groups.setdefault((entry.status, entry.reason, entry.field), []).append(entry.pk)
+        now = timezone.now()
+        for (status, reason, field), pks in groups.items():
+            BatchItem.objects.filter(pk__in=pks).update(status=status, reason=reason, field=field, updated_at=now)
+        for entry, ok, reason, field in outcomes:
+            item = items[entry.item_id]
+            if item.status != DraftItem.Status.IN_BATCH:
+                continue
+            if ok:
+                to_status = DraftItem.Status.LIVE if self.live else DraftItem.Status.STAGED
+                action = "item.push_live" if self.live else "item.push_staged"
+            else:
+                to_status, action = DraftItem.Status.FAILED, "item.push_failed"
+            item_transition(item=item, to_status=to_status, actor=None, actor_label=self.worker, action=action,
+                            reason=reason, data={"field": field} if field else None, batch=self.batch)
+
+    def lock_items(self, item_ids) -> dict[int, DraftItem]:
+        return {item.pk: item for item in DraftItem.objects.select_for_update().filter(
+            pk__in=list(item_ids)).order_by("pk")}
 
     def finish_entries(self, outcomes: list[tuple[BatchItem, bool, str, str]]) -> None:
         """Mark several entries final with their items locked, in pk order (one transaction)."""
@@ -249,12 +264,7 @@ class PushRun:
             return
         with transaction.atomic():
             self.beat()
-            items = {
-                item.pk: item for item in DraftItem.objects.select_for_update().filter(
-                    pk__in=[entry.item_id for entry, *_ in outcomes]).order_by("pk")
-            }
-            for entry, ok, reason, field in outcomes:
-                self._finish_item(entry, items[entry.item_id], ok=ok, reason=reason, field=field)
+            self._finish_items(outcomes, self.lock_items(entry.item_id for entry, *_ in outcomes))
         self.report_progress()
 
     # --- the run ----------------------------------------------------------------------------------------
@@ -281,8 +291,7 @@ class PushRun:
                 batch.entries.filter(status__in=[BatchItem.Status.PENDING, BatchItem.Status.IN_FLIGHT,
                                                  BatchItem.Status.SENT]).order_by("item_id")
             )
-            items = {item.pk: item for item in DraftItem.objects.select_for_update().filter(
-                pk__in=[e.item_id for e in open_entries]).order_by("pk")}
+            outcomes = []
             for entry in open_entries:
                 note = reason
                 if entry.status == BatchItem.Status.IN_FLIGHT:
@@ -290,7 +299,8 @@ class PushRun:
                             "looks its slug up first and adopts it.")
                 elif entry.status == BatchItem.Status.SENT:
                     note = f"{reason} The item exists in Webflow but its locales were not all finished."
-                self._finish_item(entry, items[entry.item_id], ok=False, reason=note)
+                outcomes.append((entry, False, note, ""))
+            self._finish_items(outcomes, self.lock_items(e.item_id for e in open_entries))
             WebflowItemRef.objects.filter(last_batch=batch).filter(
                 Q(needs_patch=True) | Q(needs_publish=True)).update(needs_patch=False, needs_publish=False)
             batch.last_error = reason[:4000]
@@ -369,17 +379,10 @@ class PushRun:
         done = [e for e in entries if e.item_id not in owing]
         if not done:
             return
-        items = {item.pk: item for item in DraftItem.objects.select_for_update().filter(
-            pk__in=[e.item_id for e in done]).order_by("pk")}
-        webflow_ids = dict(WebflowItemRef.objects.filter(item_id__in=[e.item_id for e in done])
-                           .values_list("item_id", "webflow_item_id"))
-        for entry in done:
-            where = "live" if self.live else "staged"
-            webflow_id = webflow_ids.get(entry.item_id)
-            reason = f"{where} in Webflow as {webflow_id}" if webflow_id else f"{where} in Webflow"
-            if entry.reason:
-                reason = f"{reason}; {entry.reason}"
-            self._finish_item(entry, items[entry.item_id], ok=True, reason=reason)
+        # The IDs themselves are on the item's Webflow refs; a shared reason keeps the entry update to one statement.
+        where = "live in Webflow" if self.live else "staged in Webflow"
+        outcomes = [(entry, True, f"{where}; {entry.reason}" if entry.reason else where, "") for entry in done]
+        self._finish_items(outcomes, self.lock_items(e.item_id for e in done))
 
     # --- reconcile --------------------------------------------------------------------------------------
 
@@ -824,25 +827,29 @@ class PushRun:
         self.finish_entries([(entry, False, reason, field) for entry in entries])
 
     def record_patched(self, refs: list[WebflowItemRef], variants: list, *, live: bool) -> None:
+        """Store what a PATCH answered and settle the items it finished (one transaction, grouped updates)."""
         by_key = {(v.id, v.cms_locale_id): v for v in variants}
+        now = timezone.now()
+        groups: dict[tuple, list[int]] = {}
+        renamed: list[tuple[int, str]] = []
+        for ref in refs:
+            variant = by_key.get((ref.webflow_item_id, ref.cms_locale_id))
+            last_updated = (_parse_time(variant.last_updated) if variant else None) or now
+            values = {"last_updated": last_updated, "needs_patch": False, "last_batch_id": self.batch.pk,
+                      "updated_at": now}
+            if variant is not None and variant.is_draft is not None:
+                values["is_draft"] = variant.is_draft
+            if variant is not None and variant.slug and variant.slug != ref.slug:
+                renamed.append((ref.pk, variant.slug))  # a translated slug: rare, so one UPDATE each
+            if live:
+                values["last_published"] = (_parse_time(variant.last_published) if variant else None) or now
+            groups.setdefault(tuple(sorted(values.items())), []).append(ref.pk)
         with transaction.atomic():
             self.beat()
-            for ref in refs:
-                variant = by_key.get((ref.webflow_item_id, ref.cms_locale_id))
-                ref.needs_patch = False
-                ref.last_batch = self.batch
-                if variant is not None:
-                    ref.last_updated = _parse_time(variant.last_updated) or timezone.now()
-                    ref.slug = variant.slug or ref.slug
-                    if variant.is_draft is not None:
-                        ref.is_draft = variant.is_draft
-                    if live:
-                        ref.last_published = _parse_time(variant.last_published) or timezone.now()
-                else:
-                    ref.last_updated = timezone.now()
-                ref.updated_at = timezone.now()
-            WebflowItemRef.objects.bulk_update(refs, ["needs_patch", "last_updated", "slug", "is_draft",
-                                                      "last_published", "last_batch", "updated_at"])
+            for values, pks in groups.items():
+                WebflowItemRef.objects.filter(pk__in=pks).update(**dict(values))
+            for pk, slug in renamed:
+                WebflowItemRef.objects.filter(pk=pk).update(slug=slug)
             entries = list(self.batch.entries.filter(item_id__in={r.item_id for r in refs},
                                                      status=BatchItem.Status.SENT).select_related("item"))
             self.settle_sent(entries)
