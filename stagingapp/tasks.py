@@ -16,7 +16,7 @@ def push_batch(batch_id: int):
 def push_recover() -> list[int]:
     """Re-enqueue running batches whose worker stopped beating (killed, OOM, host lost); they resume, never redo.
 
-    Meant for a django-q2 schedule every few minutes (see `push_batch --install-recovery`).
+    Runs from the "push batch recovery" django-q2 schedule (every 5 minutes; created by migration 0007).
     """
     from django_q.tasks import async_task
 

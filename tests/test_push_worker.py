@@ -125,7 +125,8 @@ def test_a_killed_worker_resumes_where_it_stopped_without_duplicates(clusters, s
 
     clusters("second")
     time.sleep(settings.WEBFLOW_PUSH_STALE_SECONDS + 0.5)
-    assert tasks.push_recover() == [batch.pk]  # what the recovery schedule does every few minutes
+    # What the "push batch recovery" schedule does every few minutes (it may also have fired on cluster start).
+    tasks.push_recover()
     wait_for(finished(batch), what="the resumed batch")
 
     batch.refresh_from_db()

@@ -28,6 +28,20 @@ def grant(apps, schema_editor):
         group.permissions.add(*permissions)
 
 
+def install_recovery_schedule(apps, schema_editor):
+    # Batches whose worker died (killed, OOM, host lost) are re-enqueued by this schedule and resume where they
+    # stopped; django-q2's own re-delivery would wait for Q_CLUSTER["retry"] (over an hour).
+    Schedule = apps.get_model("django_q", "Schedule")
+    Schedule.objects.get_or_create(
+        name="push batch recovery",
+        defaults={"func": "stagingapp.tasks.push_recover", "schedule_type": "I", "minutes": 5, "repeats": -1},
+    )
+
+
+def remove_recovery_schedule(apps, schema_editor):
+    apps.get_model("django_q", "Schedule").objects.filter(name="push batch recovery").delete()
+
+
 def revoke(apps, schema_editor):
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
@@ -37,6 +51,12 @@ def revoke(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stagingapp", "0006_push_batches")]
+    dependencies = [
+        ("stagingapp", "0006_push_batches"),
+        ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
+    ]
 
-    operations = [migrations.RunPython(grant, revoke)]
+    operations = [
+        migrations.RunPython(grant, revoke),
+        migrations.RunPython(install_recovery_schedule, remove_recovery_schedule),
+    ]
