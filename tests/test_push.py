@@ -57,7 +57,7 @@ def assert_webflow_matches(sandbox, collection, items, locales, *, live=False):
 
 @pytest.mark.parametrize("mode", ["stage", "live"])
 @pytest.mark.parametrize("locale_count", [1, 3])
-@pytest.mark.parametrize("count", [1, 99, 100, 101, 1000])
+@pytest.mark.parametrize("count", [1, 99, 100, 101, pytest.param(1000, marks=pytest.mark.slow)])
 def test_a_batch_lands_once_per_item_and_locale_in_the_fewest_requests(
     sandbox, collection, locales, publisher, mode, locale_count, count
 ):
