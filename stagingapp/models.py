@@ -394,6 +394,8 @@ class BatchItem(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # Set once a create containing this item had an unknown outcome: a later duplicate slug is then our own orphan.
     outcome_unknown = models.BooleanField(default=False)
+    # The item already had Webflow IDs when the run began: its PATCH carries the full text, not just translations.
+    update_existing = models.BooleanField(default=False)
     chunk = models.ForeignKey(PushChunk, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -46,6 +46,7 @@ from .push_planning import (
     locale_field_data,
     localized_locale_ids,
     primary_field_data,
+    translation_patch_data,
     uses_live_endpoint,
 )
 from .workflow import item_transition
@@ -161,6 +162,7 @@ class PushRun:
         self.max_attempts = max(1, settings.WEBFLOW_PUSH_MAX_ATTEMPTS)
         self.context: dict = {"items": [], "step": ""}
         self.rate_limited = 0
+        self._updated_item_ids: set[int] | None = None
         if client is None:
             client = get_client(observer=self.observe, sleep=sleep)
         else:
@@ -467,7 +469,9 @@ class PushRun:
                                   "needs_publish": self.live and not published, "last_batch": self.batch},
                     )
                 entry.status = BatchItem.Status.SENT
-                entry.save(update_fields=["status", "updated_at"])
+                entry.update_existing = True
+                entry.save(update_fields=["status", "update_existing", "updated_at"])
+        self._updated_item_ids = None
 
     # --- creates ----------------------------------------------------------------------------------------
 
@@ -752,10 +756,22 @@ class PushRun:
                     self.send_patch(list(chunk), live=live)
 
     def patch_body(self, ref: WebflowItemRef) -> dict:
+        """An update carries the locale's full text; localizing a variant just created sends only what differs."""
         translations = {t.locale_id: t for t in ref.item.translations.all()}
+        translation = translations.get(ref.locale_id)
         is_draft, is_archived = item_flags(self.batch, ref.item)
+        if ref.item_id in self.updated_item_ids() or translation is None:
+            field_data = locale_field_data(ref.item, translation)
+        else:
+            field_data = translation_patch_data(translation, ref.item.collection)
         return {"id": ref.webflow_item_id, "cmsLocaleId": ref.cms_locale_id, "isDraft": is_draft,
-                "isArchived": is_archived, "fieldData": locale_field_data(ref.item, translations.get(ref.locale_id))}
+                "isArchived": is_archived, "fieldData": field_data}
+
+    def updated_item_ids(self) -> set[int]:
+        if self._updated_item_ids is None:
+            self._updated_item_ids = set(self.batch.entries.filter(update_existing=True)
+                                         .values_list("item_id", flat=True))
+        return self._updated_item_ids
 
     def send_patch(self, refs: list[WebflowItemRef], *, live: bool) -> None:
         work = [refs]
