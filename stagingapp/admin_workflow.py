@@ -6,6 +6,7 @@ stays in its own module. Every action calls a service in services.workflow and r
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin import helpers
+from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q
@@ -13,6 +14,7 @@ from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -35,7 +37,7 @@ TRANSITIONS = {
 
 def _run_transition(name: str, *, item_ids: list[int], actor, comment: str):
     service = TRANSITIONS[name][0]
-    if name in {"unlock"}:
+    if name == "unlock":  # the unlock service calls its text a reason
         return service(item_ids=item_ids, actor=actor, reason=comment)
     return service(item_ids=item_ids, actor=actor, comment=comment)
 
@@ -155,12 +157,10 @@ class WorkflowItemAdminMixin:
     # --- item page -----------------------------------------------------------------------------------------------
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        item = self.get_object(request, admin.utils.unquote(object_id))
+        item = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
         if item is not None:
             reason = workflow.item_edit_lock_reason(item)
-            if reason and request.method == "GET":
-                self.message_user(request, _("Locked: %s") % reason, messages.WARNING)
             extra_context.update({
                 "workflow_transitions": [
                     {"name": name, "label": TRANSITIONS[name][1], "comment_required": TRANSITIONS[name][2],
@@ -171,13 +171,17 @@ class WorkflowItemAdminMixin:
                 + urlencode({"item": item.pk}),
                 "approval_diff_url": reverse("admin:stagingapp_draftitem_approval_diff", args=[item.pk]),
                 "lock_reason": reason,
+                # Shown in the workflow panel rather than per inline, so it holds whatever fieldsets the inline has.
+                "stale_translations": [
+                    t.locale.tag for t in item.translations.select_related("locale").order_by("locale__tag")
+                    if t.source_hash != item.source_hash
+                ],
             })
         return super().change_view(request, object_id, form_url, extra_context=extra_context)
 
+    @method_decorator(require_POST)
     def transition_view(self, request, object_id, transition):
-        return require_POST(self._transition_view)(request, object_id, transition)
-
-    def _transition_view(self, request, object_id, transition):
+        """POST only: run one review transition on one item; the service checks role, state and four-eyes."""
         if transition not in TRANSITIONS:
             raise PermissionDenied
         item = get_object_or_404(DraftItem, pk=object_id)

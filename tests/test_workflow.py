@@ -1,9 +1,11 @@
 """Review workflow: transitions, four-eyes, approvals pinned to content, stale translations, locks, e-mails."""
 import ast
+import threading
 from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.db import connection, connections, transaction
 
 from stagingapp.exceptions import (
     ActionNotPermitted,
@@ -155,8 +157,6 @@ def test_an_orm_edit_during_review_sends_the_item_back_to_draft(item, editor):
 
 def test_pushed_items_edited_later_need_a_new_review(item, editor, approver, publisher):
     approve(item, editor, approver)
-    from django.db import transaction
-
     with transaction.atomic():
         locked = DraftItem.objects.select_for_update().get(pk=item.pk)
         workflow.item_transition(item=locked, to_status=S.IN_BATCH, actor=publisher, action="batch.add")
@@ -285,3 +285,44 @@ def test_the_status_field_is_read_only_in_the_item_admin():
 def test_translation_source_hash_is_set_by_every_write_path(item, locales):
     DraftTranslation.objects.create(item=item, locale=locales[1], name="x")
     assert DraftTranslation.objects.get(item=item, locale=locales[1]).source_hash == item.source_hash
+
+
+def test_an_import_through_django_import_export_resets_the_approval(item, editor, approver):
+    import tablib
+    from import_export import resources
+
+    approve(item, editor, approver)
+    resource = resources.modelresource_factory(model=DraftItem)()
+    dataset = tablib.Dataset(headers=["id", "name"])
+    dataset.append([item.pk, "Imported name"])
+    result = resource.import_data(dataset, dry_run=False, raise_errors=True)
+    assert not result.has_errors()
+    item.refresh_from_db()
+    assert item.name == "Imported name" and item.status == S.DRAFT
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="SQLite ignores select_for_update")
+@pytest.mark.django_db(transaction=True)
+def test_a_transition_waits_for_the_row_lock_and_rechecks_the_state(collection, editor, approver):
+    item = factories.make_item(collection, created_by=approver)
+    outcome = {}
+
+    def second_submitter():
+        try:
+            workflow.items_submit(item_ids=[item.pk], actor=editor)
+            outcome["result"] = "submitted"
+        except InvalidTransition:
+            outcome["result"] = "refused"
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        locked = DraftItem.objects.select_for_update().get(pk=item.pk)
+        thread = threading.Thread(target=second_submitter)
+        thread.start()
+        thread.join(timeout=0.5)
+        assert thread.is_alive(), "the second transition must wait for the row lock"
+        workflow.items_submit(item_ids=[locked.pk], actor=editor)
+    thread.join(timeout=10)
+    assert outcome == {"result": "refused"}
+    assert AuditEvent.objects.filter(item=item, action="item.submit").count() == 1

@@ -2,6 +2,7 @@
 import json
 
 import pytest
+from django.forms import CheckboxInput
 from django.urls import reverse
 
 from stagingapp.models import AuditEvent, DraftItem
@@ -136,13 +137,29 @@ def change_form_data(item, **overrides):
     return data
 
 
+def resubmitted_form(response) -> dict:
+    """What a browser sends back from an admin change page left as it is (main form and inline formsets)."""
+    forms = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        forms += [inline.formset.management_form, *inline.formset.forms]
+    data = {}
+    for form in forms:
+        for name, field in form.fields.items():
+            bound, value = form[name], form[name].value()
+            if field.disabled or (isinstance(field.widget, CheckboxInput) and not value):
+                continue
+            data[bound.html_name] = "on" if isinstance(field.widget, CheckboxInput) else "" if value is None else value
+    return data
+
+
 def test_an_admin_edit_after_approval_sends_the_item_back_to_draft(client, editor, approver, collection, author):
     item = item_in(S.IN_REVIEW, collection, author)
     workflow.items_approve(item_ids=[item.pk], actor=approver)
     client.force_login(editor)
-    response = client.post(reverse("admin:stagingapp_draftitem_change", args=[item.pk]),
-                           change_form_data(item, name="Edited after approval"))
-    assert response.status_code == 302, response.content.decode()[:2000]
+    url = reverse("admin:stagingapp_draftitem_change", args=[item.pk])
+    data = {**resubmitted_form(client.get(url)), "name": "Edited after approval"}
+    response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:3000]
     item.refresh_from_db()
     assert item.status == S.DRAFT and item.name == "Edited after approval"
     edit = AuditEvent.objects.get(item=item, action="item.edit")
@@ -219,3 +236,40 @@ def test_the_diff_view_shows_what_changed_since_the_last_approval(client, editor
     assert rows["field_data.summary"]["changed"] and rows["field_data.summary"]["new"] == "rewritten"
     assert not rows["name"]["changed"]
     assert response.context["changed_count"] == 1
+
+
+def test_the_item_page_marks_stale_translations(client, editor, collection, author, locales):
+    item = item_in(S.DRAFT, collection, author)
+    factories.make_translation(item, locales[1])
+    item.name = "New source"
+    item.save()
+    client.force_login(editor)
+    page = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
+    assert "Stale translations (the primary content changed since they were last edited): fr-FR" in page
+
+
+def test_a_transition_url_refuses_get(client, approver, collection, author):
+    item = item_in(S.IN_REVIEW, collection, author)
+    client.force_login(approver)
+    response = client.get(reverse("admin:stagingapp_draftitem_transition", args=[item.pk, "approve"]))
+    assert response.status_code == 405
+    item.refresh_from_db()
+    assert item.status == S.IN_REVIEW
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_audit_history_matrix_every_staff_role_reads_nobody_writes(client, users, role, collection, author):
+    item = item_in(S.IN_REVIEW, collection, author)
+    entry = AuditEvent.objects.filter(item=item).latest("pk")
+    login(client, users, role)
+    changelist = client.get(reverse("admin:stagingapp_auditevent_changelist"))
+    export = client.get(reverse("admin:stagingapp_auditevent_export_csv"))
+    change = client.post(reverse("admin:stagingapp_auditevent_change", args=[entry.pk]), {"message": "forged"})
+    delete = client.post(reverse("admin:stagingapp_auditevent_delete", args=[entry.pk]), {"post": "yes"})
+    if role == "anonymous":
+        assert {changelist.status_code, export.status_code, change.status_code, delete.status_code} == {302}
+    else:
+        assert (changelist.status_code, export.status_code) == (200, 200)
+        assert (change.status_code, delete.status_code) == (403, 403)
+    entry.refresh_from_db()
+    assert entry.message != "forged"

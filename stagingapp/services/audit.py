@@ -34,11 +34,21 @@ AUDIT_ACTIONS: dict[str, str] = {
     "site.edit": "Site settings edited",
     "collection.create": "Collection created",
     "collection.edit": "Collection settings edited",
-    "import.run": "Import",
+    "site.sync_locales": "Locales synced from Webflow",
+    "collection.sync_schema": "Collection fields synced from Webflow",
+    "item.import": "Import",
     "batch.create": "Batch created",
     "batch.queue": "Batch queued",
+    "batch.cancel_request": "Batch cancellation requested",
     "batch.cancel": "Batch cancelled",
-    "push.request": "Push attempt",
+    "batch.start": "Batch push started",
+    "batch.resume": "Batch push resumed",
+    "batch.finish": "Batch push finished",
+    "item.batch": "Item added to a batch",
+    "item.unbatch": "Item taken out of a batch",
+    "push.request": "Push attempt (Webflow request and response)",
+    "push.reconcile": "Push reconciled with Webflow",
+    "push.reroute": "Push rerouted",
     "auth.login": "Admin login",
     "auth.login_failed": "Failed admin login",
     "auth.logout": "Admin logout",
@@ -50,8 +60,9 @@ _HISTORY_PREFIX = {
     DraftItem: "item", DraftTranslation: "translation", LocaleMapping: "locale", Site: "site",
     Collection: "collection",
 }
-# Bookkeeping fields: a save that changes only these is a transition (audited by its own entry), not an edit.
-_NOT_AN_EDIT = {
+# Bookkeeping fields: a save that changes only these is a transition or sync (audited by its own entry), not an
+# edit. Features that add bookkeeping columns (Webflow ids, push timestamps) add them here.
+NOT_AN_EDIT_FIELDS = {
     "status", "status_reason", "approved_fingerprint", "submitted_fingerprint", "submitted_by", "submitted_at",
     "reviewed_by", "reviewed_at", "updated_at", "created_at", "source_hash", "last_edited_by",
     "locales_synced_at", "schema_synced_at",
@@ -124,7 +135,7 @@ def _clip(value):
 def _field_changes(history_instance) -> list[dict]:
     """[{field, old, new}] between this historical row and the previous one (all fields for a creation)."""
     model = history_instance.instance_type
-    names = [f.attname for f in model._meta.concrete_fields if f.name not in _NOT_AN_EDIT and not f.primary_key]
+    names = [f.attname for f in model._meta.concrete_fields if f.name not in NOT_AN_EDIT_FIELDS and not f.primary_key]
     if history_instance.history_type == "+":
         return [
             {"field": name, "old": None, "new": _clip(getattr(history_instance, name))}
@@ -133,10 +144,20 @@ def _field_changes(history_instance) -> list[dict]:
     previous = history_instance.prev_record
     if previous is None:
         return []
-    return [
-        {"field": name, "old": _clip(getattr(previous, name)), "new": _clip(getattr(history_instance, name))}
-        for name in names if getattr(previous, name) != getattr(history_instance, name)
-    ]
+    changes = []
+    for name in names:
+        old, new = getattr(previous, name), getattr(history_instance, name)
+        if old == new:
+            continue
+        if isinstance(old, dict) and isinstance(new, dict):
+            # JSON field values (field_data) diff key by key, so an editor sees which Webflow field changed.
+            changes += [
+                {"field": f"{name}.{key}", "old": _clip(old.get(key)), "new": _clip(new.get(key))}
+                for key in sorted(old.keys() | new.keys()) if old.get(key) != new.get(key)
+            ]
+        else:
+            changes.append({"field": name, "old": _clip(old), "new": _clip(new)})
+    return changes
 
 
 def audit_history_record(*, instance, history_instance, history_user=None) -> AuditEvent | None:
@@ -172,10 +193,12 @@ def audit_history_record(*, instance, history_instance, history_user=None) -> Au
 
 
 def audit_login(*, user, ip: str = "") -> AuditEvent:
+    """Record a successful admin login by `user` from `ip`."""
     return audit_record(action="auth.login", actor=user, object_repr=user.get_username(), data={"ip": ip})
 
 
 def audit_login_failed(*, username: str, ip: str = "") -> AuditEvent:
+    """Record a refused login for the typed `username` (which may not exist) from `ip`."""
     # Only the username: the credentials dict may carry the (masked) password, which has no place here.
     return audit_record(
         action="auth.login_failed", actor_label=username[:150] or "unknown", object_repr=username[:300],

@@ -35,7 +35,7 @@ def notify_submitted(*, item_ids: list[int], actor_id: int) -> int:
     try:
         items = list(DraftItem.objects.filter(pk__in=item_ids).order_by("pk"))
         recipients = [u.email for u in _approvers().exclude(pk=actor_id)]
-        lines = "\n".join(f"- {item} ({item.collection_id}/{item.slug})" for item in items)
+        lines = "\n".join(f"- {item} (slug {item.slug})" for item in items)
         return _send(
             subject=f"{len(items)} item(s) waiting for review", body=f"Submitted for review:\n{lines}\n",
             recipients=recipients,

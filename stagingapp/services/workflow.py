@@ -36,12 +36,6 @@ PERM_SUBMIT = "stagingapp.submit_draftitem"
 PERM_APPROVE = "stagingapp.approve_draftitem"
 PERM_UNLOCK = "stagingapp.unlock_draftitem"
 
-# Fields only transitions and save() bookkeeping write; a save touching nothing else is not a content edit.
-WORKFLOW_FIELDS = frozenset({
-    "status", "status_reason", "approved_fingerprint", "submitted_fingerprint", "submitted_by", "submitted_at",
-    "reviewed_by", "reviewed_at", "updated_at", "source_hash", "last_edited_by",
-})
-
 # Statuses whose content a review pinned, and the field holding that pin. IN_BATCH is not here: a running
 # push must not be pulled from under the worker; the batch refuses items that fail item_fingerprint_matches().
 PINNED_FINGERPRINT_FIELD = {
@@ -131,10 +125,13 @@ def item_edit_lock_reason(item: DraftItem) -> str | None:
     The push pipeline extends this for items in a queued or running batch.
     """
     if item.status == S.IN_REVIEW:
-        who = item.submitted_by.get_username() if item.submitted_by_id and item.submitted_by else "someone"
-        when = timezone.localtime(item.submitted_at).strftime("%Y-%m-%d %H:%M") if item.submitted_at else "?"
+        held = ""
+        if item.submitted_by_id and item.submitted_by:
+            held += f" by {item.submitted_by.get_username()}"
+        if item.submitted_at:
+            held += f" on {timezone.localtime(item.submitted_at):%Y-%m-%d %H:%M}"
         return (
-            f"it is in review (submitted by {who} on {when}). An approver can reject it, "
+            f"it is in review (submitted{held}). An approver can reject it, "
             "or someone with the unlock permission can unlock it for editing."
         )
     if item.status == S.IN_BATCH:
@@ -157,9 +154,9 @@ def item_fingerprint_matches(item: DraftItem) -> bool:
 # --- Review transitions ---------------------------------------------------------------------------------------
 
 def _lock_items(item_ids) -> list[DraftItem]:
-    return list(
-        DraftItem.objects.select_for_update().select_related("submitted_by").filter(pk__in=item_ids).order_by("pk")
-    )
+    # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the submitted_by outer join.
+    locked = DraftItem.objects.select_for_update(of=("self",)).select_related("submitted_by")
+    return list(locked.filter(pk__in=item_ids).order_by("pk"))
 
 
 def items_submit(*, item_ids: list[int], actor, comment: str = "") -> list[DraftItem]:
