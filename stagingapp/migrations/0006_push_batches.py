@@ -10,6 +10,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('stagingapp', '0005_workflow_permissions'),
         ('stagingapp', '0004_webflow_rate_limit_state'),  # client branch; joins both 0004 leaves
+        ('stagingapp', '0006_audit_search_trigram'),  # workflow branch; keeps one leaf
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
