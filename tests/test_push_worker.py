@@ -25,6 +25,17 @@ pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serializ
 ROOT = Path(__file__).resolve().parent.parent
 
 
+@pytest.fixture(scope="module", autouse=True)
+def restore_migration_data(django_db_setup, django_db_blocker):
+    """Transactional tests end with a flush; put the migrations' data (role groups, permissions, schedules) back
+    so transactional tests that run later still find it."""
+    yield
+    with django_db_blocker.unblock():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            connection.creation.deserialize_db_from_string(contents)
+
+
 def database_url() -> str:
     db = connection.settings_dict
     if db["ENGINE"].endswith("sqlite3"):
