@@ -240,3 +240,17 @@ def test_the_push_batch_command_refuses_a_batch_that_is_not_queued(collection, p
     with pytest.raises(CommandError, match="No push batch"):
         call_command("push_batch", "999999", "--sync")
 
+
+
+def test_a_finished_batch_page_lists_items_with_reasons_and_webflow_ids(
+    webflow_sandbox, site, collection, locales, publisher, publisher_client
+):
+    webflow_sandbox.seed_from_models(site)
+    items = make_approved_items(collection, 3, locales=locales[1:])
+    batch = batch_queue(batch_id=new_batch(collection, items, publisher).pk, actor=publisher)
+    batch_push(batch_id=batch.pk, sleep=no_sleep)
+    page = publisher_client.get(reverse("admin:stagingapp_pushbatch_change", args=[batch.pk])).content.decode()
+    ref = WebflowItemRef.objects.filter(item=items[0], locale=locales[1]).get()
+    assert ">Succeeded<" in page and "staged in Webflow" in page
+    assert f"fr-FR: {ref.webflow_item_id} ({ref.cms_locale_id})" in page
+    assert "Queue this batch" not in page and "Retry failed items" not in page
