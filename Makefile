@@ -30,3 +30,11 @@ lint: install
 
 clean:
 	rm -rf $(VENV) .demo db.sqlite3 db.sqlite3-wal db.sqlite3-shm
+
+## Push benchmark: 10,000 items x 3 locales to the sandbox through a real worker (scratch SQLite database).
+BENCH_DB := $(CURDIR)/bench-results/bench.sqlite3
+BENCH_ARGS ?= --items 10000 --rate 120
+bench: install
+	mkdir -p bench-results && rm -f $(BENCH_DB) $(BENCH_DB)-wal $(BENCH_DB)-shm
+	DEBUG=True DATABASE_URL=sqlite:///$(BENCH_DB) $(PY) manage.py migrate -v 0
+	DEBUG=True DATABASE_URL=sqlite:///$(BENCH_DB) $(PY) manage.py bench_push $(BENCH_ARGS) | tee bench-results/bench.txt

@@ -80,7 +80,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             "timeout": env.int("SQLITE_BUSY_TIMEOUT_SECONDS", default=30),
         }
     )
-    DATABASES["default"].setdefault("TEST", {})
+    # Tests use a file, not memory: worker tests start real `qcluster` processes that must see the test data.
+    DATABASES["default"].setdefault("TEST", {}).setdefault(
+        "NAME", env.str("SQLITE_TEST_NAME", default=str(BASE_DIR / ".test-db.sqlite3"))
+    )
 else:
     DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DB_CONN_MAX_AGE", default=60))
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
@@ -148,6 +151,11 @@ WEBFLOW_OPENAPI_DIR = Path(env.str("WEBFLOW_OPENAPI_DIR", default=str(
     next((path for path in _OPENAPI_CANDIDATES if path.is_dir()), _OPENAPI_CANDIDATES[0])
 )))
 WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=5)
+# Exponential backoff with full jitter between attempts after a 5xx or transport error: base * 2**n, capped.
+WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_BASE_SECONDS", default=2.0)
+WEBFLOW_PUSH_BACKOFF_MAX_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_MAX_SECONDS", default=60.0)
+# A running batch whose worker has not shown a sign of life for this long may be resumed by another run.
+WEBFLOW_PUSH_STALE_SECONDS = env.int("WEBFLOW_PUSH_STALE_SECONDS", default=300)
 
 # --- Workflow ------------------------------------------------------------------------------------------------
 # Four-eyes review: even superusers may not approve their own edits unless this is switched on.

@@ -1,4 +1,5 @@
 """Admin: the editors' home. ModelAdmins only call services and report; rules live in services and models."""
+
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponseRedirect
@@ -7,6 +8,7 @@ from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from . import admin_audit  # noqa: F401  (registers the audit history admin)
+from .admin_push import PushItemAdminMixin
 from .admin_workflow import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
 from .exceptions import StagingError
 from .forms import (
@@ -169,13 +171,16 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
 
 
 @admin.register(DraftItem)
-class DraftItemAdmin(WorkflowItemAdminMixin, ImportMixin, SimpleHistoryAdmin):
+class DraftItemAdmin(WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin, SimpleHistoryAdmin):
     form = DraftItemForm
+    actions = [*WorkflowItemAdminMixin.actions, "create_push_batch"]
     list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
     list_filter = ["status", "collection", "translations__locale", "last_edited_by"]
     list_select_related = ["collection", "last_edited_by"]
     search_fields = ["name", "slug"]
-    readonly_fields = ["status", "status_reason", "created_by", "last_edited_by", "created_at", "updated_at"]
+    readonly_fields = [
+        "status", "status_reason", "created_by", "last_edited_by", "created_at", "updated_at", "webflow_ids",
+    ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DraftTranslationInline]
     # Import: one resource shared with `manage.py import_drafts`; the editor picks the collection in the form.

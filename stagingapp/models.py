@@ -263,6 +263,10 @@ class AuditEvent(models.Model):
     locale = models.ForeignKey(
         LocaleMapping, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
     )
+    batch = models.ForeignKey(
+        "PushBatch", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="audit_events",
+        db_constraint=False,
+    )
     object_repr = models.CharField("object", max_length=300, blank=True)
     message = models.TextField(blank=True)
     data = models.JSONField(default=dict, blank=True)
@@ -276,11 +280,161 @@ class AuditEvent(models.Model):
             models.Index(fields=["item", "-created_at"], name="audit_item_created_idx"),
             models.Index(fields=["actor", "-created_at"], name="audit_actor_created_idx"),
             models.Index(fields=["collection", "-created_at"], name="audit_collection_created_idx"),
+            models.Index(fields=["batch", "-created_at"], name="audit_batch_created_idx"),
             models.Index(fields=["locale", "-created_at"], name="audit_locale_created_idx"),
         ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.object_repr}"
+
+
+class PushBatch(models.Model):
+    """Approved items of one collection pushed to Webflow together, in one mode, to a set of locales."""
+
+    class Mode(models.TextChoices):
+        STAGE = "stage", "Stage (bulk create as staged items)"
+        LIVE = "live", "Live (published immediately)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        QUEUED = "queued", "Queued"
+        RUNNING = "running", "Running"
+        SUCCEEDED = "succeeded", "Succeeded"
+        PARTLY_FAILED = "partly_failed", "Partly failed"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.QUEUED, Status.RUNNING)
+    FINISHED_STATUSES = (Status.SUCCEEDED, Status.PARTLY_FAILED, Status.FAILED, Status.CANCELLED)
+
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="batches")
+    mode = models.CharField(max_length=8, choices=Mode.choices, default=Mode.STAGE)
+    locales = models.ManyToManyField(
+        LocaleMapping, related_name="batches", blank=True,
+        help_text="Target locales; empty means every enabled locale of the site at queue time.",
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    scheduled_for = models.DateTimeField(
+        null=True, blank=True, help_text="Leave empty to push as soon as the batch is queued."
+    )
+    queued_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    # The worker that holds the batch and when it last proved it is alive; a stale heartbeat lets another run resume.
+    claimed_by = models.CharField(max_length=100, blank=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    cancel_requested = models.BooleanField(default=False)
+    last_error = models.TextField(blank=True)
+    retry_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retries",
+        help_text="The batch whose failed items this batch pushes again.",
+    )
+    estimate = models.JSONField(default=dict, blank=True, help_text="Pre-flight estimate: requests and minutes.")
+    requests_sent = models.PositiveIntegerField(default=0)
+    schedule_id = models.PositiveIntegerField(null=True, blank=True, help_text="django-q2 schedule for the run.")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "push batch"
+        verbose_name_plural = "push batches"
+        permissions = [
+            ("queue_pushbatch", "Can queue push batches"),
+            ("cancel_pushbatch", "Can cancel push batches"),
+            ("retry_pushbatch", "Can retry failed items of push batches"),
+        ]
+
+    def __str__(self):
+        return f"Batch #{self.pk} {self.collection} ({self.get_mode_display().split(' (')[0].lower()})"
+
+
+class PushChunk(models.Model):
+    """A create request durably marked in flight before sending, so an unknown outcome is reconciled, not re-sent."""
+
+    class Status(models.TextChoices):
+        IN_FLIGHT = "in_flight", "In flight"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        RECONCILED = "reconciled", "Reconciled after an unknown outcome"
+
+    batch = models.ForeignKey(PushBatch, on_delete=models.CASCADE, related_name="chunks")
+    endpoint = models.CharField(max_length=32)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.IN_FLIGHT)
+    size = models.PositiveIntegerField(default=0)
+    attempts = models.PositiveIntegerField(default=0)
+    detail = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.endpoint} chunk #{self.pk} ({self.size} items, {self.status})"
+
+
+class BatchItem(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        IN_FLIGHT = "in_flight", "In flight"
+        SENT = "sent", "Sent"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+
+    batch = models.ForeignKey(PushBatch, on_delete=models.CASCADE, related_name="entries")
+    item = models.ForeignKey(DraftItem, on_delete=models.PROTECT, related_name="batch_entries")
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    reason = models.TextField(blank=True)
+    field = models.CharField("failing field", max_length=100, blank=True)
+    approved_fingerprint = models.CharField(max_length=64, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    # Set once a create containing this item had an unknown outcome: a later duplicate slug is then our own orphan.
+    outcome_unknown = models.BooleanField(default=False)
+    # The item already had Webflow IDs when the run began: its PATCH carries the full text, not just translations.
+    update_existing = models.BooleanField(default=False)
+    chunk = models.ForeignKey(PushChunk, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["pk"]
+        verbose_name = "batch item"
+        constraints = [models.UniqueConstraint(fields=["batch", "item"], name="uniq_batchitem_batch_item")]
+        indexes = [models.Index(fields=["batch", "status"], name="batchitem_batch_status_idx")]
+
+    def __str__(self):
+        return f"{self.item} in batch #{self.batch_id}"
+
+
+class WebflowItemRef(models.Model):
+    """What Webflow returned for one item in one locale: its IDs and timestamps, stored right after each response."""
+
+    item = models.ForeignKey(DraftItem, on_delete=models.CASCADE, related_name="webflow_refs")
+    locale = models.ForeignKey(LocaleMapping, on_delete=models.PROTECT, related_name="+")
+    webflow_item_id = models.CharField("Webflow item ID", max_length=64, db_index=True)
+    cms_locale_id = models.CharField("cmsLocaleId", max_length=64)
+    slug = models.CharField("slug in Webflow", max_length=SLUG_MAX_LENGTH, blank=True)
+    created_on = models.DateTimeField(null=True, blank=True)
+    last_updated = models.DateTimeField(null=True, blank=True)
+    last_published = models.DateTimeField(null=True, blank=True)
+    is_published = models.BooleanField(default=False)
+    is_draft = models.BooleanField(default=False)
+    # Work still owed by the running batch: per-locale text (PATCH) and, for live batches, the publish call.
+    needs_patch = models.BooleanField(default=False)
+    needs_publish = models.BooleanField(default=False)
+    last_batch = models.ForeignKey(PushBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["item", "locale__tag"]
+        verbose_name = "Webflow ID"
+        constraints = [models.UniqueConstraint(fields=["item", "locale"], name="uniq_webflowref_item_locale")]
+
+    def __str__(self):
+        return f"{self.webflow_item_id} [{self.locale.tag}]"
 
 
 class WebflowRateLimitState(models.Model):

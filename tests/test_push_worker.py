@@ -1,0 +1,172 @@
+"""Pushes through real django-q2 `qcluster` processes: a killed worker resumes without duplicates, and two
+clusters never push one batch twice.
+
+The worker processes must see the test database, so these tests use `transactional_db` (committed data) and the
+file-based SQLite test database from settings (or the PostgreSQL test database). They are slow by nature.
+"""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from stagingapp import tasks
+from stagingapp.models import AuditEvent, PushBatch, PushChunk
+from stagingapp.services.batches import batch_create, batch_queue
+from tests import factories
+from tests.push_support import fast_passwords, make_approved_items  # noqa: F401
+from tests.test_push import assert_webflow_matches
+
+pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module", autouse=True)
+def restore_migration_data(django_db_setup, django_db_blocker):
+    """Transactional tests end with a flush; put the migrations' data (role groups, permissions, schedules) back
+    so transactional tests that run later still find it."""
+    yield
+    with django_db_blocker.unblock():
+        contents = getattr(connection, "_test_serialized_contents", None)
+        if contents:
+            connection.creation.deserialize_db_from_string(contents)
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{db['NAME']}"
+    user = db.get("USER") or "postgres"
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+@pytest.fixture
+def worker_env(webflow_sandbox, settings, tmp_path):
+    settings.WEBFLOW_PUSH_STALE_SECONDS = 3
+    return {
+        **os.environ, "DEBUG": "True", "DATABASE_URL": database_url(), "WEBFLOW_API_BASE_URL": webflow_sandbox.url,
+        "WEBFLOW_API_TOKEN": webflow_sandbox.token, "Q_WORKERS": "1", "Q_ORM_POLL_SECONDS": "0.2",
+        "WEBFLOW_PUSH_STALE_SECONDS": "3", "WEBFLOW_PUSH_BACKOFF_BASE_SECONDS": "0.1",
+        "WEBFLOW_RATE_LIMIT_PER_MINUTE": str(settings.WEBFLOW_RATE_LIMIT_PER_MINUTE), "LOG_LEVEL": "WARNING",
+    }
+
+
+@pytest.fixture
+def clusters(transactional_db, worker_env, tmp_path):
+    """Start `manage.py qcluster` processes (each in its own process group); all are killed at the end."""
+    started = []
+
+    def start(name="cluster"):
+        log = (tmp_path / f"{name}-{len(started)}.log").open("w")
+        process = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=ROOT, env=worker_env,
+                                   stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        kill(process)
+
+
+def kill(process):
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait(timeout=10)
+
+
+def wait_for(predicate, timeout=90, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.2)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def finished(*batches):
+    return lambda: all(PushBatch.objects.get(pk=b.pk).status in PushBatch.FINISHED_STATUSES for b in batches)
+
+
+@pytest.fixture
+def seeded(webflow_sandbox):
+    site = factories.make_site()
+    locales = factories.make_locales(site)
+    collection = factories.make_collection(site)
+    publisher = factories.make_user("publisher", "Publishers")
+    webflow_sandbox.seed_from_models(site)
+    return collection, locales, publisher
+
+
+def queued_batch(collection, items, publisher, locales=None):
+    batch = batch_create(collection=collection, item_ids=[i.pk for i in items], mode="stage", actor=publisher,
+                         locale_ids=[loc.pk for loc in locales] if locales else None)
+    return batch_queue(batch_id=batch.pk, actor=publisher)  # autocommit: on_commit enqueues at once
+
+
+def test_a_batch_runs_in_a_real_worker(clusters, seeded, webflow_sandbox):
+    collection, locales, publisher = seeded
+    items = make_approved_items(collection, 120, locales=locales[1:])
+    batch = queued_batch(collection, items, publisher)
+    clusters()
+    wait_for(finished(batch), what="the worker to finish the batch")
+    batch.refresh_from_db()
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(webflow_sandbox, collection, items, locales)
+
+
+def test_a_killed_worker_resumes_where_it_stopped_without_duplicates(clusters, seeded, webflow_sandbox, settings,
+                                                                     worker_env):
+    collection, locales, publisher = seeded
+    # Paced (4 requests a second) so the kill lands mid-batch: 10 creates + 6 PATCH requests.
+    worker_env["WEBFLOW_RATE_LIMIT_PER_MINUTE"] = "240"
+    items = make_approved_items(collection, 320, locales=locales[1:])
+    batch = queued_batch(collection, items, publisher)
+    first = clusters("first")
+    wait_for(lambda: PushChunk.objects.filter(batch=batch, status="done").count() >= 3, what="three chunks")
+    kill(first)
+    batch.refresh_from_db()
+    assert batch.status == PushBatch.Status.RUNNING
+    done_before = PushChunk.objects.filter(batch=batch, status="done").count()
+    assert done_before < 10
+
+    clusters("second")
+    time.sleep(settings.WEBFLOW_PUSH_STALE_SECONDS + 0.5)
+    # What the "push batch recovery" schedule does every few minutes (it may also have fired on cluster start).
+    tasks.push_recover()
+    wait_for(finished(batch), what="the resumed batch")
+
+    batch.refresh_from_db()
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert AuditEvent.objects.filter(batch=batch, action="batch.resume").count() == 1
+    assert_webflow_matches(webflow_sandbox, collection, items, locales)
+
+
+@pytest.mark.postgres
+def test_two_clusters_never_push_a_batch_twice(clusters, seeded, webflow_sandbox):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks (SKIP LOCKED) are only meaningful on PostgreSQL")
+    from django_q.tasks import async_task
+
+    collection, locales, publisher = seeded
+    batches = []
+    for n in range(4):
+        items = make_approved_items(collection, 60, locales=locales[1:], start=1 + n * 60)
+        batch = queued_batch(collection, items, publisher)
+        async_task("stagingapp.tasks.push_batch", batch.pk)  # a second delivery of the same batch
+        batches.append((batch, items))
+    clusters("a")
+    clusters("b")
+    wait_for(finished(*[b for b, _ in batches]), what="all batches")
+
+    all_items = []
+    for batch, items in batches:
+        batch.refresh_from_db()
+        assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+        assert AuditEvent.objects.filter(batch=batch, action__in=["batch.start", "batch.resume"]).count() == 1
+        all_items += items
+    assert_webflow_matches(webflow_sandbox, collection, all_items, locales)
