@@ -322,6 +322,10 @@ class PushBatch(models.Model):
         null=True, blank=True, help_text="Leave empty to push as soon as the batch is queued."
     )
     queued_at = models.DateTimeField(null=True, blank=True)
+    # The worker acts on behalf of this publisher: audit entries of the push name them.
+    queued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     started_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     # The worker that holds the batch and when it last proved it is alive; a stale heartbeat lets another run resume.

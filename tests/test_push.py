@@ -89,3 +89,14 @@ def test_every_request_is_audited_with_the_batch_and_its_items(sandbox, collecti
     assert "/items/bulk" in first["path"] and first["duration_ms"] >= 0
     assert set(first["items"]) == {i.pk for i in items[:33]}
     assert sandbox.token not in str(list(requests.values_list("data", flat=True)))
+
+
+def test_the_worker_acts_as_the_publisher_who_queued_the_batch(sandbox, collection, locales, publisher):
+    items = make_approved_items(collection, 3, locales=locales[1:])
+    batch = push(queue(collection, items, publisher))
+    worker_entries = AuditEvent.objects.filter(
+        batch=batch, action__in=["batch.start", "push.request", "item.push_staged", "batch.finish"]
+    )
+    assert {e.action for e in worker_entries} == {"batch.start", "push.request", "item.push_staged", "batch.finish"}
+    assert {e.actor_id for e in worker_entries} == {publisher.pk}
+    assert all(e.actor_label.startswith("publisher (worker ") for e in worker_entries)

@@ -115,9 +115,9 @@ def batch_queue(*, batch_id: int, actor) -> PushBatch:
         if not batch.locales.exists():
             batch.locales.set(batch_locales(batch))
         batch.status = PushBatch.Status.QUEUED
-        batch.queued_at = timezone.now()
+        batch.queued_at, batch.queued_by = timezone.now(), actor
         batch.estimate = report.estimate
-        update_fields = ["status", "queued_at", "estimate"]
+        update_fields = ["status", "queued_at", "queued_by", "estimate"]
         if batch.scheduled_for and batch.scheduled_for > timezone.now():
             schedule = Schedule.objects.create(
                 name=f"push batch {batch.pk}", func="stagingapp.tasks.push_batch", args=repr((batch.pk,)),

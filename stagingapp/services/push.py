@@ -86,6 +86,14 @@ def worker_label() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def worker_actor(batch: PushBatch, worker: str) -> dict:
+    """Audit actor for work done by a worker: the publisher who queued the batch, with the worker named."""
+    publisher = batch.queued_by or batch.created_by
+    if publisher is None:
+        return {"actor": None, "actor_label": f"worker {worker}"}
+    return {"actor": publisher, "actor_label": f"{publisher.get_username()} (worker {worker})"}
+
+
 def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
     """QUEUED (or RUNNING with a stale heartbeat) -> RUNNING owned by `worker`; None when another run holds it
     or the batch is finished. On PostgreSQL the row is taken with SKIP LOCKED, so two workers never both claim.
@@ -98,7 +106,7 @@ def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
         )
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
-        batch = candidates.select_related("collection").first()
+        batch = candidates.select_related("collection", "queued_by", "created_by").first()
         if batch is None:
             return None
         resumed = batch.status == PushBatch.Status.RUNNING
@@ -110,7 +118,7 @@ def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
         if not claimed:
             return None
         batch.refresh_from_db()
-        audit_record(action="batch.resume" if resumed else "batch.start", actor_label=worker, batch=batch,
+        audit_record(action="batch.resume" if resumed else "batch.start", **worker_actor(batch, worker), batch=batch,
                      collection=batch.collection, object_repr=str(batch))
     return batch
 
@@ -151,6 +159,7 @@ class PushRun:
     def __init__(self, *, batch: PushBatch, client, worker: str, progress, sleep):
         self.batch = batch
         self.worker = worker
+        self.as_actor = worker_actor(batch, worker)
         self.progress = progress
         self.sleep = sleep
         self.collection_id = batch.collection.webflow_id
@@ -177,7 +186,7 @@ class PushRun:
         data["step"] = self.context["step"]
         data["items"] = self.context["items"][:200]
         audit_record(
-            action="push.request", actor_label=self.worker, batch=self.batch, collection=self.batch.collection,
+            action="push.request", **self.as_actor, batch=self.batch, collection=self.batch.collection,
             object_repr=str(self.batch)[:300],
             message=f"{exchange.method} {exchange.path} -> {exchange.status or exchange.error} "
                     f"({exchange.duration_ms} ms, attempt {exchange.attempt})",
@@ -253,7 +262,7 @@ class PushRun:
                 action = "item.push_live" if self.live else "item.push_staged"
             else:
                 to_status, action = DraftItem.Status.FAILED, "item.push_failed"
-            item_transition(item=item, to_status=to_status, actor=None, actor_label=self.worker, action=action,
+            item_transition(item=item, to_status=to_status, **self.as_actor, action=action,
                             reason=reason, data={"field": field} if field else None, batch=self.batch)
 
     def lock_items(self, item_ids) -> dict[int, DraftItem]:
@@ -331,7 +340,7 @@ class PushRun:
         batch.claimed_by = ""
         batch.heartbeat_at = None
         batch.save(update_fields=["status", "finished_at", "claimed_by", "heartbeat_at", "last_error"])
-        audit_record(action="batch.finish", actor_label=self.worker, batch=batch, collection=batch.collection,
+        audit_record(action="batch.finish", **self.as_actor, batch=batch, collection=batch.collection,
                      object_repr=str(batch), message=batch.get_status_display(),
                      data={k: counts[k] for k in ("done", "failed", "cancelled", "total")})
 
@@ -424,7 +433,7 @@ class PushRun:
             PushChunk.objects.filter(entries__in=entries, status=PushChunk.Status.IN_FLIGHT).update(
                 status=PushChunk.Status.RECONCILED, finished_at=timezone.now())
         if adopted:
-            audit_record(action="push.reconcile", actor_label=self.worker, batch=self.batch,
+            audit_record(action="push.reconcile", **self.as_actor, batch=self.batch,
                          collection=self.batch.collection, object_repr=str(self.batch),
                          message=f"{len(adopted)} item(s) found in Webflow and adopted, {len(missing)} to send again",
                          data={"adopted": [e.item_id for e in adopted], "missing": [e.item_id for e in missing]})
@@ -510,8 +519,8 @@ class PushRun:
                 entry.save(update_fields=["status", "reason", "updated_at"])
                 item = items[entry.item_id]
                 if item.status == DraftItem.Status.IN_BATCH:
-                    item_transition(item=item, to_status=DraftItem.Status.APPROVED, actor=None,
-                                    actor_label=self.worker, action="item.unbatch",
+                    item_transition(item=item, to_status=DraftItem.Status.APPROVED, **self.as_actor,
+                                    action="item.unbatch",
                                     reason=f"{self.batch} was cancelled", batch=self.batch)
 
     def mark_in_flight(self, entries: list[BatchItem]) -> PushChunk:
@@ -822,7 +831,7 @@ class PushRun:
         with transaction.atomic():
             WebflowItemRef.objects.filter(item_id__in={r.item_id for r in refs}).update(
                 is_published=False, needs_publish=True, needs_patch=True)
-        audit_record(action="push.reroute", actor_label=self.worker, batch=self.batch,
+        audit_record(action="push.reroute", **self.as_actor, batch=self.batch,
                      collection=self.batch.collection, object_repr=str(self.batch),
                      message="Webflow says these items were never published; updating staged, then publishing",
                      data={"items": sorted({r.item_id for r in refs})})
