@@ -106,7 +106,7 @@ def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
         )
         if connection.features.has_select_for_update_skip_locked:
             candidates = candidates.select_for_update(skip_locked=True)
-        batch = candidates.select_related("collection", "queued_by", "created_by").first()
+        batch = candidates.select_related("collection").first()
         if batch is None:
             return None
         resumed = batch.status == PushBatch.Status.RUNNING
