@@ -869,26 +869,24 @@ class PushRun:
         """Store what a PATCH answered and settle the items it finished (one transaction, grouped updates)."""
         by_key = {(v.id, v.cms_locale_id): v for v in variants}
         now = timezone.now()
-        groups: dict[tuple, list[int]] = {}
-        renamed: list[tuple[int, str]] = []
+        fields = ["last_updated", "needs_patch", "last_batch", "updated_at", "is_draft", "slug"]
+        if live:
+            fields.append("last_published")
         for ref in refs:
             variant = by_key.get((ref.webflow_item_id, ref.cms_locale_id))
-            last_updated = (_parse_time(variant.last_updated) if variant else None) or now
-            values = {"last_updated": last_updated, "needs_patch": False, "last_batch_id": self.batch.pk,
-                      "updated_at": now}
+            # Webflow stamps every variant with its own lastUpdated, so one UPDATE per distinct value would be one
+            # per ref: a single bulk_update writes the whole answer instead.
+            ref.last_updated = (_parse_time(variant.last_updated) if variant else None) or now
+            ref.needs_patch, ref.last_batch, ref.updated_at = False, self.batch, now
             if variant is not None and variant.is_draft is not None:
-                values["is_draft"] = variant.is_draft
-            if variant is not None and variant.slug and variant.slug != ref.slug:
-                renamed.append((ref.pk, variant.slug))  # a translated slug: rare, so one UPDATE each
+                ref.is_draft = variant.is_draft
+            if variant is not None and variant.slug:
+                ref.slug = variant.slug
             if live:
-                values["last_published"] = (_parse_time(variant.last_published) if variant else None) or now
-            groups.setdefault(tuple(sorted(values.items())), []).append(ref.pk)
+                ref.last_published = (_parse_time(variant.last_published) if variant else None) or now
         with transaction.atomic():
             self.beat()
-            for values, pks in groups.items():
-                WebflowItemRef.objects.filter(pk__in=pks).update(**dict(values))
-            for pk, slug in renamed:
-                WebflowItemRef.objects.filter(pk=pk).update(slug=slug)
+            WebflowItemRef.objects.bulk_update(refs, fields)
             entries = list(self.batch.entries.filter(item_id__in={r.item_id for r in refs},
                                                      status=BatchItem.Status.SENT).select_related("item"))
             self.settle_sent(entries)
@@ -947,13 +945,16 @@ class PushRun:
         with transaction.atomic():
             self.beat()
             now = timezone.now()
+            done_pks = []
             for refs in per_item.values():
                 webflow_id = refs[0].webflow_item_id
                 if webflow_id in published and webflow_id not in errors_by_id:
-                    WebflowItemRef.objects.filter(pk__in=[r.pk for r in refs]).update(
-                        is_published=True, is_draft=False, last_published=now, needs_publish=False)
+                    done_pks += [r.pk for r in refs]
                 else:
                     failed.append(refs)
+            if done_pks:
+                WebflowItemRef.objects.filter(pk__in=done_pks).update(
+                    is_published=True, is_draft=False, last_published=now, needs_publish=False)
             entries = list(self.batch.entries.filter(item_id__in=list(per_item), status=BatchItem.Status.SENT)
                            .select_related("item"))
             self.settle_sent(entries)
