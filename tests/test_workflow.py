@@ -327,3 +327,47 @@ def test_a_transition_waits_for_the_row_lock_and_rechecks_the_state(collection, 
     thread.join(timeout=10)
     assert outcome == {"result": "refused"}
     assert AuditEvent.objects.filter(item=item, action="item.submit").count() == 1
+
+
+def test_a_bulk_transition_writes_one_history_row_and_one_audit_entry_per_item_with_its_own_reason(
+    collection, approver
+):
+    items = [factories.make_item(collection) for _ in range(3)]
+    DraftItem.objects.filter(pk__in=[i.pk for i in items]).update(status=S.IN_REVIEW)  # arrange, not the workflow
+    locked = list(DraftItem.objects.filter(pk__in=[i.pk for i in items]).order_by("pk"))
+
+    with transaction.atomic():
+        workflow.items_transition(
+            items=locked, to_status=S.REJECTED, actor=approver, action="item.reject", reason="shared",
+            reason_by_item={locked[0].pk: "own reason"}, data={"comment": "c"},
+            data_by_item={locked[1].pk: {"field": "slug"}},
+        )
+
+    rows = {i.pk: (i.status, i.status_reason) for i in DraftItem.objects.filter(pk__in=[i.pk for i in items])}
+    assert rows == {locked[0].pk: (S.REJECTED, "own reason"), locked[1].pk: (S.REJECTED, "shared"),
+                    locked[2].pk: (S.REJECTED, "shared")}
+    events = {e.item_id: e for e in AuditEvent.objects.filter(action="item.reject")}
+    assert events[locked[0].pk].message == "own reason" and events[locked[0].pk].actor == approver
+    assert events[locked[1].pk].data == {"from": S.IN_REVIEW, "to": S.REJECTED, "comment": "c", "field": "slug"}
+    assert {e.actor_label for e in events.values()} == {approver.get_username()}
+    for item in locked:
+        record = item.history.order_by("-history_id").first()
+        assert (record.status, record.history_user) == (S.REJECTED, approver)
+        assert not hasattr(item, "_change_reason")
+    assert locked[0].history.order_by("-history_id").first().history_change_reason == "item.reject: own reason"
+    assert not AuditEvent.objects.filter(action="item.edit", item__in=items).exists()
+
+
+def test_a_bulk_transition_with_one_item_in_the_wrong_status_changes_nothing(collection, approver):
+    items = [factories.make_item(collection) for _ in range(2)]
+    DraftItem.objects.filter(pk=items[0].pk).update(status=S.IN_REVIEW)
+    locked = list(DraftItem.objects.filter(pk__in=[i.pk for i in items]).order_by("pk"))
+    history_before = sum(i.history.count() for i in locked)
+
+    with pytest.raises(InvalidTransition):
+        workflow.items_transition(items=locked, to_status=S.APPROVED, actor=approver, action="item.approve")
+
+    assert list(DraftItem.objects.filter(pk__in=[i.pk for i in items]).order_by("pk")
+                .values_list("status", flat=True)) == [S.IN_REVIEW, S.DRAFT]
+    assert sum(i.history.count() for i in locked) == history_before
+    assert not AuditEvent.objects.filter(action="item.approve").exists()

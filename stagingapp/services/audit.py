@@ -103,11 +103,36 @@ def audit_record(
     **links,
 ) -> AuditEvent:
     """Append one entry. `links` carries extra foreign keys other modules add to AuditEvent (e.g. batch=)."""
+    event = audit_entry(action=action, actor=actor, actor_label=actor_label, item=item, collection=collection,
+                        locale=locale, object_repr=object_repr, message=message, data=data, **links)
+    event.save()
+    return event
+
+
+def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
+    """Append several entries built by audit_entry() in one INSERT (bulk paths: a push chunk, a queued batch)."""
+    return AuditEvent.objects.bulk_create(events) if events else []
+
+
+def audit_entry(
+    *,
+    action: str,
+    actor=None,
+    actor_label: str = "",
+    item=None,
+    collection=None,
+    locale=None,
+    object_repr: str = "",
+    message: str = "",
+    data: dict | None = None,
+    **links,
+) -> AuditEvent:
+    """An unsaved entry with the same defaults audit_record() applies; save it with audit_record_many()."""
     if item is not None and collection is None:
         collection_id = item.collection_id
     else:
         collection_id = collection.pk if collection is not None else None
-    return AuditEvent.objects.create(
+    return AuditEvent(
         action=action,
         actor=actor,
         actor_label=actor_label or actor_label_for(actor),

@@ -9,7 +9,7 @@ from ..exceptions import BatchActionRefused, BatchStateError, PreflightFailed
 from ..models import BatchItem, Collection, DraftItem, LocaleMapping, PushBatch
 from .audit import audit_record
 from .push_planning import QUEUEABLE_STATUSES, Preflight, batch_locales, batch_preflight_report
-from .workflow import item_transition
+from .workflow import items_transition
 
 PERMS = {
     "create": "stagingapp.add_pushbatch",
@@ -105,13 +105,13 @@ def batch_queue(*, batch_id: int, actor) -> PushBatch:
         if not report.ok:
             raise PreflightFailed(batch=batch, problems=report.problems)
         by_id = {item.pk: item for item in items}
+        items_transition(items=items, to_status=DraftItem.Status.IN_BATCH, actor=actor, action="item.batch",
+                         reason=f"queued in {batch}", batch=batch)
+        now = timezone.now()
         for entry in entries:
-            item = by_id[entry.item_id]
-            item_transition(item=item, to_status=DraftItem.Status.IN_BATCH, actor=actor, action="item.batch",
-                            reason=f"queued in {batch}", batch=batch)
-            entry.approved_fingerprint = item.approved_fingerprint
-            entry.status, entry.reason = BatchItem.Status.PENDING, ""
-            entry.save(update_fields=["approved_fingerprint", "status", "reason", "updated_at"])
+            entry.approved_fingerprint = by_id[entry.item_id].approved_fingerprint
+            entry.status, entry.reason, entry.updated_at = BatchItem.Status.PENDING, "", now
+        BatchItem.objects.bulk_update(entries, ["approved_fingerprint", "status", "reason", "updated_at"])
         if not batch.locales.exists():
             batch.locales.set(batch_locales(batch))
         batch.status = PushBatch.Status.QUEUED
@@ -156,13 +156,11 @@ def batch_cancel(*, batch_id: int, actor) -> PushBatch:
             entries = list(batch.entries.filter(status=BatchItem.Status.PENDING).order_by("item_id"))
             items = {i.pk: i for i in DraftItem.objects.select_for_update().filter(
                 pk__in=[e.item_id for e in entries]).order_by("pk")}
-            for entry in entries:
-                item = items[entry.item_id]
-                if item.status == DraftItem.Status.IN_BATCH:
-                    item_transition(item=item, to_status=DraftItem.Status.APPROVED, actor=actor,
-                                    action="item.unbatch", reason=f"{batch} was cancelled", batch=batch)
-                entry.status, entry.reason = BatchItem.Status.CANCELLED, "batch cancelled before it ran"
-                entry.save(update_fields=["status", "reason", "updated_at"])
+            items_transition(items=[i for i in items.values() if i.status == DraftItem.Status.IN_BATCH],
+                             to_status=DraftItem.Status.APPROVED, actor=actor, action="item.unbatch",
+                             reason=f"{batch} was cancelled", batch=batch)
+            BatchItem.objects.filter(pk__in=[e.pk for e in entries]).update(
+                status=BatchItem.Status.CANCELLED, reason="batch cancelled before it ran", updated_at=timezone.now())
             if batch.schedule_id:
                 Schedule.objects.filter(pk=batch.schedule_id).delete()
         else:

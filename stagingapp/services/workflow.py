@@ -15,7 +15,7 @@ from ..exceptions import (
 )
 from ..models import DraftItem, DraftTranslation, content_hash
 from . import notifications
-from .audit import audit_record
+from .audit import actor_label_for, audit_entry, audit_record, audit_record_many
 
 S = DraftItem.Status
 
@@ -66,6 +66,75 @@ def item_transition(
         data={"from": from_status, "to": to_status, **(data or {})}, **audit_links,
     )
     return item
+
+
+# Longest change reason django-simple-history stores (its history_change_reason column is 100 characters).
+HISTORY_REASON_MAX = 100
+# Up to this many distinct reasons, items_transition writes one UPDATE per reason; beyond, one bulk_update.
+MAX_REASON_GROUPS = 4
+
+
+def items_transition(
+    *, items, to_status: str, actor, action: str, reason: str = "", reason_by_item: dict[int, str] | None = None,
+    data: dict | None = None, data_by_item: dict[int, dict] | None = None, actor_label: str = "", **audit_links,
+) -> list[DraftItem]:
+    """Move several row-locked items to `to_status` in a constant number of queries, with the same history row
+    and audit entry per item that item_transition writes. Call inside transaction.atomic with the rows locked.
+
+    `reason_by_item` / `data_by_item` (keyed by item pk) override `reason` / add to `data` per item. Effect: one
+    UPDATE of status, status_reason and updated_at per distinct reason (at most MAX_REASON_GROUPS, else one
+    bulk_update); one INSERT of simple-history rows (history_type "~",
+    history_user=actor, change reason "<action>: <reason>"); one INSERT of audit entries `action` with
+    data {"from", "to", **data}. Raises InvalidTransition when any item may not make the move; nothing is
+    written then.
+
+    Unlike item.save(), this sends no post_create_historical_record signal. That is correct here: the only
+    receiver (receivers.history_to_audit) turns a history row into an "item.edit" entry and re-checks the
+    approval fingerprint only when a field outside NOT_AN_EDIT_FIELDS changed, and a transition writes
+    nothing but status, status_reason and updated_at, which are all bookkeeping. Callers needing other columns
+    written with the status (fingerprints, reviewer) use item_transition.
+    """
+    items = list(items)
+    for item in items:
+        if to_status not in ALLOWED_TRANSITIONS.get(item.status, set()):
+            raise InvalidTransition(item=item, to_status=to_status)
+    if not items:
+        return items
+    reason_by_item = reason_by_item or {}
+    data_by_item = data_by_item or {}
+    label = actor_label or actor_label_for(actor)
+    now = timezone.now()
+    events = []
+    for item in items:
+        from_status = item.status
+        item_reason = reason_by_item.get(item.pk, reason)
+        item.status = to_status
+        item.status_reason = item_reason
+        item.updated_at = now  # bulk_update skips auto_now
+        item._change_reason = f"{action}: {item_reason}"[:HISTORY_REASON_MAX] if item_reason else action
+        events.append(audit_entry(
+            action=action, actor=actor, actor_label=label, item=item, message=item_reason,
+            data={"from": from_status, "to": to_status, **(data or {}), **data_by_item.get(item.pk, {})},
+            **audit_links,
+        ))
+    by_reason: dict[str, list[int]] = {}
+    for item in items:
+        by_reason.setdefault(item.status_reason, []).append(item.pk)
+    with transaction.atomic(savepoint=False):
+        if len(by_reason) <= MAX_REASON_GROUPS:
+            # Status and time are shared, so one plain UPDATE per distinct reason (a push chunk has one or two).
+            # Django's bulk_update builds a CASE expression per row and costs milliseconds of CPU per item.
+            for item_reason, pks in by_reason.items():
+                DraftItem.objects.filter(pk__in=pks).update(status=to_status, status_reason=item_reason,
+                                                            updated_at=now)
+        else:
+            DraftItem.objects.bulk_update(items, ["status", "status_reason", "updated_at"])
+        DraftItem.history.bulk_history_create(items, update=True, default_user=actor, default_date=now)
+    for item in items:
+        # simple-history would reuse a leftover reason on the instance's next save(); it belongs to this move only.
+        del item._change_reason
+    audit_record_many(events)
+    return items
 
 
 # --- Checks a UI may ask before offering an action (the services re-check them) -------------------------------
