@@ -89,22 +89,9 @@ def command_actor(username: str | None = None):
     return None, f"{getpass.getuser()} (command)"
 
 
-def audit_record(
-    *,
-    action: str,
-    actor=None,
-    actor_label: str = "",
-    item=None,
-    collection=None,
-    locale=None,
-    object_repr: str = "",
-    message: str = "",
-    data: dict | None = None,
-    **links,
-) -> AuditEvent:
-    """Append one entry. `links` carries extra foreign keys other modules add to AuditEvent (e.g. batch=)."""
-    event = audit_entry(action=action, actor=actor, actor_label=actor_label, item=item, collection=collection,
-                        locale=locale, object_repr=object_repr, message=message, data=data, **links)
+def audit_record(**fields) -> AuditEvent:
+    """Append one entry; takes audit_entry()'s keyword arguments (links such as batch= included)."""
+    event = audit_entry(**fields)
     event.save()
     return event
 
