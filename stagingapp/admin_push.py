@@ -132,6 +132,7 @@ class PushBatchAdmin(admin.ModelAdmin):
         extra["progress_url"] = reverse("admin:stagingapp_pushbatch_progress", args=[batch.pk])
         extra["do_url"] = reverse("admin:stagingapp_pushbatch_do", args=[batch.pk, "VERB"])
         extra["batch"] = batch
+        extra["history_timeline_url"] = reverse("admin:stagingapp_auditevent_changelist") + f"?batch={batch.pk}"
         extra["badge"] = status_badge(batch.status, batch.get_status_display())
         if batch.status == PushBatch.Status.PENDING:
             report = batch_preflight_report(batch)

@@ -254,3 +254,6 @@ def test_a_finished_batch_page_lists_items_with_reasons_and_webflow_ids(
     assert ">Succeeded<" in page and "staged in Webflow" in page
     assert f"fr-FR: {ref.webflow_item_id} ({ref.cms_locale_id})" in page
     assert "Queue this batch" not in page and "Retry failed items" not in page
+    timeline = publisher_client.get(reverse("admin:stagingapp_auditevent_changelist") + f"?batch={batch.pk}")
+    assert f'href="/admin/stagingapp/auditevent/?batch={batch.pk}"' in page
+    assert timeline.status_code == 200 and "push.request" in timeline.content.decode()
