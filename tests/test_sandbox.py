@@ -83,6 +83,46 @@ def test_a_duplicate_slug_within_one_request_is_refused_too(sandbox):
     assert sandbox.items(DEMO_COLLECTION_ID) == []
 
 
+def rename(sandbox, item_id, slug):
+    return call(sandbox, "PATCH", f"/v2/collections/{DEMO_COLLECTION_ID}/items",
+                {"items": [{"id": item_id, "cmsLocaleId": PRIMARY, "fieldData": {"slug": slug}}]})
+
+
+def by_slug(sandbox, slug):
+    return call(sandbox, "GET", f"/v2/collections/{DEMO_COLLECTION_ID}/items?slug={slug}&cmsLocaleId={PRIMARY}")
+
+
+def test_a_renamed_item_frees_its_old_slug_and_holds_the_new_one(sandbox):
+    item_id = create(sandbox, "first-name").json()["items"][0]["id"]
+    assert create(sandbox, "first-name").status_code == 400
+    assert rename(sandbox, item_id, "second-name").status_code == 200
+    assert by_slug(sandbox, "first-name").json()["items"] == []
+    assert [v["id"] for v in by_slug(sandbox, "second-name").json()["items"]] == [item_id]
+    assert create(sandbox, "second-name").status_code == 400
+    assert create(sandbox, "first-name").status_code == 202
+    other = create(sandbox, "third-name").json()["items"][0]["id"]
+    answer = rename(sandbox, other, "second-name")
+    assert answer.status_code == 400
+    assert "second-name" in answer.json()["details"][0]["description"]
+
+
+def test_slug_uniqueness_survives_a_restart_from_the_state_file(tmp_path, settings):
+    state_file = tmp_path / "sandbox.json"
+    first = WebflowSandbox(state_file=state_file, openapi_dir=settings.WEBFLOW_OPENAPI_DIR).start()
+    try:
+        seed_demo(first)
+        item_id = create(first, "kept").json()["items"][0]["id"]
+    finally:
+        first.stop()
+    second = WebflowSandbox(token=first.token, state_file=state_file, openapi_dir=settings.WEBFLOW_OPENAPI_DIR)
+    second.start()
+    try:
+        assert create(second, "kept").status_code == 400
+        assert [v["id"] for v in by_slug(second, "kept").json()["items"]] == [item_id]
+    finally:
+        second.stop()
+
+
 def test_the_inspection_endpoints_show_state_and_requests(sandbox):
     create(sandbox, "seen")
     state = requests.get(f"{sandbox.url}/__sandbox__/state", timeout=30).json()

@@ -198,6 +198,9 @@ class SandboxState:
         self.items: dict[str, dict[str, dict[str, dict]]] = {}
         # collection id -> item id -> cmsLocaleId -> variant (what a publish made live)
         self.live: dict[str, dict[str, dict[str, dict]]] = {}
+        # (collection id, cmsLocaleId, slug) -> item id over the staged copies: Webflow checks slug uniqueness
+        # with an index, and a scan per slug made every create cost O(items already stored).
+        self.slug_owners: dict[tuple[str, str, str], str] = {}
         if self.state_file and self.state_file.is_file():
             self.load()
 
@@ -205,6 +208,25 @@ class SandboxState:
         data = json.loads(self.state_file.read_text())
         self.sites, self.collections = data.get("sites", {}), data.get("collections", {})
         self.items, self.live = data.get("items", {}), data.get("live", {})
+        self.slug_owners = {
+            (cid, locale, variant["fieldData"]["slug"]): item_id
+            for cid, items in self.items.items() for item_id, variants in items.items()
+            for locale, variant in variants.items() if variant["fieldData"].get("slug")
+        }
+
+    def put_variant(self, cid: str, item_id: str, locale: str, variant: dict) -> None:
+        """Store the staged copy of one item in one locale, keeping the slug index in step (caller holds lock)."""
+        variants = self.items[cid].setdefault(item_id, {})
+        old_slug = (variants.get(locale) or {}).get("fieldData", {}).get("slug")
+        if old_slug and self.slug_owners.get((cid, locale, old_slug)) == item_id:
+            del self.slug_owners[(cid, locale, old_slug)]
+        variants[locale] = variant
+        slug = variant["fieldData"].get("slug")
+        if slug:
+            self.slug_owners[(cid, locale, slug)] = item_id
+
+    def slug_owner(self, cid: str, locale: str, slug: str) -> str | None:
+        return self.slug_owners.get((cid, locale, slug))
 
     def save(self) -> None:
         if not self.state_file:
@@ -460,13 +482,6 @@ class WebflowSandbox:
                             "description": "Slug must contain only lowercase letters, numbers and dashes"})
         return details
 
-    def _slug_owner(self, cid: str, locale: str, slug: str) -> str | None:
-        for item_id, variants in self.state.items[cid].items():
-            variant = variants.get(locale)
-            if variant is not None and variant["fieldData"].get("slug") == slug:
-                return item_id
-        return None
-
     def _duplicate_slug(self, slug: str) -> ApiError:
         return validation_error([{"param": "slug", "description": f"Unique value is already in database: '{slug}'"}])
 
@@ -504,17 +519,17 @@ class WebflowSandbox:
             seen = set()
             for entry in entries:
                 slug = entry["slug"]
-                if slug in seen or any(self._slug_owner(cid, loc, slug) for loc in locales):
+                if slug in seen or any(self.state.slug_owner(cid, loc, slug) for loc in locales):
                     raise self._duplicate_slug(slug)
                 seen.add(slug)
             created = []
             for entry in entries:
                 item_id = new_id()
-                variants = self.state.items[cid].setdefault(item_id, {})
                 for locale in dict.fromkeys(locales):
-                    variants[locale] = self._new_variant(item_id, locale, entry, is_draft=body.get("isDraft", True),
-                                                         is_archived=body.get("isArchived", False))
-                    created.append(variants[locale])
+                    variant = self._new_variant(item_id, locale, entry, is_draft=body.get("isDraft", True),
+                                                is_archived=body.get("isArchived", False))
+                    self.state.put_variant(cid, item_id, locale, variant)
+                    created.append(variant)
             self.state.save()
             return 202, {"items": [json.loads(json.dumps(v)) for v in created]}
 
@@ -543,7 +558,7 @@ class WebflowSandbox:
             seen = set()
             for entry in entries:
                 key = (entry.get("cmsLocaleId") or primary, entry["fieldData"]["slug"])
-                if key in seen or self._slug_owner(cid, key[0], key[1]):
+                if key in seen or self.state.slug_owner(cid, key[0], key[1]):
                     raise self._duplicate_slug(key[1])
                 seen.add(key)
             created = []
@@ -552,7 +567,7 @@ class WebflowSandbox:
                 variant = self._new_variant(item_id, locale, entry["fieldData"],
                                             is_draft=False if live else entry.get("isDraft", True),
                                             is_archived=entry.get("isArchived", False), published=live)
-                self.state.items[cid][item_id] = {locale: variant}
+                self.state.put_variant(cid, item_id, locale, variant)
                 if live:
                     self.state.live[cid][item_id] = {locale: json.loads(json.dumps(variant))}
                 created.append(variant)
@@ -591,7 +606,7 @@ class WebflowSandbox:
                     raise ApiError(409, "conflict",
                                    "Live PATCH updates can't be applied to items that have never been published")
                 slug = (entry.get("fieldData") or {}).get("slug")
-                owner = self._slug_owner(cid, locale, slug) if slug else None
+                owner = self.state.slug_owner(cid, locale, slug) if slug else None
                 if owner and owner != entry["id"]:
                     raise self._duplicate_slug(slug)
             updated = []
@@ -611,7 +626,7 @@ class WebflowSandbox:
                 if live:
                     variant["lastPublished"] = stamp
                     self.state.live[cid].setdefault(entry["id"], {})[locale] = json.loads(json.dumps(variant))
-                variants[locale] = variant
+                self.state.put_variant(cid, entry["id"], locale, variant)
                 updated.append(json.loads(json.dumps(variant)))
             self.state.save()
             return 200, {"items": updated}
@@ -665,9 +680,14 @@ class WebflowSandbox:
             slug = (query.get("slug") or [None])[0]
             name = (query.get("name") or [None])[0]
             store = self.state.live if live else self.state.items
+            candidates = store[cid].values()
+            if slug is not None and not live:
+                # The slug index answers a lookup by slug (the reconcile path) without scanning the collection.
+                owners = {self.state.slug_owner(cid, locale, slug) for locale in locales} - {None}
+                candidates = [store[cid][item_id] for item_id in owners]
             matches = [
                 variant
-                for variants in store[cid].values() for locale, variant in variants.items()
+                for variants in candidates for locale, variant in variants.items()
                 if locale in locales
                 and (slug is None or variant["fieldData"].get("slug") == slug)
                 and (name is None or variant["fieldData"].get("name") == name)
