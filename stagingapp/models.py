@@ -178,8 +178,16 @@ class DraftItem(models.Model):
         return content_hash(self.primary_content())
 
     def content_snapshot(self) -> dict:
-        """The reviewed content: primary fields plus translations keyed by locale tag (one query)."""
-        translations = self.translations.select_related("locale").order_by("locale__tag", "pk")
+        """The reviewed content: primary fields plus translations keyed by locale tag.
+
+        One query, or none when the caller prefetched `translations__locale` (pre-flight of a 10,000-item batch
+        would otherwise run 10,000 queries inside the queueing transaction).
+        """
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("translations")
+        if prefetched is not None and all(DraftTranslation.locale.is_cached(t) for t in prefetched):
+            translations = sorted(prefetched, key=lambda t: (t.locale.tag, t.pk))
+        else:
+            translations = self.translations.select_related("locale").order_by("locale__tag", "pk")
         return {
             **self.primary_content(),
             "translations": {

@@ -30,7 +30,7 @@ def make_approved_items(collection, count, *, locales=(), start=1, **kwargs):
                          field_data={"summary": f"{item.field_data['summary']} [{locale.tag}]"})
         for item in items for locale in locales
     ])
-    fresh = list(DraftItem.objects.filter(pk__in=[i.pk for i in items]).prefetch_related("translations"))
+    fresh = list(DraftItem.objects.filter(pk__in=[i.pk for i in items]).prefetch_related("translations__locale"))
     rows = [(DraftItem.Status.APPROVED.value, item_content_fingerprint(item), item.pk) for item in fresh]
     with connection.cursor() as cursor:  # one prepared UPDATE for all rows; bulk_update's CASE is slow here
         cursor.executemany(

@@ -4,6 +4,8 @@ from datetime import timedelta
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 from django_q.models import Schedule
@@ -56,6 +58,31 @@ def test_queueing_runs_preflight_pins_items_and_asks_the_worker_after_commit(
     assert set(DraftItem.objects.filter(pk__in=[i.pk for i in items]).values_list("status", flat=True)) == {
         S.IN_BATCH}
     assert set(batch.locales.all()) == set(locales)
+
+
+def test_queueing_pins_every_entry_to_its_items_approved_fingerprint(collection, locales, publisher):
+    items = make_approved_items(collection, 3, locales=locales[1:])
+    batch = new_batch(collection, items, publisher)
+    batch_queue(batch_id=batch.pk, actor=publisher)
+    pins = {e.item_id: (e.status, e.approved_fingerprint) for e in batch.entries.all()}
+    assert pins == {i.pk: (BatchItem.Status.PENDING, i.approved_fingerprint) for i in items}
+    assert all(len(fingerprint) == 64 for _, fingerprint in pins.values())
+
+
+def queries_to_queue(collection, locales, publisher, count, start):
+    items = make_approved_items(collection, count, locales=locales[1:], start=start)
+    batch = new_batch(collection, items, publisher)
+    with CaptureQueriesContext(connection) as captured:
+        batch_queue(batch_id=batch.pk, actor=publisher)
+    return [q["sql"] for q in captured.captured_queries if not q["sql"].startswith("INSERT")]
+
+
+def test_queueing_costs_the_same_statements_for_forty_items_as_for_four(collection, locales, publisher):
+    """The queueing transaction holds SQLite's write lock: its reads and updates must not grow per item."""
+    queries_to_queue(collection, locales, publisher, 1, start=1000)  # first-use lookups (content types, caches)
+    four = queries_to_queue(collection, locales, publisher, 4, start=1)
+    forty = queries_to_queue(collection, locales, publisher, 40, start=100)
+    assert len(forty) == len(four), "\n".join(forty)
 
 
 def test_a_failing_preflight_lists_reasons_and_queues_nothing(collection, publisher,

@@ -3,7 +3,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from stagingapp.models import LocaleMapping
+from stagingapp.models import DraftItem, LocaleMapping
 from stagingapp.validators import is_canonical_webflow_id, suggest_slug, validate_item_slug, validate_webflow_id
 from tests import factories
 
@@ -60,3 +60,16 @@ def test_item_edits_are_recorded_in_field_history(collection, editor):
     assert [h.name for h in history] == ["First", "Second"]
     delta = history[1].diff_against(history[0])
     assert [(c.field, c.old, c.new) for c in delta.changes] == [("name", "First", "Second")]
+
+
+def test_a_fingerprint_from_prefetched_translations_matches_the_queried_one_and_costs_no_query(
+    collection, locales, django_assert_num_queries
+):
+    item = factories.make_item(collection)
+    factories.make_translation(item, locales[2], slug="zweiter")  # de-DE created first: order must not matter
+    factories.make_translation(item, locales[1], field_data={"summary": "Résumé"})
+    queried = DraftItem.objects.get(pk=item.pk).fingerprint()
+    prefetched = DraftItem.objects.prefetch_related("translations__locale").get(pk=item.pk)
+    with django_assert_num_queries(0):
+        assert prefetched.fingerprint() == queried
+    assert list(prefetched.content_snapshot()["translations"]) == ["de-DE", "fr-FR"]

@@ -2,7 +2,7 @@
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
 from django.utils import timezone
 
 from ..exceptions import BatchActionRefused, BatchStateError, PreflightFailed
@@ -95,23 +95,22 @@ def batch_queue(*, batch_id: int, actor) -> PushBatch:
         if batch.status != PushBatch.Status.PENDING:
             raise BatchStateError(f"{batch} is {batch.get_status_display().lower()}; only pending batches can "
                                   "be queued.", batch=batch)
-        entries = list(batch.entries.order_by("item_id"))
-        items = list(
-            DraftItem.objects.select_for_update().filter(pk__in=[e.item_id for e in entries]).order_by("pk")
-        )
+        item_ids = list(batch.entries.values_list("item_id", flat=True))
+        items = list(DraftItem.objects.select_for_update().filter(pk__in=item_ids).order_by("pk"))
         items = list(DraftItem.objects.filter(pk__in=[i.pk for i in items]).select_related("collection")
                      .prefetch_related("translations__locale").order_by("pk"))
         report = batch_preflight_report(batch, items=items)
         if not report.ok:
             raise PreflightFailed(batch=batch, problems=report.problems)
-        by_id = {item.pk: item for item in items}
         items_transition(items=items, to_status=DraftItem.Status.IN_BATCH, actor=actor, action="item.batch",
                          reason=f"queued in {batch}", batch=batch)
-        now = timezone.now()
-        for entry in entries:
-            entry.approved_fingerprint = by_id[entry.item_id].approved_fingerprint
-            entry.status, entry.reason, entry.updated_at = BatchItem.Status.PENDING, "", now
-        BatchItem.objects.bulk_update(entries, ["approved_fingerprint", "status", "reason", "updated_at"])
+        # One UPDATE copying each item's approval pin: bulk_update's CASE per row held SQLite's write lock for
+        # about 15 s on a 10,000-item batch.
+        batch.entries.update(
+            approved_fingerprint=Subquery(DraftItem.objects.filter(pk=OuterRef("item_id"))
+                                          .values("approved_fingerprint")[:1]),
+            status=BatchItem.Status.PENDING, reason="", updated_at=timezone.now(),
+        )
         if not batch.locales.exists():
             batch.locales.set(batch_locales(batch))
         batch.status = PushBatch.Status.QUEUED

@@ -49,20 +49,25 @@ class Command(BaseCommand):
         parser.add_argument("--items", type=int, default=10_000)
         parser.add_argument("--rate", type=int, default=120, help="Sandbox (and client) limit, requests/minute.")
         parser.add_argument("--timeout", type=int, default=3600)
+        parser.add_argument("--latency", type=float, default=0.0,
+                            help="Seconds the sandbox waits before answering each request (a stand-in for the "
+                                 "network and Webflow's own processing time).")
 
-    def handle(self, *args, items, rate, timeout, **options):
+    def handle(self, *args, items, rate, timeout, latency, **options):
         from stagingapp.sandbox.server import WebflowSandbox
 
         if DraftItem.objects.exists():
             raise CommandError("bench_push needs an empty database (set DATABASE_URL to a scratch database).")
         sandbox = WebflowSandbox(rate_limit=rate, rate_window=60.0, retry_after=60.0, validate_requests=False)
+        if latency > 0:
+            sandbox.faults.add("slow", delay=latency, times=0)
         sandbox.start()
         try:
-            self._run(sandbox, items, rate, timeout)
+            self._run(sandbox, items, rate, timeout, latency)
         finally:
             sandbox.stop()
 
-    def _run(self, sandbox, count, rate, timeout):
+    def _run(self, sandbox, count, rate, timeout, latency):
         site = Site.objects.create(webflow_id=new_id(), name="Bench site")
         locales = [LocaleMapping.objects.create(site=site, tag=tag, display_name=tag, cms_locale_id=new_id(),
                                                 is_primary=(i == 0))
@@ -82,7 +87,7 @@ class Command(BaseCommand):
                               field_data={"summary": f"{item.field_data['summary']} [{loc.tag}]"})
              for item in created for loc in locales[1:]], batch_size=1000)
         rows = []
-        for item in DraftItem.objects.prefetch_related("translations").iterator(chunk_size=1000):
+        for item in DraftItem.objects.prefetch_related("translations__locale").iterator(chunk_size=1000):
             rows.append(("approved", item_content_fingerprint(item), item.pk))
         with connection.cursor() as cursor:
             cursor.executemany(
@@ -96,7 +101,9 @@ class Command(BaseCommand):
         batch = batch_create(collection=collection, item_ids=list(DraftItem.objects.values_list("pk", flat=True)),
                              mode="stage", actor=publisher)
         self.stdout.write("Pre-flight and queue...")
+        queue_started = time.monotonic()
         batch = batch_queue(batch_id=batch.pk, actor=publisher)
+        queue_seconds = time.monotonic() - queue_started
         plan_batch_items = [e.item for e in batch.entries.select_related("item").prefetch_related(
             "item__translations")]
         minimum = plan_items(batch, plan_batch_items, batch_locales(batch)).requests
@@ -141,3 +148,7 @@ class Command(BaseCommand):
         self.stdout.write(f"| 429s received | {throttled} | 0 |")
         self.stdout.write(f"| worker peak RSS (max VmHWM of the qcluster processes) | {peak_kb / 1024:.0f} MB "
                           f"| ≤ 300 MB |")
+        self.stdout.write(f"| queueing: one transaction (pre-flight, {count} item moves, history and audit rows) | "
+                          f"{queue_seconds:.1f} s | |")
+        if latency > 0:
+            self.stdout.write(f"| sandbox answer delay per request (--latency) | {latency:g} s | |")
