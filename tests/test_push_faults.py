@@ -85,8 +85,6 @@ def test_one_invalid_item_fails_alone_with_its_field_and_message(sandbox, collec
 def test_a_slug_already_used_in_webflow_by_someone_else_fails_that_item_only(sandbox, collection, locales,
                                                                             publisher):
     items = make_approved_items(collection, 5, locales=locales[1:])
-    foreign = sandbox.faults  # keep flake8 quiet about unused fixtures in this block
-    del foreign
     run(collection, make_approved_items(collection, 1, start=900), publisher, locales=locales[:1])
     # Someone created post-3 in Webflow directly (our DB does not know it).
     from stagingapp.webflow.client import get_client
