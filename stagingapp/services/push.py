@@ -748,10 +748,13 @@ class PushRun:
 
     # --- PATCH (localization and updates) ---------------------------------------------------------------
 
+    def owed_refs_query(self, **flags):
+        return WebflowItemRef.objects.filter(last_batch=self.batch, item__batch_entries__batch=self.batch,
+                                             item__batch_entries__status=BatchItem.Status.SENT, **flags)
+
     def owed_refs(self, limit: int | None = None, **flags) -> list[WebflowItemRef]:
         refs = (
-            WebflowItemRef.objects.filter(last_batch=self.batch, item__batch_entries__batch=self.batch,
-                                          item__batch_entries__status=BatchItem.Status.SENT, **flags)
+            self.owed_refs_query(**flags)
             .select_related("item__collection", "locale").prefetch_related("item__translations")
             .order_by("item_id", "locale_id")
         )
@@ -760,13 +763,11 @@ class PushRun:
     def patch_full_chunks(self) -> None:
         """Between creates, send the PATCH requests that are already full (100 entries): the request count stays
         minimal, and recording finished items overlaps the time the rate limit would make this run wait anyway.
+        A COUNT decides first, so the refs (with items and translations) are loaded only when a PATCH goes.
         """
-        while True:
-            refs = self.owed_refs(limit=MAX_ENTRIES_PER_PATCH * 2, needs_patch=True)
-            staged = [r for r in refs if not (self.live and r.is_published)]
-            if len(staged) < MAX_ENTRIES_PER_PATCH:
-                return
-            self.send_patch(staged[:MAX_ENTRIES_PER_PATCH], live=False)
+        staged = {"is_published": False} if self.live else {}  # live items owe PATCH .../items/live instead
+        while self.owed_refs_query(needs_patch=True, **staged).count() >= MAX_ENTRIES_PER_PATCH:
+            self.send_patch(self.owed_refs(limit=MAX_ENTRIES_PER_PATCH, needs_patch=True, **staged), live=False)
 
     def patch_all(self) -> None:
         """Send every owed per-locale PATCH, 100 entries a request (live items via PATCH .../items/live)."""
