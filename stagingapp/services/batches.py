@@ -95,10 +95,9 @@ def batch_queue(*, batch_id: int, actor) -> PushBatch:
         if batch.status != PushBatch.Status.PENDING:
             raise BatchStateError(f"{batch} is {batch.get_status_display().lower()}; only pending batches can "
                                   "be queued.", batch=batch)
-        item_ids = list(batch.entries.values_list("item_id", flat=True))
-        items = list(DraftItem.objects.select_for_update().filter(pk__in=item_ids).order_by("pk"))
-        items = list(DraftItem.objects.filter(pk__in=[i.pk for i in items]).select_related("collection")
-                     .prefetch_related("translations__locale").order_by("pk"))
+        # of=("self",): lock the items only, not the collection row joined in for the pre-flight.
+        items = list(DraftItem.objects.select_for_update(of=("self",)).filter(batch_entries__batch=batch)
+                     .select_related("collection").prefetch_related("translations__locale").order_by("pk"))
         report = batch_preflight_report(batch, items=items)
         if not report.ok:
             raise PreflightFailed(batch=batch, problems=report.problems)
