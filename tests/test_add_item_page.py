@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from stagingapp.forms import FIELD_PREFIX, MARKER_FIELD
+from stagingapp.admin.forms import FIELD_PREFIX, MARKER_FIELD
 from stagingapp.models import DraftItem
 from tests import factories
 

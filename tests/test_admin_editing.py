@@ -5,7 +5,7 @@ import pytest
 import tablib
 from django.urls import reverse
 
-from stagingapp.forms import FIELD_PREFIX, MARKER_FIELD
+from stagingapp.admin.forms import FIELD_PREFIX, MARKER_FIELD
 from stagingapp.models import AuditEvent, DraftItem, DraftTranslation
 from tests import factories
 

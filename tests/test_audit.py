@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from stagingapp.admin_audit import CappedCountPaginator
+from stagingapp.admin.audit import CappedCountPaginator
 from stagingapp.models import AuditEvent
 from stagingapp.services import workflow
 from stagingapp.services.audit import audit_record

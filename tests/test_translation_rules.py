@@ -4,7 +4,7 @@ import pytest
 import tablib
 from django.urls import reverse
 
-from stagingapp.forms import FIELD_PREFIX, MARKER_FIELD
+from stagingapp.admin.forms import FIELD_PREFIX, MARKER_FIELD
 from stagingapp.models import DraftItem, DraftTranslation
 from stagingapp.schema import validate_field_data
 from stagingapp.services.imports import drafts_import

@@ -12,8 +12,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from import_export.forms import ConfirmImportForm, ImportForm
 
-from .models import Collection, DraftItem, DraftTranslation, LocaleMapping
-from .schema import (
+from ..models import Collection, DraftItem, DraftTranslation, LocaleMapping
+from ..schema import (
     ITEM_COLUMNS,
     NOT_LOCALISABLE_TYPES,
     SCHEMA_NOT_SYNCED_WARNING,
@@ -23,9 +23,9 @@ from .schema import (
     schema_is_synced,
     validate_field_data,
 )
-from .schema import clean_field_data as schema_clean_field_data
-from .selectors import item_slug_clashes, translation_slug_clash
-from .validators import suggest_slug
+from ..schema import clean_field_data as schema_clean_field_data
+from ..selectors import item_slug_clashes, translation_slug_clash
+from ..validators import suggest_slug
 
 FIELD_PREFIX = "wf__"
 MARKER_FIELD = "schema_rendered_for"

@@ -10,10 +10,10 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .exceptions import PreflightFailed, StagingError
-from .models import BatchItem, PushBatch
-from .services import batches as batch_services
-from .services.push_planning import batch_preflight_report, batch_preview
+from ..exceptions import PreflightFailed, StagingError
+from ..models import BatchItem, PushBatch
+from ..services import batches as batch_services
+from ..services.push_planning import batch_preflight_report, batch_preview
 
 BADGE_COLOURS = {
     "pending": "#6c757d", "queued": "#0d6efd", "running": "#fd7e14", "succeeded": "#198754",
@@ -79,7 +79,6 @@ class BatchItemInline(admin.TabularInline):
                            *[f"{ref.locale.tag}: {ref.webflow_item_id} ({ref.cms_locale_id})" for ref in refs])
 
 
-@admin.register(PushBatch)
 class PushBatchAdmin(admin.ModelAdmin):
     list_display = ["__str__", "status_badge", "mode", "progress", "created_by", "created_at", "scheduled_for",
                     "finished_at"]

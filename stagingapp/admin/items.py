@@ -1,4 +1,4 @@
-"""Admin: the editors' home. ModelAdmins only call services and report; rules live in services and models."""
+"""Admin for draft items and their translations: editing, import, and the workflow and push mixins."""
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
@@ -7,10 +7,10 @@ from django.urls import reverse
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
-from . import admin_audit  # noqa: F401  (registers the audit history admin)
-from .admin_push import PushItemAdminMixin
-from .admin_workflow import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
-from .exceptions import StagingError
+from ..models import Collection, DraftItem, DraftTranslation
+from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
+from ..services.imports import IMPORT_FORMATS, DraftItemResource, import_counts, problems_from_result
+from .batches import PushItemAdminMixin
 from .forms import (
     FIELD_PREFIX,
     MARKER_FIELD,
@@ -18,117 +18,10 @@ from .forms import (
     DraftImportForm,
     DraftItemForm,
     DraftTranslationForm,
-    LocaleMappingForm,
-    LocaleMappingInlineFormSet,
     schema_input_names,
     sole_collection,
 )
-from .models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
-from .schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
-from .services import sync
-from .services.imports import IMPORT_FORMATS, DraftItemResource, import_counts, problems_from_result
-from .validators import is_canonical_webflow_id
-
-admin.site.site_header = "Webflow content staging"
-admin.site.site_title = "Content staging"
-admin.site.index_title = "Drafts, reviews and pushes"
-
-
-def warn_unless_canonical_id(model_admin, request, obj, value: str, label: str):
-    # 24-hex is only a soft rule (validators.py): the value is saved, but a likely copy-paste slip is pointed out.
-    if not is_canonical_webflow_id(value):
-        model_admin.message_user(request, (
-            f"{obj}: the {label} '{value}' is not 24 hex characters (0-9, a-f), as real Webflow IDs are. It was "
-            "saved; check that the whole ID was copied."), messages.WARNING)
-
-
-class LocaleMappingInline(admin.TabularInline):
-    model = LocaleMapping
-    formset = LocaleMappingInlineFormSet
-    extra = 0
-    fields = ["tag", "display_name", "cms_locale_id", "is_primary", "is_enabled"]
-
-
-@admin.register(Site)
-class SiteAdmin(admin.ModelAdmin):
-    list_display = ["name", "webflow_id", "locales_synced_at"]
-    search_fields = ["name", "webflow_id"]
-    readonly_fields = ["locales_synced_at", "created_at", "updated_at"]
-    inlines = [LocaleMappingInline]
-    actions = ["sync_locales_from_webflow"]
-
-    @admin.action(description="Sync locales from Webflow", permissions=["change"])
-    def sync_locales_from_webflow(self, request, queryset):
-        for site in queryset:
-            try:
-                result = sync.site_sync_locales(site_webflow_id=site.webflow_id, actor=request.user)
-            except StagingError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-            else:
-                self.message_user(request, result.summary(), messages.SUCCESS)
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        warn_unless_canonical_id(self, request, obj, obj.webflow_id, "Webflow site ID")
-
-    def save_formset(self, request, form, formset, change):
-        if formset.model is not LocaleMapping:
-            return super().save_formset(request, form, formset, change)
-        instances = formset.save(commit=False)
-        for obj in formset.deleted_objects:
-            obj.delete()
-        # The one-primary constraint is checked row by row: clear the old primary before setting the new one.
-        for instance in sorted(instances, key=lambda locale: locale.is_primary):
-            instance.save()
-            warn_unless_canonical_id(self, request, instance, instance.cms_locale_id, "CMS locale ID")
-        formset.save_m2m()
-
-
-@admin.register(Collection)
-class CollectionAdmin(admin.ModelAdmin):
-    list_display = ["name", "site", "webflow_id", "field_count", "schema_synced_at"]
-    list_filter = ["site"]
-    list_select_related = ["site"]
-    search_fields = ["name", "webflow_id", "slug"]
-    readonly_fields = ["schema_synced_at", "created_at", "updated_at"]
-    actions = ["sync_fields_from_webflow"]
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        warn_unless_canonical_id(self, request, obj, obj.webflow_id, "Webflow collection ID")
-
-    @admin.display(description="fields")
-    def field_count(self, obj):
-        return len(obj.fields_schema or [])
-
-    @admin.action(description="Sync fields from Webflow", permissions=["change"])
-    def sync_fields_from_webflow(self, request, queryset):
-        for collection in queryset:
-            try:
-                result = sync.collection_sync_schema(collection_webflow_id=collection.webflow_id,
-                                                     actor=request.user)
-            except StagingError as exc:
-                self.message_user(request, str(exc), messages.ERROR)
-            else:
-                self.message_user(request, result.summary(), messages.SUCCESS)
-
-
-@admin.register(LocaleMapping)
-class LocaleMappingAdmin(SimpleHistoryAdmin):
-    list_display = ["tag", "display_name", "site", "cms_locale_id", "is_primary", "is_enabled"]
-    list_filter = ["site", "is_primary", "is_enabled"]
-    list_select_related = ["site"]
-    search_fields = ["tag", "display_name", "cms_locale_id"]
-    form = LocaleMappingForm
-
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        warn_unless_canonical_id(self, request, obj, obj.cms_locale_id, "CMS locale ID")
-        if not LocaleMapping.objects.filter(site_id=obj.site_id, is_primary=True).exists():
-            # Allowed for a moment (the primary may be moving to another locale), but pushes need one.
-            self.message_user(request, (
-                f"{obj.site} has no primary locale now. Tick 'primary locale' on the site's default language "
-                "before pushing."), messages.WARNING)
+from .review import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
 
 
 def collection_for_form(request, item=None):
@@ -170,7 +63,6 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
         return super().get_formset(request, obj, **kwargs)
 
 
-@admin.register(DraftItem)
 class DraftItemAdmin(WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin, SimpleHistoryAdmin):
     form = DraftItemForm
     actions = [*WorkflowItemAdminMixin.actions, "create_push_batch"]
@@ -280,7 +172,6 @@ def collection_for_translation_form(request, translation=None):
     return item.collection if item is not None else None
 
 
-@admin.register(DraftTranslation)
 class DraftTranslationAdmin(TranslationLockAdminMixin, SimpleHistoryAdmin):
     form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]

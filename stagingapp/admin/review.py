@@ -20,9 +20,9 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from .exceptions import StagingError
-from .models import AuditEvent, DraftItem, DraftTranslation
-from .services import workflow
+from ..exceptions import StagingError
+from ..models import AuditEvent, DraftItem, DraftTranslation
+from ..services import workflow
 
 S = DraftItem.Status
 

@@ -20,8 +20,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
-from .models import AuditEvent
-from .services.audit import AUDIT_ACTIONS
+from ..models import AuditEvent
+from ..services.audit import AUDIT_ACTIONS
 
 
 class CappedCountPaginator(Paginator):
@@ -176,7 +176,6 @@ class _Echo:
         return value
 
 
-@admin.register(AuditEvent)
 class AuditEventAdmin(admin.ModelAdmin):
     list_display = ["created_at", "actor_label", "action", "object_link", "collection", "locale", "short_message"]
     list_filter = [

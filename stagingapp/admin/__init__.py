@@ -1,0 +1,20 @@
+"""The admin is the product's UI. Every ModelAdmin is registered here, explicitly, and only calls services."""
+from django.contrib import admin
+
+from ..models import AuditEvent, Collection, DraftItem, DraftTranslation, LocaleMapping, PushBatch, Site
+from .audit import AuditEventAdmin
+from .batches import PushBatchAdmin
+from .items import DraftItemAdmin, DraftTranslationAdmin
+from .sites import CollectionAdmin, LocaleMappingAdmin, SiteAdmin
+
+admin.site.site_header = "Webflow content staging"
+admin.site.site_title = "Content staging"
+admin.site.index_title = "Drafts, reviews and pushes"
+
+admin.site.register(Site, SiteAdmin)
+admin.site.register(Collection, CollectionAdmin)
+admin.site.register(LocaleMapping, LocaleMappingAdmin)
+admin.site.register(DraftItem, DraftItemAdmin)
+admin.site.register(DraftTranslation, DraftTranslationAdmin)
+admin.site.register(PushBatch, PushBatchAdmin)
+admin.site.register(AuditEvent, AuditEventAdmin)
