@@ -1,4 +1,5 @@
 """Settings for the staging app: the only module that reads the environment (through django-environ)."""
+import importlib.util
 from pathlib import Path
 
 import environ
@@ -37,6 +38,10 @@ INSTALLED_APPS = [
     "django_q",
     "stagingapp",
 ]
+# The Webflow test double (demo, tests, benchmark) lives outside the app's wheel with its own dependencies (the
+# `sandbox` extra); its management commands are offered wherever it is installed.
+if importlib.util.find_spec("webflow_sandbox") and importlib.util.find_spec("jsonschema"):
+    INSTALLED_APPS.append("webflow_sandbox")
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",

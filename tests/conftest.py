@@ -69,7 +69,7 @@ def webflow_sandbox(settings):
     .set_rate_limit(), .items(collection_id), .requests. The client-side limit is raised so only tests that
     lower it (settings.WEBFLOW_RATE_LIMIT_PER_MINUTE / _WINDOW_SECONDS) are paced.
     """
-    from stagingapp.sandbox import WebflowSandbox
+    from webflow_sandbox import WebflowSandbox
 
     sandbox = WebflowSandbox(rate_limit=10_000, retry_after=1, openapi_dir=settings.WEBFLOW_OPENAPI_DIR)
     sandbox.spec()  # parse the OpenAPI file before the first request, not inside a client's read timeout

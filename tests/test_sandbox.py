@@ -5,8 +5,8 @@ import pytest
 import requests
 from django.core.management import CommandError, call_command
 
-from stagingapp.sandbox import FaultPlan, WebflowSandbox
-from stagingapp.sandbox.demo import DEMO_COLLECTION_ID, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
+from webflow_sandbox import FaultPlan, WebflowSandbox
+from webflow_sandbox.demo import DEMO_COLLECTION_ID, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
 
 PRIMARY = DEMO_LOCALES[0]["cmsLocaleId"]
 

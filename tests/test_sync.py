@@ -7,15 +7,15 @@ from django.urls import reverse
 from stagingapp import demo
 from stagingapp.exceptions import WebflowSyncFailed
 from stagingapp.models import AuditEvent, Collection, LocaleMapping, Site
-from stagingapp.sandbox.demo import (
+from stagingapp.services.sync import collection_sync_schema, site_sync_locales
+from tests import factories
+from webflow_sandbox.demo import (
     DEMO_COLLECTION_ID,
     DEMO_FIELDS,
     DEMO_LOCALES,
     DEMO_SITE_ID,
     seed_demo,
 )
-from stagingapp.services.sync import collection_sync_schema, site_sync_locales
-from tests import factories
 
 
 @pytest.fixture

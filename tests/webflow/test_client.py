@@ -6,10 +6,10 @@ import pytest
 import requests
 
 from stagingapp.models import WebflowRateLimitState
-from stagingapp.sandbox.demo import DEMO_COLLECTION_ID, DEMO_FIELDS, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
 from stagingapp.webflow import errors
 from stagingapp.webflow.client import get_client, ids_by_slug
 from stagingapp.webflow.redaction import RedactTokenFilter
+from webflow_sandbox.demo import DEMO_COLLECTION_ID, DEMO_FIELDS, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
 
 LOCALES = [locale["cmsLocaleId"] for locale in DEMO_LOCALES]
 PRIMARY = LOCALES[0]

@@ -11,17 +11,17 @@ test below that names the disagreement says why:
 - POST .../items/live 202 with {"items": [...]}: the spec documents only the single-item answer; the sandbox
   answers a list the same way as the other multi-item endpoints ({"items": [...]}), entries checked as above.
 - Schema normalisation (nullable, lastPublished null, oneOf without required keys -> anyOf, readOnly
-  properties not required in requests): see stagingapp/sandbox/openapi.py.
+  properties not required in requests): see webflow_sandbox/openapi.py.
 """
 import pytest
 from django.conf import settings as django_settings
 
 from stagingapp import demo
-from stagingapp.sandbox import openapi
-from stagingapp.sandbox.demo import DEMO_COLLECTION_ID, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
-from stagingapp.sandbox.server import route_template
 from stagingapp.webflow import errors
 from stagingapp.webflow.client import get_client
+from webflow_sandbox import openapi
+from webflow_sandbox.demo import DEMO_COLLECTION_ID, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
+from webflow_sandbox.server import route_template
 
 LOCALES = [locale["cmsLocaleId"] for locale in DEMO_LOCALES]
 ITEM_TEMPLATE = "/collections/{collection_id}/items/{item_id}"

@@ -14,8 +14,8 @@ from django.core.cache import caches
 from django.db import connection
 
 from stagingapp.models import WebflowRateLimitState
-from stagingapp.sandbox.demo import DEMO_SITE_ID, seed_demo
 from stagingapp.webflow.ratelimit import CacheRateLimiter, DatabaseRateLimiter, get_limiter, limiter_key
+from webflow_sandbox.demo import DEMO_SITE_ID, seed_demo
 
 BASE_DIR = Path(django_settings.BASE_DIR)
 

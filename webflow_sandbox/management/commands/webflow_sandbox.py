@@ -5,8 +5,8 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from stagingapp.sandbox import FaultPlan, WebflowSandbox
-from stagingapp.sandbox.demo import seed_demo
+from webflow_sandbox import FaultPlan, WebflowSandbox
+from webflow_sandbox.demo import seed_demo
 
 
 class Command(BaseCommand):

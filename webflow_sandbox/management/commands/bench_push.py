@@ -15,9 +15,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from stagingapp.models import Collection, DraftItem, DraftTranslation, LocaleMapping, PushBatch, Site
-from stagingapp.sandbox.server import new_id
 from stagingapp.services.batches import batch_counts, batch_create, batch_queue
 from stagingapp.services.push_planning import batch_locales, item_content_fingerprint, plan_items
+from webflow_sandbox.server import new_id
 
 
 def _vm_hwm_kb(pid: int) -> int:
@@ -54,7 +54,7 @@ class Command(BaseCommand):
                                  "network and Webflow's own processing time).")
 
     def handle(self, *args, items, rate, timeout, latency, **options):
-        from stagingapp.sandbox.server import WebflowSandbox
+        from webflow_sandbox.server import WebflowSandbox
 
         if DraftItem.objects.exists():
             raise CommandError("bench_push needs an empty database (set DATABASE_URL to a scratch database).")

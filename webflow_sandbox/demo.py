@@ -1,7 +1,7 @@
 """Seeding the sandbox with the demo's Webflow site and blog collection (the data lives in stagingapp/demo.py)."""
 from __future__ import annotations
 
-from .. import demo
+from stagingapp import demo
 
 DEMO_SITE_ID = demo.DEMO_SITE_ID
 DEMO_COLLECTION_ID = demo.DEMO_COLLECTION_ID
