@@ -161,6 +161,8 @@ WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_BASE_SECONDS
 WEBFLOW_PUSH_BACKOFF_MAX_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_MAX_SECONDS", default=60.0)
 # A running batch whose worker has not shown a sign of life for this long may be resumed by another run.
 WEBFLOW_PUSH_STALE_SECONDS = env.int("WEBFLOW_PUSH_STALE_SECONDS", default=300)
+# How often the "drift verify" schedule re-reads each linked collection from Webflow (list requests); 0 = never.
+WEBFLOW_VERIFY_INTERVAL_MINUTES = env.float("WEBFLOW_VERIFY_INTERVAL_MINUTES", default=60.0)
 
 # --- Workflow ------------------------------------------------------------------------------------------------
 # Four-eyes review: even superusers may not approve their own edits unless this is switched on.

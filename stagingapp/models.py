@@ -469,3 +469,6 @@ class WebflowRateLimitState(models.Model):
 
     def __str__(self):
         return f"{self.key[:12]}… ({len(self.hits or [])} recent requests)"
+
+
+from .models_sync import DriftFinding, DriftRun, PullConflict, WebflowSnapshot  # noqa: E402,F401  (registration)

@@ -30,3 +30,13 @@ def push_recover() -> list[int]:
     for batch_id in ids:
         async_task("stagingapp.tasks.push_batch", batch_id)
     return ids
+
+
+def verify_due() -> list[int]:
+    """Verify every collection whose scheduled drift report is due (the "drift verify" schedule, every minute;
+    WEBFLOW_VERIFY_INTERVAL_MINUTES sets how often each collection is read). Returns the run ids."""
+    from .models import DriftRun
+    from .services.drift import collection_verify, collections_due
+
+    return [collection_verify(collection_id=pk, trigger=DriftRun.Trigger.SCHEDULE, actor_label="schedule").pk
+            for pk in collections_due()]

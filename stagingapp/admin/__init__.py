@@ -1,11 +1,24 @@
 """The admin is the product's UI. Every ModelAdmin is registered here, explicitly, and only calls services."""
 from django.contrib import admin
 
-from ..models import AuditEvent, Collection, DraftItem, DraftTranslation, LocaleMapping, PushBatch, Site
+from ..models import (
+    AuditEvent,
+    Collection,
+    DraftItem,
+    DraftTranslation,
+    DriftFinding,
+    DriftRun,
+    LocaleMapping,
+    PullConflict,
+    PushBatch,
+    Site,
+)
 from .audit import AuditEventAdmin
 from .batches import PushBatchAdmin
+from .drift import DriftFindingAdmin, DriftRunAdmin
 from .items import DraftItemAdmin, DraftTranslationAdmin
 from .sites import CollectionAdmin, LocaleMappingAdmin, SiteAdmin
+from .sync import PullConflictAdmin
 
 admin.site.site_header = "Webflow content staging"
 admin.site.site_title = "Content staging"
@@ -18,3 +31,6 @@ admin.site.register(DraftItem, DraftItemAdmin)
 admin.site.register(DraftTranslation, DraftTranslationAdmin)
 admin.site.register(PushBatch, PushBatchAdmin)
 admin.site.register(AuditEvent, AuditEventAdmin)
+admin.site.register(PullConflict, PullConflictAdmin)
+admin.site.register(DriftRun, DriftRunAdmin)
+admin.site.register(DriftFinding, DriftFindingAdmin)

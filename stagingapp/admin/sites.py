@@ -7,7 +7,9 @@ from ..exceptions import StagingError
 from ..models import LocaleMapping
 from ..services import sync
 from ..validators import is_canonical_webflow_id
+from .drift import verify_collections
 from .forms import LocaleMappingForm, LocaleMappingInlineFormSet
+from .sync import pull_from_webflow
 
 
 def warn_unless_canonical_id(model_admin, request, obj, value: str, label: str):
@@ -65,7 +67,7 @@ class CollectionAdmin(admin.ModelAdmin):
     list_select_related = ["site"]
     search_fields = ["name", "webflow_id", "slug"]
     readonly_fields = ["schema_synced_at", "created_at", "updated_at"]
-    actions = ["sync_fields_from_webflow"]
+    actions = ["sync_fields_from_webflow", pull_from_webflow, verify_collections]
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -53,6 +53,13 @@ AUDIT_ACTIONS: dict[str, str] = {
     "auth.login_failed": "Failed admin login",
     "auth.logout": "Admin logout",
     "audit.prune": "Old audit entries pruned",
+    "collection.pull": "Collection pulled from Webflow",
+    "item.pull": "Item pulled from Webflow",
+    "item.pull_update": "Item updated from Webflow",
+    "item.pull_conflict": "Pull conflict (changed here and in Webflow)",
+    "item.pull_conflict_resolve": "Pull conflict resolved",
+    "collection.verify": "Drift report (verify against Webflow)",
+    "item.overwrite_confirm": "Overwrite of a Webflow change confirmed",
 }
 
 # Historical models whose rows become audit entries, and the action prefix for each.

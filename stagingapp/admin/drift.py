@@ -1,0 +1,104 @@
+"""Drift reports in the admin: runs with their counts and cost, findings filterable by kind, CSV export."""
+import csv
+
+from django.contrib import admin, messages
+from django.http import HttpResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+
+from ..exceptions import StagingError
+from ..models import DriftFinding, DriftRun
+from ..services import drift as drift_services
+from .audit import _csv_safe as csv_safe  # spreadsheet-formula escaping, same as the audit export
+
+CSV_HEADER = ["run", "run started", "collection", "kind", "item", "locale", "Webflow item ID", "slug", "detail",
+              "diff"]
+
+
+def _verify(model_admin, request, collection_id: int, batch_id: int | None = None):
+    try:
+        run = drift_services.collection_verify(collection_id=collection_id, batch_id=batch_id, actor=request.user,
+                                               trigger=DriftRun.Trigger.ADMIN)
+    except StagingError as exc:
+        return model_admin.message_user(request, str(exc), messages.ERROR)
+    if run.status == DriftRun.Status.FAILED:
+        return model_admin.message_user(request, run.error, messages.ERROR)
+    url = reverse("admin:stagingapp_driftfinding_changelist") + f"?run__id__exact={run.pk}"
+    drifted = sum(count for kind, count in run.counts.items() if kind != DriftFinding.Kind.IN_SYNC)
+    model_admin.message_user(request, format_html('{} <a href="{}">See the findings</a>.',
+                                                  drift_services.run_summary(run), url),
+                             messages.WARNING if drifted else messages.SUCCESS)
+
+
+@admin.action(description="Verify against Webflow (drift report)", permissions=["view"])
+def verify_collections(model_admin, request, queryset):
+    for collection in queryset:
+        _verify(model_admin, request, collection.pk)
+
+
+@admin.action(description="Verify the batch's items against Webflow (drift report)", permissions=["view"])
+def verify_batches(model_admin, request, queryset):
+    for batch in queryset:
+        _verify(model_admin, request, batch.collection_id, batch.pk)
+
+
+def findings_csv(findings, filename: str) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    writer = csv.writer(response)
+    writer.writerow(CSV_HEADER)
+    for f in findings.select_related("run__collection", "item", "locale").order_by("run_id", "pk").iterator():
+        values = [f.run_id, timezone.localtime(f.run.started_at).isoformat(), f.run.collection.name,
+                  f.get_kind_display(), f.item.name if f.item else "", f.locale.tag if f.locale else "",
+                  f.webflow_item_id, f.slug, f.detail, f.diff or ""]
+        writer.writerow([csv_safe(value) for value in values])
+    return response
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class DriftRunAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "collection", "batch", "trigger", "status", "started_at", "requests", "summary",
+                    "findings_link"]
+    list_filter = ["status", "trigger", "collection"]
+    list_select_related = ["collection", "batch"]
+    readonly_fields = ["collection", "batch", "trigger", "status", "actor", "started_at", "finished_at",
+                       "requests", "counts", "error", "findings_link"]
+    actions = ["export_csv"]
+
+    @admin.display(description="counts")
+    def summary(self, obj):
+        labels = dict(DriftFinding.Kind.choices)
+        return ", ".join(f"{labels.get(kind, kind)}: {count}" for kind, count in sorted(obj.counts.items())) or "—"
+
+    @admin.display(description="findings")
+    def findings_link(self, obj):
+        url = reverse("admin:stagingapp_driftfinding_changelist") + f"?run__id__exact={obj.pk}"
+        return format_html('<a href="{}">{}</a>', url, "findings")
+
+    @admin.action(description="Export the findings of the selected reports as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return findings_csv(DriftFinding.objects.filter(run__in=queryset), "drift-reports.csv")
+
+
+class DriftFindingAdmin(ReadOnlyAdmin):
+    list_display = ["kind", "item", "locale", "slug", "webflow_item_id", "detail", "run"]
+    list_filter = ["kind", "run__collection", "run"]
+    list_select_related = ["item", "locale", "run__collection"]
+    search_fields = ["slug", "webflow_item_id", "item__name"]
+    readonly_fields = ["run", "kind", "item", "locale", "webflow_item_id", "slug", "detail", "diff"]
+    actions = ["export_csv"]
+
+    @admin.action(description="Export selected findings as CSV", permissions=["view"])
+    def export_csv(self, request, queryset):
+        return findings_csv(queryset, "drift-findings.csv")

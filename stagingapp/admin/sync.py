@@ -1,0 +1,79 @@
+"""Admin for Webflow as the other side: pull and verify actions on collections, pull conflicts."""
+from django.contrib import admin, messages
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import ngettext
+
+from ..exceptions import StagingError
+from ..models import PullConflict
+from ..services import pull as pull_services
+
+
+@admin.action(description="Pull items from Webflow (create or update drafts)", permissions=["change"])
+def pull_from_webflow(model_admin, request, queryset):
+    for collection in queryset:
+        try:
+            result = pull_services.collection_pull(collection_id=collection.pk, actor=request.user)
+        except StagingError as exc:
+            model_admin.message_user(request, str(exc), messages.ERROR)
+        else:
+            level = messages.WARNING if result.conflicts or result.skipped else messages.SUCCESS
+            model_admin.message_user(request, result.summary(), level)
+
+
+def _value(value) -> str:
+    return "—" if value in (None, "", [], {}) else str(value)
+
+
+@admin.display(description="Both versions")
+def versions_table(obj):
+    """Per locale and field: our draft beside Webflow's version, differing rows marked."""
+    rows = []
+    for tag, pair in sorted((obj.versions or {}).items()):
+        ours, theirs = pair.get("ours") or {}, pair.get("webflow") or {}
+        for key in sorted(ours.keys() | theirs.keys()):
+            differs = ours.get(key) != theirs.get(key)
+            rows.append((" class=conflict-differs" if differs else "", tag, key, _value(ours.get(key)),
+                         _value(theirs.get(key)), "≠" if differs else ""))
+    if not rows:
+        return "—"
+    return format_html(
+        "<table><thead><tr><th>locale</th><th>field</th><th>ours (draft)</th><th>Webflow</th><th></th></tr>"
+        "</thead><tbody>{}</tbody></table>",
+        format_html_join("", "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+    )
+
+
+class PullConflictAdmin(admin.ModelAdmin):
+    list_display = ["item", "status", "detected_at", "resolved_by", "resolved_at"]
+    list_filter = ["status", "item__collection"]
+    list_select_related = ["item", "resolved_by"]
+    search_fields = ["item__name", "item__slug"]
+    fields = ["item", "status", "detected_at", "resolved_by", "resolved_at", versions_table]
+    readonly_fields = fields
+    actions = ["keep_ours", "take_webflow"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _resolve(self, request, queryset, choice: str):
+        done = 0
+        for conflict in queryset.filter(status=PullConflict.Status.OPEN):
+            try:
+                pull_services.conflict_resolve(conflict_id=conflict.pk, choice=choice, actor=request.user)
+            except StagingError as exc:
+                self.message_user(request, f"{conflict.item}: {exc}", messages.ERROR)
+            else:
+                done += 1
+        if done:
+            self.message_user(request, ngettext("%d conflict resolved.", "%d conflicts resolved.", done) % done)
+
+    @admin.action(description="Keep our draft (the next push overwrites Webflow)", permissions=["change"])
+    def keep_ours(self, request, queryset):
+        self._resolve(request, queryset, "ours")
+
+    @admin.action(description="Take Webflow's version into the draft", permissions=["change"])
+    def take_webflow(self, request, queryset):
+        self._resolve(request, queryset, "webflow")
