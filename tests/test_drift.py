@@ -105,3 +105,41 @@ def test_drift_findings_are_browsable_filterable_and_exported_as_csv(sandbox, co
     assert rows[0][3] == "kind" and len(rows) == 1 + 6
     assert sorted(row[3] for row in rows[1:]) == ["In sync"] * 3 + ["Missing in Webflow"] * 3
     assert {row[4] for row in rows[1:]} == {item.name for item in DraftItem.objects.all()}
+
+
+def test_pre_flight_refuses_to_overwrite_a_webflow_change_until_the_publisher_confirms_it(
+    sandbox, collection, locales, publisher
+):
+    from stagingapp.exceptions import PreflightFailed
+    from stagingapp.services.batches import batch_create, batch_queue
+    from stagingapp.services.overwrite_guard import batch_confirm_overwrite
+    from stagingapp.services.push_planning import batch_preflight_report
+    from tests.push_support import approve
+
+    items = make_approved_items(collection, 2, locales=locales[1:])
+    push(queue(collection, items, publisher))
+    edited = items[0]
+    edit_in_webflow(sandbox, collection, edited.webflow_refs.get(locale=locales[0]).webflow_item_id, locales[0],
+                    summary="Designer edit")
+    edited.refresh_from_db()
+    edited.field_data = {"summary": "Our new summary"}
+    edited.save()
+    approve(edited)
+    batch = batch_create(collection=collection, item_ids=[edited.pk], mode="stage", actor=publisher)
+    collection_verify(collection_id=collection.pk, batch_id=batch.pk, actor=publisher)
+
+    report = batch_preflight_report(batch)
+    assert [(p.item, p.field) for p in report.problems] == [(edited, "webflow")]
+    assert "changed in Webflow since our last push" in str(report.problems[0]) and "summary" in str(
+        report.problems[0])
+    with pytest.raises(PreflightFailed):
+        batch_queue(batch_id=batch.pk, actor=publisher)
+
+    assert batch_confirm_overwrite(batch_id=batch.pk, actor=publisher) == [edited]
+    assert AuditEvent.objects.filter(action="item.overwrite_confirm", batch=batch, item=edited,
+                                     actor=publisher).count() == 1
+    assert batch_preflight_report(batch).problems == []
+    push(batch_queue(batch_id=batch.pk, actor=publisher))
+    primary = next(v for v in sandbox.items(collection.webflow_id)
+                   if v["fieldData"]["slug"] == edited.slug and v["cmsLocaleId"] == locales[0].cms_locale_id)
+    assert primary["fieldData"]["summary"] == "Our new summary"

@@ -14,7 +14,7 @@ from ..exceptions import PreflightFailed, StagingError
 from ..models import BatchItem, PushBatch
 from ..services import batches as batch_services
 from ..services.push_planning import batch_preflight_report, batch_preview
-from .drift import verify_batches
+from .drift import confirm_overwrites, verify_batches
 
 BADGE_COLOURS = {
     "pending": "#6c757d", "queued": "#0d6efd", "running": "#fd7e14", "succeeded": "#198754",
@@ -92,7 +92,8 @@ class PushBatchAdmin(admin.ModelAdmin):
                        "requests_sent"]
     fields = ["collection", "mode", "locales", "scheduled_for", *readonly_fields[1:]]
     inlines = [BatchItemInline]
-    actions = ["queue_selected", "cancel_selected", "retry_failed_selected", verify_batches]
+    actions = ["queue_selected", "cancel_selected", "retry_failed_selected", verify_batches,
+               confirm_overwrites]
     change_form_template = "admin/stagingapp/pushbatch/change_form.html"
 
     def has_add_permission(self, request):

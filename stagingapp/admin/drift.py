@@ -10,6 +10,7 @@ from django.utils.html import format_html
 from ..exceptions import StagingError
 from ..models import DriftFinding, DriftRun
 from ..services import drift as drift_services
+from ..services import overwrite_guard
 from .audit import _csv_safe as csv_safe  # spreadsheet-formula escaping, same as the audit export
 
 CSV_HEADER = ["run", "run started", "collection", "kind", "item", "locale", "Webflow item ID", "slug", "detail",
@@ -41,6 +42,18 @@ def verify_collections(model_admin, request, queryset):
 def verify_batches(model_admin, request, queryset):
     for batch in queryset:
         _verify(model_admin, request, batch.collection_id, batch.pk)
+
+
+@admin.action(description="Confirm overwriting the Webflow changes flagged in pre-flight", permissions=["queue"])
+def confirm_overwrites(model_admin, request, queryset):
+    for batch in queryset:
+        try:
+            items = overwrite_guard.batch_confirm_overwrite(batch_id=batch.pk, actor=request.user)
+        except StagingError as exc:
+            model_admin.message_user(request, str(exc), messages.ERROR)
+            continue
+        names = ", ".join(item.name for item in items) or "nothing was flagged"
+        model_admin.message_user(request, f"{batch}: overwrite confirmed for {names}.")
 
 
 def findings_csv(findings, filename: str) -> HttpResponse:

@@ -145,18 +145,6 @@ def compare_collection(run, collection, locales, variants_by_id: dict, *, batch_
     return findings
 
 
-def latest_findings(item_ids) -> dict[int, list[DriftFinding]]:
-    """item id -> findings of the newest finished run that covered it (selector for pre-flight and dashboards)."""
-    result: dict[int, list[DriftFinding]] = {}
-    rows = (DriftFinding.objects.filter(item_id__in=list(item_ids), run__status=DriftRun.Status.DONE)
-            .select_related("run", "locale").order_by("item_id", "-run__started_at", "-run_id"))
-    newest: dict[int, int] = {}
-    for row in rows:
-        if newest.setdefault(row.item_id, row.run_id) == row.run_id:
-            result.setdefault(row.item_id, []).append(row)
-    return result
-
-
 def collections_due(now=None) -> list[int]:
     """Collections whose last scheduled report is older than WEBFLOW_VERIFY_INTERVAL_MINUTES (0 turns it off)."""
     minutes = settings.WEBFLOW_VERIFY_INTERVAL_MINUTES

@@ -11,6 +11,7 @@ from ..exceptions import FieldDataInvalid
 from ..models import DraftItem, LocaleMapping, PushBatch, WebflowItemRef
 from ..schema import normalise_field_data, schema_is_synced, validate_field_data
 from ..validators import validate_item_slug
+from .overwrite_guard import overwrite_problems
 
 # Webflow counts every locale variant against the 100 of a bulk create; PATCH and publish take 100 entries.
 MAX_VARIANTS_PER_CREATE = 100
@@ -288,6 +289,7 @@ def batch_preflight_report(batch: PushBatch, *, items: list[DraftItem] | None = 
         if item.pk not in held and item.slug in taken:
             problems.append(Problem(
                 item, f"slug '{item.slug}' is already used in Webflow by '{taken[item.slug]}'", field="slug"))
+    problems.extend(Problem(item, reason, field="webflow") for item, reason in overwrite_problems(batch, items))
     plan = plan_items(batch, items, locales) if items and locales else None
     return Preflight(problems=problems, plan=plan, rate_per_minute=rate)
 
