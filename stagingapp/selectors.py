@@ -52,3 +52,30 @@ def item_slug_clashes(*, collection, slug: str, item_pk: int | None) -> list[Slu
                .filter(item__collection=collection, slug=slug).exclude(item_id=item_pk)
                .exclude(locale_id__in=localised).order_by("locale__tag", "pk"))
     return [SlugClash(other=t.item, locale=t.locale, slug=slug, via_translation=True) for t in clashes]
+
+
+def drift_dashboard_summary() -> list[dict]:
+    """Per collection linked to Webflow, its newest finished drift report: for the publishers' dashboard.
+
+    [{"collection": Collection, "run": DriftRun | None, "counts": {kind: n}, "drifted": n, "open_conflicts": n}],
+    collections without a report yet included (run None), most drifted first. A few queries, no Webflow call.
+    """
+    from django.db.models import Count, OuterRef, Q, Subquery
+
+    from .models import Collection, DriftFinding, DriftRun, PullConflict
+
+    newest = (DriftRun.objects.filter(collection=OuterRef("pk"), status=DriftRun.Status.DONE)
+              .order_by("-started_at", "-pk").values("pk")[:1])
+    collections = (Collection.objects.filter(Q(items__webflow_refs__isnull=False) | Q(drift_runs__isnull=False))
+                   .distinct().annotate(newest_run=Subquery(newest)).select_related("site"))
+    runs = DriftRun.objects.in_bulk([c.newest_run for c in collections if c.newest_run])
+    conflicts = dict(PullConflict.objects.filter(status=PullConflict.Status.OPEN)
+                     .values_list("item__collection").annotate(n=Count("pk")))
+    rows = []
+    for collection in collections:
+        run = runs.get(collection.newest_run)
+        counts = dict(run.counts) if run else {}
+        drifted = sum(n for kind, n in counts.items() if kind != DriftFinding.Kind.IN_SYNC)
+        rows.append({"collection": collection, "run": run, "counts": counts, "drifted": drifted,
+                     "open_conflicts": conflicts.get(collection.pk, 0)})
+    return sorted(rows, key=lambda row: (-row["drifted"], -row["open_conflicts"], row["collection"].name))

@@ -143,3 +143,20 @@ def test_pre_flight_refuses_to_overwrite_a_webflow_change_until_the_publisher_co
     primary = next(v for v in sandbox.items(collection.webflow_id)
                    if v["fieldData"]["slug"] == edited.slug and v["cmsLocaleId"] == locales[0].cms_locale_id)
     assert primary["fieldData"]["summary"] == "Our new summary"
+
+
+def test_the_dashboard_summary_gives_each_linked_collection_its_newest_report_and_open_conflicts(
+    sandbox, collection, locales, publisher
+):
+    from stagingapp.selectors import drift_dashboard_summary
+
+    ids = seed_webflow_items(sandbox, collection, locales, 2)
+    collection_pull(collection_id=collection.pk, actor=publisher)
+    collection_verify(collection_id=collection.pk)
+    delete_in_webflow(sandbox, collection, ids[0])
+    newest = collection_verify(collection_id=collection.pk)
+
+    [row] = drift_dashboard_summary()
+
+    assert (row["collection"], row["run"], row["drifted"], row["open_conflicts"]) == (collection, newest, 3, 0)
+    assert row["counts"] == {K.IN_SYNC: 3, K.MISSING: 3}
