@@ -111,3 +111,36 @@ def test_keeping_our_version_of_a_conflict_stops_it_coming_back(sandbox, collect
     assert item.field_data == {"summary": "Ours"}
     assert collection_pull(collection_id=collection.pk, actor=publisher).conflicts == []
     assert AuditEvent.objects.filter(action="item.pull_conflict_resolve", actor=editor).count() == 1
+
+
+def test_values_the_app_cannot_represent_are_kept_verbatim_and_survive_an_update(
+    sandbox, collection, locales, publisher
+):
+    from stagingapp.models import WebflowSnapshot
+    from stagingapp.services.drift import collection_verify
+    from tests.push_support import approve
+    from tests.test_push import push, queue
+
+    # A field added in Webflow after our schema sync: the app has no input for it.
+    embed = {"id": "e" * 24, "slug": "legacy-embed", "displayName": "Embed", "type": "PlainText",
+             "isRequired": False, "isEditable": True, "validations": None}
+    sandbox.state.collections[collection.webflow_id]["fields"].append(embed)
+    seed_webflow_items(sandbox, collection, locales, 2, extra={"legacy-embed": "<iframe src=x>"})
+
+    collection_pull(collection_id=collection.pk, actor=publisher)
+
+    item = DraftItem.objects.get(slug="post-1")
+    assert item.field_data == {"summary": "Summary 1"}
+    assert {s.extra_field_data["legacy-embed"] for s in WebflowSnapshot.objects.filter(item=item)} == {
+        "<iframe src=x>"}
+    assert AuditEvent.objects.get(action="item.pull", item=item).data["verbatim"] == ["legacy-embed"]
+    assert collection_pull(collection_id=collection.pk, actor=publisher).unchanged == 2
+
+    item.field_data = {"summary": "Edited"}
+    item.save()
+    push(queue(collection, [approve(item)], publisher))
+
+    variants = [v for v in sandbox.items(collection.webflow_id) if v["fieldData"]["slug"] == "post-1"]
+    assert len(variants) == 3
+    assert {v["fieldData"]["legacy-embed"] for v in variants} == {"<iframe src=x>"}
+    assert collection_verify(collection_id=collection.pk).counts == {"in_sync": 6}
