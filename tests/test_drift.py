@@ -113,7 +113,7 @@ def test_pre_flight_refuses_to_overwrite_a_webflow_change_until_the_publisher_co
     from stagingapp.exceptions import PreflightFailed
     from stagingapp.services.batches import batch_create, batch_queue
     from stagingapp.services.overwrite_guard import batch_confirm_overwrite
-    from stagingapp.services.push_planning import batch_preflight_report
+    from stagingapp.services.push.preflight import batch_preflight_report
     from tests.push_support import approve
 
     items = make_approved_items(collection, 2, locales=locales[1:])

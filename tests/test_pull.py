@@ -138,7 +138,11 @@ def test_values_the_app_cannot_represent_are_kept_verbatim_and_survive_an_update
 
     item.field_data = {"summary": "Edited"}
     item.save()
+    sandbox.reset_requests()
     push(queue(collection, [approve(item)], publisher))
+
+    [patch] = [r for r in sandbox.requests if r["method"] == "PATCH"]
+    assert [e["fieldData"]["legacy-embed"] for e in patch["body"]["items"]] == ["<iframe src=x>"] * 3
 
     variants = [v for v in sandbox.items(collection.webflow_id) if v["fieldData"]["slug"] == "post-1"]
     assert len(variants) == 3

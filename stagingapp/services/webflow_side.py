@@ -17,7 +17,7 @@ from ..models import DraftItem, LocaleMapping, WebflowSnapshot
 from ..schema import ITEM_COLUMNS, NOT_LOCALISABLE_TYPES, InvalidValue, is_empty, normalise_value
 from ..webflow import errors as wf
 from ..webflow.client import MAX_ITEMS_PER_REQUEST, ItemVariant, get_client
-from .push_planning import locale_field_data
+from .push.bodies import locale_field_data
 from .sync import _explain
 
 S = DraftItem.Status
