@@ -109,7 +109,7 @@ def test_bulk_reject_asks_for_the_comment_first(client, approver, collection, au
     item = item_in(S.IN_REVIEW, collection, author)
     client.force_login(approver)
     response = client.post(reverse("admin:stagingapp_draftitem_changelist"),
-                           {"action": "reject_selected", "_selected_action": [item.pk]})
+                           {"action": "reject_selected", "_selected_action": [item.pk]}, follow=True)
     assert response.status_code == 200 and 'name="comment"' in response.content.decode()
     item.refresh_from_db()
     assert item.status == S.IN_REVIEW

@@ -11,6 +11,7 @@ from ..models import Collection, DraftItem, DraftTranslation
 from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
 from ..services.imports import IMPORT_FORMATS, DraftItemResource, import_counts, problems_from_result
 from .batches import PushItemAdminMixin
+from .bulk import BulkReviewAdminMixin
 from .forms import (
     FIELD_PREFIX,
     MARKER_FIELD,
@@ -65,10 +66,11 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
 
 
 class DraftItemAdmin(
-    HistoryRevertAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin, SimpleHistoryAdmin
+    HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin,
+    SimpleHistoryAdmin,
 ):
     form = DraftItemForm
-    actions = [*WorkflowItemAdminMixin.actions, "create_push_batch"]
+    actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
     list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
     list_filter = ["status", "collection", "translations__locale", "last_edited_by"]
     list_select_related = ["collection", "last_edited_by"]
