@@ -119,3 +119,27 @@ def comparison_rows(collection, before: dict | None, after: dict, *, reference_n
 
 def _normal(value):
     return None if value in ("", [], {}) else value
+
+
+SAME_AS_PRIMARY = mark_safe('<span class="same-as-primary" style="color:#888">same as primary</span>')
+
+
+def content_table(item, *, primary_tag: str = "", reference_names=None) -> dict:
+    """The item as an approver reads it: one row per field (editor's labels, rendered values), one column per
+    locale, the primary first and each translation beside it; stale translations are flagged in their header."""
+    translations = sorted(item.translations.select_related("locale"), key=lambda t: t.locale.tag)
+    columns = [{"tag": primary_tag or "Primary", "stale": False, "primary": True}]
+    columns += [{"tag": t.locale.tag, "stale": t.source_hash != item.source_hash, "primary": False}
+                for t in translations]
+    primary = _content_cells(item.collection, item.primary_content())
+    translated = [_content_cells(item.collection, {"name": t.name, "slug": t.slug, "field_data": t.field_data})
+                  for t in translations]
+    rows = []
+    for key, (label, field, value) in primary.items():
+        cells = [render_value(field, value, reference_names=reference_names)]
+        for cells_of_locale in translated:
+            own = cells_of_locale.get(key, (None, None, None))[2]
+            cells.append(SAME_AS_PRIMARY if _normal(own) is None
+                         else render_value(field, own, reference_names=reference_names))
+        rows.append({"label": label, "cells": cells})
+    return {"columns": columns, "rows": rows}

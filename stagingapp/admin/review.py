@@ -19,9 +19,10 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from ..exceptions import StagingError
-from ..models import AuditEvent, DraftItem, DraftTranslation
+from ..models import AuditEvent, DraftItem, DraftTranslation, LocaleMapping
 from ..services import workflow
 from .bulk import TRANSITIONS, run_transition, transition_message
+from .display import comparison_rows, content_table
 
 S = DraftItem.Status
 
@@ -73,24 +74,18 @@ class CommentForm(forms.Form):
                               required=False)
 
 
-def _flatten(snapshot: dict | None, prefix: str = "") -> dict[str, object]:
-    flat: dict[str, object] = {}
-    for key, value in (snapshot or {}).items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and (key in {"field_data", "translations"} or prefix.startswith("translations")):
-            flat.update(_flatten(value, name + "."))
-        else:
-            flat[name] = value
-    return flat
+def last_rejection(item) -> AuditEvent | None:
+    """The rejection an editor still has to act on: the newest review decision, when it was a rejection."""
+    if item.status not in (S.DRAFT, S.REJECTED, S.IN_REVIEW):
+        return None
+    decision = (AuditEvent.objects.filter(item_id=item.pk, action__in=["item.approve", "item.reject"])
+                .order_by("-created_at", "-pk").first())
+    return decision if decision is not None and decision.action == "item.reject" else None
 
 
-def snapshot_diff(before: dict | None, after: dict) -> list[dict]:
-    """Rows for a side-by-side table: every content path with its value at approval and now."""
-    old, new = _flatten(before), _flatten(after)
-    return [
-        {"field": key, "old": old.get(key, ""), "new": new.get(key, ""), "changed": old.get(key) != new.get(key)}
-        for key in sorted(old.keys() | new.keys())
-    ]
+def primary_locale_tag(item) -> str:
+    return (LocaleMapping.objects.filter(site_id=item.collection.site_id, is_primary=True)
+            .values_list("tag", flat=True).first() or "")
 
 
 class WorkflowItemAdminMixin:
@@ -153,6 +148,10 @@ class WorkflowItemAdminMixin:
                 + urlencode({"item": item.pk}),
                 "approval_diff_url": reverse("admin:stagingapp_draftitem_approval_diff", args=[item.pk]),
                 "lock_reason": reason,
+                "last_rejection": last_rejection(item),
+                "review_content": content_table(item, primary_tag=primary_locale_tag(item)),
+                # Open for whoever cannot edit (approvers, locked items): it is what they came to read.
+                "review_content_open": bool(reason) or not self.has_change_permission(request),
                 # Shown in the workflow panel rather than per inline, so it holds whatever fieldsets the inline has.
                 "stale_translations": [
                     t.locale.tag for t in item.translations.select_related("locale").order_by("locale__tag")
@@ -186,11 +185,13 @@ class WorkflowItemAdminMixin:
         approval = AuditEvent.objects.filter(item_id=item.pk, action="item.approve").order_by("-created_at", "-pk")
         approval = approval.first()
         snapshot = (approval.data or {}).get("snapshot") if approval else None
-        rows = snapshot_diff(snapshot, item.content_snapshot())
+        rows = comparison_rows(item.collection, snapshot, item.content_snapshot())
+        changed = [row for row in rows if row["changed"]]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": item, "title": _("Changes since the last approval"),
-            "approval": approval, "rows": rows, "changed_count": sum(row["changed"] for row in rows),
+            "approval": approval, "changed_rows": changed, "unchanged_rows": [r for r in rows if not r["changed"]],
+            "changed_count": len(changed),
         }
         return TemplateResponse(request, "admin/stagingapp/draftitem/approval_diff.html", context)
 
