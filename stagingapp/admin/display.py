@@ -5,8 +5,9 @@ import json
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join, mark_safe
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
-from ..richtext import sanitize_rich_text
+from ..richtext import rich_text_as_text, sanitize_rich_text
 from ..schema import schema_fields
 
 PRIMARY_LABELS = {"name": "Name", "slug": "Slug", "is_archived": "Send as archived",
@@ -143,3 +144,11 @@ def content_table(item, *, primary_tag: str = "", reference_names=None) -> dict:
                          else render_value(field, own, reference_names=reference_names))
         rows.append({"label": label, "cells": cells})
     return {"columns": columns, "rows": rows}
+
+
+def preview_value(schema_field: dict | None, value, *, limit: int = 200) -> SafeString:
+    """A short rendering for help text beside an input: rich text as plain words, the rest as render_value."""
+    if (schema_field or {}).get("type") == "RichText":
+        text = rich_text_as_text(str(value or ""))
+        return format_html("{}", Truncator(text).chars(limit)) if text else EMPTY
+    return render_value(schema_field, value)

@@ -53,6 +53,10 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
     form = DraftTranslationForm
     extra = 0
 
+    class Media:
+        # One tab per locale instead of stacked blocks at the bottom of a long page.
+        js = ["stagingapp/locale_tabs.js"]
+
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
             return [(None, {"fields": ["locale", "name", "slug", "field_data"]})]
@@ -106,7 +110,7 @@ class DraftItemAdmin(
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, DraftTranslationInline):
-            kwargs["form_kwargs"] = {"collection": collection_for_form(request, obj)}
+            kwargs["form_kwargs"] = {"collection": collection_for_form(request, obj), "item": obj}
         return kwargs
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

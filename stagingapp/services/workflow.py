@@ -503,7 +503,7 @@ def item_revert(*, item_id: int, history_id, actor) -> DraftItem:
             raise RevertRefused(f"'{item}' cannot go back to the slug '{restored['slug']}': another item uses it "
                                 f"now. {' '.join(clashes)}".strip(), obj=item)
         errors = validate_field_data(item.collection, restored["field_data"] or {}, name=restored["name"],
-                                     slug=restored["slug"])
+                                     slug=restored["slug"], draft_refs=True)
         if errors:
             raise FieldDataInvalid(errors=errors, item=item)
         _restore_content(item, version=version, fields=PRIMARY_CONTENT_FIELDS, actor=actor)
@@ -536,7 +536,7 @@ def translation_revert(*, translation_id: int, history_id, actor) -> DraftTransl
         if clash is not None:
             raise RevertRefused(f"'{translation}' cannot go back to that version: {clash}", obj=translation)
         errors = validate_field_data(item.collection, restored["field_data"] or {}, name=restored["name"],
-                                     slug=restored["slug"], partial=True)
+                                     slug=restored["slug"], partial=True, draft_refs=True)
         if errors:
             raise FieldDataInvalid(errors=errors, item=item)
         _restore_content(translation, version=version, fields=TRANSLATION_CONTENT_FIELDS, actor=actor)
