@@ -3,12 +3,15 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
+from django.db import models
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin, TabularInline
+from unfold.widgets import UnfoldAdminCheckboxSelectMultiple
 
 from ..exceptions import PreflightFailed, StagingError
 from ..models import BatchItem, PushBatch
@@ -49,7 +52,7 @@ def webflow_ids_table(obj):
     )
 
 
-class BatchItemInline(admin.TabularInline):
+class BatchItemInline(TabularInline):
     model = BatchItem
     extra = 0
     can_delete = False
@@ -79,13 +82,14 @@ class BatchItemInline(admin.TabularInline):
                            *[f"{ref.locale.tag}: {ref.webflow_item_id} ({ref.cms_locale_id})" for ref in refs])
 
 
-class PushBatchAdmin(admin.ModelAdmin):
+class PushBatchAdmin(ModelAdmin):
     list_display = ["__str__", "status_badge", "mode", "progress", "created_by", "created_at", "scheduled_for",
                     "finished_at"]
     list_filter = ["status", "mode", "collection"]
     list_select_related = ["collection", "created_by"]
     search_fields = ["pk", "collection__name", "last_error"]
-    filter_horizontal = ["locales"]
+    # A site has a handful of locales: ticks fit the page where a two-pane picker overflowed it.
+    formfield_overrides = {models.ManyToManyField: {"widget": UnfoldAdminCheckboxSelectMultiple}}
     readonly_fields = ["collection", "status", "created_by", "created_at", "queued_at", "started_at", "finished_at",
                        "claimed_by", "heartbeat_at", "cancel_requested", "last_error", "retry_of", "estimate",
                        "requests_sent"]

@@ -1,11 +1,12 @@
 """Admin for draft items and their translations: editing, import, and the workflow and push mixins."""
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, StackedInline
 
 from ..models import Collection, DraftItem, DraftTranslation
 from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
@@ -46,7 +47,7 @@ def model_fields_only(fields):
     return [f for f in fields if not f.startswith(FIELD_PREFIX) and f != MARKER_FIELD]
 
 
-class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
+class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
     model = DraftTranslation
     form = DraftTranslationForm
     extra = 0
@@ -63,7 +64,7 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
         return super().get_formset(request, obj, **kwargs)
 
 
-class DraftItemAdmin(WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin, SimpleHistoryAdmin):
+class DraftItemAdmin(WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin, SimpleHistoryAdmin, ModelAdmin):
     form = DraftItemForm
     actions = [*WorkflowItemAdminMixin.actions, "create_push_batch"]
     list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
@@ -172,7 +173,7 @@ def collection_for_translation_form(request, translation=None):
     return item.collection if item is not None else None
 
 
-class DraftTranslationAdmin(TranslationLockAdminMixin, SimpleHistoryAdmin):
+class DraftTranslationAdmin(TranslationLockAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]
