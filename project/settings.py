@@ -222,4 +222,6 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_BACK_BUTTON": False,
     "STYLES": [lambda request: static("stagingapp/admin.css")],
+    # Role dashboards on the admin index (templates/admin/index.html).
+    "DASHBOARD_CALLBACK": "stagingapp.admin.dashboard.dashboard_callback",
 }

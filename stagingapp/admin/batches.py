@@ -3,6 +3,7 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
@@ -11,10 +12,11 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin, TabularInline
-from unfold.widgets import UnfoldAdminCheckboxSelectMultiple
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from ..exceptions import PreflightFailed, StagingError
-from ..models import BatchItem, PushBatch
+from ..models import BatchItem, Collection, PushBatch
+from ..selectors.dashboards import items_ready_to_push
 from ..services import batches as batch_services
 from ..services.push_planning import batch_preflight_report, batch_preview
 
@@ -89,7 +91,7 @@ class PushBatchAdmin(ModelAdmin):
     list_select_related = ["collection", "created_by"]
     search_fields = ["pk", "collection__name", "last_error"]
     # A site has a handful of locales: ticks fit the page where a two-pane picker overflowed it.
-    formfield_overrides = {models.ManyToManyField: {"widget": UnfoldAdminCheckboxSelectMultiple}}
+    formfield_overrides = {models.ManyToManyField: {"widget": UnfoldAdminCheckboxSelectMultipleWidget}}
     readonly_fields = ["collection", "status", "created_by", "created_at", "queued_at", "started_at", "finished_at",
                        "claimed_by", "heartbeat_at", "cancel_requested", "last_error", "retry_of", "estimate",
                        "requests_sent"]
@@ -125,6 +127,7 @@ class PushBatchAdmin(ModelAdmin):
                  name="{}_{}_progress".format(*info)),
             path("<int:batch_id>/do/<str:verb>/", self.admin_site.admin_view(self.verb_view),
                  name="{}_{}_do".format(*info)),
+            path("new/", self.admin_site.admin_view(self.new_batch_view), name="{}_{}_new".format(*info)),
             *super().get_urls(),
         ]
 
@@ -157,6 +160,26 @@ class PushBatchAdmin(ModelAdmin):
         return JsonResponse({"status": batch.status, "status_label": batch.get_status_display(),
                              "requests_sent": batch.requests_sent, "last_error": batch.last_error,
                              "counts": batch_services.batch_counts(batch)})
+
+    def new_batch_view(self, request):
+        """From the dashboard: a batch of every approved item of one collection that no active batch holds."""
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not batch_services.can_manage_batches(request.user, "create"):
+            raise PermissionDenied
+        collection = get_object_or_404(Collection, pk=request.POST.get("collection") or 0)
+        item_ids = list(items_ready_to_push(collection.pk).values_list("pk", flat=True))
+        try:
+            batch = batch_services.batch_create(collection=collection, item_ids=item_ids, mode=PushBatch.Mode.STAGE,
+                                                actor=request.user)
+        except StagingError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:index"))
+        self.message_user(request, ngettext(
+            "Created %(batch)s with %(n)d approved item. Check the settings and the pre-flight, then queue it.",
+            "Created %(batch)s with %(n)d approved items. Check the settings and the pre-flight, then queue it.",
+            len(item_ids)) % {"batch": batch, "n": len(item_ids)})
+        return HttpResponseRedirect(reverse("admin:stagingapp_pushbatch_change", args=[batch.pk]))
 
     def verb_view(self, request, batch_id, verb):
         if request.method != "POST":

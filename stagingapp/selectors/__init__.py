@@ -7,7 +7,7 @@ the import check it here; Webflow's own 400 on push is the last line for two edi
 """
 from dataclasses import dataclass
 
-from .models import DraftItem, DraftTranslation, LocaleMapping
+from ..models import DraftItem, DraftTranslation, LocaleMapping
 
 
 @dataclass(frozen=True)
