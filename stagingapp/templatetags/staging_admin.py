@@ -32,6 +32,13 @@ def batch_badge(batch):
 
 
 @register.filter
+def batch_entry_badge(status: str, label: str):
+    from ..admin.batches import status_badge
+
+    return status_badge(status, label)
+
+
+@register.filter
 def ago(moment) -> str:
     """'just now' under a minute, else '3 hours ago'."""
     if not moment:
