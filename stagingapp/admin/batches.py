@@ -18,9 +18,11 @@ from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from ..exceptions import PreflightFailed, StagingError
 from ..models import Collection, PushBatch
+from ..selectors import batch_counts
 from ..selectors.dashboards import batch_counts_for, items_ready_to_push
 from ..services import batches as batch_services
-from ..services.push_planning import batch_preflight_report, batch_preview
+from ..services.push.preflight import batch_preflight_report
+from ..services.push.preview import batch_preview
 from .batch_page import DETAIL_FIELDS, entry_page, estimate_sentence, readable_time, visible_details
 
 # Dark enough for white text to pass WCAG AA contrast (4.5:1).
@@ -119,7 +121,7 @@ class PushBatchAdmin(ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         batch = get_object_or_404(PushBatch.objects.select_related("collection"), pk=object_id)
-        counts = batch_services.batch_counts(batch)
+        counts = batch_counts(batch)
         extra = {**(extra_context or {}), "batch": batch, "counts": counts,
                  "badge": status_badge(batch.status, batch.get_status_display()),
                  "progress_url": reverse("admin:stagingapp_pushbatch_progress", args=[batch.pk]),
@@ -151,7 +153,7 @@ class PushBatchAdmin(ModelAdmin):
             return JsonResponse({"error": "forbidden"}, status=403)
         return JsonResponse({"status": batch.status, "status_label": batch.get_status_display(),
                              "requests_sent": batch.requests_sent, "last_error": batch.last_error,
-                             "counts": batch_services.batch_counts(batch)})
+                             "counts": batch_counts(batch)})
 
     def new_batch_view(self, request):
         """From the dashboard: a batch of every approved item of one collection that no active batch holds."""
@@ -215,7 +217,7 @@ class PushBatchAdmin(ModelAdmin):
 
     @admin.display(description="progress")
     def progress(self, obj):
-        counts = getattr(obj, "entry_counts", None) or batch_services.batch_counts(obj)
+        counts = getattr(obj, "entry_counts", None) or batch_counts(obj)
         bar = render_to_string("admin/stagingapp/includes/progress.html", {"counts": counts})
         return format_html('<div class="sa-list-progress">{}<span class="sa-muted">{}</span></div>', bar,
                            progress_text(counts))

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from ..models import AuditEvent, BatchItem, DraftItem, DraftTranslation, PushBatch
+from . import with_totals
 
 S = DraftItem.Status
 PANEL_ROWS = 6
@@ -80,11 +81,7 @@ def batch_counts_for(batch_ids) -> dict[int, dict]:
             .values_list("batch_id", "status").annotate(n=Count("pk")))
     for batch_id, status, n in rows:
         result[batch_id][status] = n
-    for counts in result.values():
-        counts["total"] = sum(counts[s] for s in BatchItem.Status.values)
-        finished = counts["done"] + counts["failed"] + counts["cancelled"]
-        counts["percent"] = int(100 * finished / counts["total"]) if counts["total"] else 0
-    return result
+    return {batch_id: with_totals(counts) for batch_id, counts in result.items()}
 
 
 def publisher_panel() -> dict:
