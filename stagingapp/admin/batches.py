@@ -18,7 +18,7 @@ from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from ..exceptions import PreflightFailed, StagingError
 from ..models import Collection, PushBatch
-from ..selectors import batch_counts
+from ..selectors import batch_counts, batch_locales
 from ..selectors.dashboards import batch_counts_for, items_ready_to_push
 from ..services import batches as batch_services
 from ..services.push.preflight import batch_preflight_report
@@ -128,7 +128,7 @@ class PushBatchAdmin(ModelAdmin):
                  "history_timeline_url": reverse("admin:stagingapp_auditevent_changelist") + f"?batch={batch.pk}",
                  "entry_page": entry_page(batch, counts, outcome=request.GET.get("entries", ""),
                                           page=request.GET.get("page", 1)),
-                 "locale_tags": [locale.tag for locale in batch.locales.order_by("-is_primary", "tag")],
+                 "locale_tags": [locale.tag for locale in batch_locales(batch)],
                  "scheduled_text": readable_time(batch.scheduled_for),
                  "estimate_text": estimate_sentence(batch.estimate)}
         extra["do_urls"] = {verb: reverse("admin:stagingapp_pushbatch_do", args=[batch.pk, verb])
@@ -172,7 +172,7 @@ class PushBatchAdmin(ModelAdmin):
         self.message_user(request, ngettext(
             "Created %(batch)s with %(n)d approved item. Check the settings and the pre-flight, then queue it.",
             "Created %(batch)s with %(n)d approved items. Check the settings and the pre-flight, then queue it.",
-            len(item_ids)) % {"batch": batch, "n": len(item_ids)})
+            len(item_ids)) % {"batch": batch, "n": len(item_ids)}, messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:stagingapp_pushbatch_change", args=[batch.pk]))
 
     def verb_view(self, request, batch_id, verb):
@@ -193,7 +193,7 @@ class PushBatchAdmin(ModelAdmin):
                     return HttpResponseRedirect(url)
                 batch = batch_services.batch_queue(batch_id=batch_id, actor=request.user)
                 self.message_user(request, _("Queued %(batch)s: %(estimate)s.") % {
-                    "batch": batch, "estimate": estimate_sentence(batch.estimate)})
+                    "batch": batch, "estimate": estimate_sentence(batch.estimate)}, messages.SUCCESS)
             elif verb == "cancel":
                 batch = batch_services.batch_cancel(batch_id=batch_id, actor=request.user)
                 self.message_user(request, cancel_message(batch))
