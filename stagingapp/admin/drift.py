@@ -6,6 +6,7 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
+from unfold.admin import ModelAdmin
 
 from ..exceptions import StagingError
 from ..models import DriftFinding, DriftRun
@@ -69,7 +70,7 @@ def findings_csv(findings, filename: str) -> HttpResponse:
     return response
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(ModelAdmin):
     def has_add_permission(self, request):
         return False
 

@@ -2,6 +2,7 @@
 from django.contrib import admin, messages
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin
 
 from ..exceptions import StagingError
 from ..models import PullConflict
@@ -43,7 +44,7 @@ def versions_table(obj):
     )
 
 
-class PullConflictAdmin(admin.ModelAdmin):
+class PullConflictAdmin(ModelAdmin):
     list_display = ["item", "status", "detected_at", "resolved_by", "resolved_at"]
     list_filter = ["status", "item__collection"]
     list_select_related = ["item", "resolved_by"]
