@@ -107,7 +107,7 @@ def drift_dashboard_summary() -> list[dict]:
     """
     from django.db.models import Count, OuterRef, Q, Subquery
 
-    from .models import Collection, DriftFinding, DriftRun, PullConflict
+    from ..models import Collection, DriftFinding, DriftRun, PullConflict
 
     newest = (DriftRun.objects.filter(collection=OuterRef("pk"), status=DriftRun.Status.DONE)
               .order_by("-started_at", "-pk").values("pk")[:1])
