@@ -29,6 +29,7 @@ class RunContext:
         self.request_info: dict = {"items": [], "step": ""}  # what the audit of the next HTTP exchange names
         self.rate_limited = 0
         self._updated_item_ids: set[int] | None = None
+        self.heartbeat = None  # lease.Heartbeat while the run owns the batch (None: beats happen per step only)
         if client is None:
             client = get_client(observer=self.observe, sleep=sleep)
         else:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from ...models import PushBatch
 from .context import RunContext
 from .creates import create_all
-from .lease import ClaimLost, batch_claim, worker_label
+from .lease import ClaimLost, Heartbeat, batch_claim, heartbeat_interval, worker_label
 from .outcomes import finish, stop
 from .patches import patch_all
 from .policy import StopBatch
@@ -43,6 +43,9 @@ def batch_push(
         logger.info("Batch %s is not claimable (running elsewhere or finished)", batch_id)
         return None
     run = RunContext(batch=batch, client=client, worker=worker, progress=progress, sleep=sleep)
+    interval = heartbeat_interval()
+    if interval:
+        run.heartbeat = Heartbeat(batch_id=batch.pk, worker=worker, interval=interval).start()
     try:
         execute(run)
     except ClaimLost:
@@ -52,6 +55,9 @@ def batch_push(
         logger.exception("Batch %s failed unexpectedly", batch_id)
         stop(run, f"Internal error while pushing: {type(exc).__name__}: {exc}")
         raise
+    finally:
+        if run.heartbeat is not None:
+            run.heartbeat.stop()
     batch.refresh_from_db()
     return batch
 
