@@ -155,7 +155,9 @@ _OPENAPI_CANDIDATES = [parent / "shared" / "webflow-openapi" for parent in BASE_
 WEBFLOW_OPENAPI_DIR = Path(env.str("WEBFLOW_OPENAPI_DIR", default=str(
     next((path for path in _OPENAPI_CANDIDATES if path.is_dir()), _OPENAPI_CANDIDATES[0])
 )))
-WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=5)
+# Attempts of one request whose outcome was unknown or failed (no answer, 5xx, a 2xx the push cannot use)
+# before the batch stops; 429 waits are counted apart (policy.MAX_RATE_LIMIT_WAITS).
+WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=3)
 # Exponential backoff with full jitter between attempts after a 5xx or transport error: base * 2**n, capped.
 WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_BASE_SECONDS", default=2.0)
 WEBFLOW_PUSH_BACKOFF_MAX_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_MAX_SECONDS", default=60.0)

@@ -10,6 +10,7 @@ the remaining PATCHes, publish (live batches), close.
 """
 import logging
 import time
+import uuid
 from collections.abc import Callable
 
 from ...models import PushBatch
@@ -18,7 +19,7 @@ from .creates import create_all
 from .lease import ClaimLost, Heartbeat, batch_claim, heartbeat_interval, worker_label
 from .outcomes import finish, stop
 from .patches import patch_all
-from .policy import StopBatch
+from .policy import INTERNAL_ERROR_MESSAGE, StopBatch
 from .publish import publish_all
 from .reconcile import reconcile_in_flight
 from .updates import prepare_updates
@@ -51,9 +52,11 @@ def batch_push(
     except ClaimLost:
         logger.warning("Batch %s was taken over by another worker; this run stops", batch_id)
         return None
-    except Exception as exc:
-        logger.exception("Batch %s failed unexpectedly", batch_id)
-        stop(run, f"Internal error while pushing: {type(exc).__name__}: {exc}")
+    except Exception:
+        # Editors see a reference, never `TypeError: ...`; the traceback is in the log under that reference.
+        reference = uuid.uuid4().hex[:12]
+        logger.exception("Batch %s failed unexpectedly (reference %s)", batch_id, reference)
+        stop(run, INTERNAL_ERROR_MESSAGE.format(reference=reference))
         raise
     finally:
         if run.heartbeat is not None:
