@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stagingapp', '0010_batch_queued_by'),
+        ('stagingapp', '0011_push_recovery_every_minute'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
