@@ -215,7 +215,7 @@ LOGGING = {
 
 # --- Admin theme (django-unfold) -----------------------------------------------------------------------------
 UNFOLD = {
-    "SITE_TITLE": "Content staging",
+    "SITE_TITLE": "Webflow content staging",
     "SITE_HEADER": "Webflow content staging",
     "SITE_SUBHEADER": "Drafts, reviews and pushes",
     "SHOW_HISTORY": True,
