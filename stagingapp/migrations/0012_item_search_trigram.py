@@ -30,6 +30,6 @@ def drop(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stagingapp", "0010_batch_queued_by")]
+    dependencies = [("stagingapp", "0011_push_recovery_every_minute")]
 
     operations = [migrations.RunPython(create, drop)]
