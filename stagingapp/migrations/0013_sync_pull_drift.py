@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stagingapp', '0011_push_recovery_every_minute'),
+        ('stagingapp', '0012_item_search_trigram'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
