@@ -167,3 +167,23 @@ def test_the_command_explains_an_unreadable_config(settings, tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(CommandError, match="Cannot use --config"):
         call_command("webflow_sandbox", "--port", "0", "--config", str(tmp_path / "bad.json"))
+
+
+def test_each_answer_leaves_in_one_write_on_a_no_delay_socket(sandbox, monkeypatch):
+    """Headers and body written separately without TCP_NODELAY stalled every keep-alive request ~40 ms."""
+    import socket
+    import socketserver
+
+    writes = []
+    original = socketserver._SocketWriter.write
+
+    def counting_write(self, data):
+        writes.append(self._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        return original(self, data)
+
+    monkeypatch.setattr(socketserver._SocketWriter, "write", counting_write)
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {sandbox.token}"
+        answers = [session.get(f"{sandbox.url}/v2/sites/{DEMO_SITE_ID}", timeout=30) for _ in range(50)]
+    assert [a.status_code for a in answers] == [200] * 50
+    assert len(writes) == 50 and all(writes)

@@ -773,6 +773,8 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "WebflowSandbox/1.0"
+    # Without TCP_NODELAY a small answer waits for the client's delayed ACK (~40 ms per keep-alive request).
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler's signature
@@ -799,9 +801,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-request-id", secrets.token_hex(8))
         for key, value in (headers or {}).items():
             self.send_header(key, str(value))
-        self.end_headers()
-        self.wfile.write(data)
-        self.wfile.flush()
+        # Headers and body leave in one write (one segment), so no answer is split around a delayed ACK.
+        self._headers_buffer.append(b"\r\n" + data)
+        self.flush_headers()
 
     def _drop(self):
         """Close without an answer; an RST makes the client see a reset connection at once."""
