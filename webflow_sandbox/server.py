@@ -10,38 +10,42 @@ Use it from Python (tests: see the `webflow_sandbox` fixture) or as `manage.py w
     sandbox.items(COLLECTION_ID)      # every stored variant; sandbox.requests: every request received
     sandbox.stop()
 
-Served (under /v2 and /beta): GET /sites/{id}, GET /collections/{id}, GET|POST|PATCH /collections/{id}/items,
-POST .../items/bulk, GET|POST|PATCH .../items/live, POST .../items/publish, GET .../items/{item_id}[/live].
-Inspection over HTTP (no token needed): GET /__sandbox__/state, GET /__sandbox__/requests.
+Served (under /v2 and /beta): GET /sites/{id}, GET /collections/{id}, GET|POST|PATCH|DELETE
+/collections/{id}/items, POST .../items/bulk, GET|POST|PATCH|DELETE .../items/live, POST .../items/publish,
+GET|DELETE .../items/{item_id}[/live]. List filters, sorting and pagination: see listing.py.
+Inspection over HTTP (no token needed): GET / (a page for people), GET /__sandbox__/state, /__sandbox__/requests.
 
-Fault kinds (FaultPlan.add): "500", "502", "503" (JSON error body; json_body=False sends an HTML page),
-"429" (a storm: `times` answers with Retry-After), "slow" (`delay` seconds, then normal), "drop_after_commit"
-(the write is applied, then the connection is closed without an answer), "timeout_after_commit" (applied, then
-silence for `delay` seconds and a close), "malformed" (applied, then a 2xx with a body that is not JSON),
-"truncated" (applied, then a body shorter than its Content-Length), "drop_before" (closed, nothing applied).
+Options that make it behave like Webflow in its less friendly moments: `latency` (+ `jitter`) seconds before
+each answer; `duplicate_slugs="suffix"` (Webflow's older behaviour: a create with a taken slug is stored as
+`slug-3f9a1` instead of refused); faults (faults.py), including writes that land after the client gave up.
 """
 from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 import secrets
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from . import openapi
+from . import listing, openapi
+from .apierrors import ApiError, validation_error
+from .faults import FAULT_KINDS, UNUSABLE_KINDS, WRITE_FAULTS, Fault, FaultPlan, unusable_body
+from .removal import RemovalOperations
+
+__all__ = ["FAULT_KINDS", "WRITE_FAULTS", "Fault", "FaultPlan", "WebflowSandbox", "route_template"]
 
 logger = logging.getLogger(__name__)
 
 MAX_VARIANTS_PER_REQUEST = 100
-WRITE_FAULTS = {"drop_after_commit", "timeout_after_commit", "malformed", "truncated"}
-FAULT_KINDS = {"500", "502", "503", "429", "slow", "drop_before"} | WRITE_FAULTS
+# "refuse": a taken slug is a 400 (Webflow today); "suffix": stored as slug-xxxxx (Webflow's older behaviour).
+DUPLICATE_SLUG_MODES = ("refuse", "suffix")
 
 # (method, regex on the path after /v2 or /beta, handler name, spec template)
 ROUTES = [
@@ -59,6 +63,13 @@ ROUTES = [
     ("GET", r"/collections/(?P<cid>[^/]+)/items/(?P<item_id>[0-9a-zA-Z]+)", "get_item",
      "/collections/{collection_id}/items/{item_id}"),
     ("GET", r"/collections/(?P<cid>[^/]+)/items/(?P<item_id>[0-9a-zA-Z]+)/live", "get_item_live",
+     "/collections/{collection_id}/items/{item_id}/live"),
+    ("DELETE", r"/collections/(?P<cid>[^/]+)/items", "delete_items", "/collections/{collection_id}/items"),
+    ("DELETE", r"/collections/(?P<cid>[^/]+)/items/live", "unpublish_items",
+     "/collections/{collection_id}/items/live"),
+    ("DELETE", r"/collections/(?P<cid>[^/]+)/items/(?P<item_id>[0-9a-zA-Z]+)", "delete_item",
+     "/collections/{collection_id}/items/{item_id}"),
+    ("DELETE", r"/collections/(?P<cid>[^/]+)/items/(?P<item_id>[0-9a-zA-Z]+)/live", "unpublish_item",
      "/collections/{collection_id}/items/{item_id}/live"),
 ]
 _COMPILED = [(method, re.compile(f"^/(?:v2|beta){pattern}$"), name, template)
@@ -79,86 +90,6 @@ def now_iso() -> str:
 
 def new_id() -> str:
     return secrets.token_hex(12)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: list | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details or []
-
-    def body(self) -> dict:
-        return {"code": self.code, "message": self.message, "externalReference": None, "details": self.details}
-
-
-def validation_error(details: list[dict], message: str = "Validation Error") -> ApiError:
-    return ApiError(400, "validation_error", message, details)
-
-
-@dataclass
-class Fault:
-    kind: str
-    path: str = ""
-    method: str = ""
-    times: int = 1
-    delay: float = 0.0
-    retry_after: float | None = None
-    json_body: bool = True
-    used: int = 0
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method and self.method.upper() != method:
-            return False
-        return not self.path or re.search(self.path, path) is not None
-
-
-class FaultPlan:
-    """Faults to inject, consumed in the order added; `times=0` means every matching request forever."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-
-    def add(self, kind: str, *, path: str = "", method: str = "", times: int = 1, delay: float = 0.0,
-            retry_after: float | None = None, json_body: bool = True) -> Fault:
-        kind = str(kind)
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {kind!r}; choose from {', '.join(sorted(FAULT_KINDS))}")
-        fault = Fault(kind=kind, path=path, method=method.upper(), times=times, delay=delay,
-                      retry_after=retry_after, json_body=json_body)
-        with self._lock:
-            self._faults.append(fault)
-        return fault
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def take(self, method: str, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, path) and (fault.times == 0 or fault.used < fault.times):
-                    fault.used += 1
-                    return fault
-        return None
-
-    @staticmethod
-    def parse(spec: str) -> dict:
-        """Command-line form: KIND[:key=value,...], e.g. "502:path=/items/bulk,times=3,json_body=false"."""
-        kind, _, rest = spec.partition(":")
-        options: dict = {"kind": kind}
-        for part in filter(None, rest.split(",")):
-            key, _, value = part.partition("=")
-            if key in ("times",):
-                options[key] = int(value)
-            elif key in ("delay", "retry_after"):
-                options[key] = float(value)
-            elif key == "json_body":
-                options[key] = value.lower() not in ("0", "false", "no")
-            elif key in ("path", "method"):
-                options[key] = value
-            else:
-                raise ValueError(f"unknown fault option {key!r} in {spec!r}")
-        return options
 
 
 class RateLimiter:
@@ -225,6 +156,16 @@ class SandboxState:
         if slug:
             self.slug_owners[(cid, locale, slug)] = item_id
 
+    def drop_variant(self, cid: str, item_id: str, locale: str) -> None:
+        """Remove the staged copy of one item in one locale (and the item once no locale is left; lock held)."""
+        variants = self.items[cid].get(item_id, {})
+        variant = variants.pop(locale, None)
+        slug = (variant or {}).get("fieldData", {}).get("slug")
+        if slug and self.slug_owners.get((cid, locale, slug)) == item_id:
+            del self.slug_owners[(cid, locale, slug)]
+        if not variants:
+            self.items[cid].pop(item_id, None)
+
     def slug_owner(self, cid: str, locale: str, slug: str) -> str | None:
         return self.slug_owners.get((cid, locale, slug))
 
@@ -242,7 +183,7 @@ class SandboxState:
         return primary, [primary] + [loc["cmsLocaleId"] for loc in locales.get("secondary") or []]
 
 
-class WebflowSandbox:
+class WebflowSandbox(RemovalOperations):
     """The server plus its state, faults and request log. Thread-safe; start() serves in a daemon thread."""
 
     def __init__(
@@ -255,7 +196,15 @@ class WebflowSandbox:
         state_file: str | Path | None = None,
         openapi_dir: str | Path | None = None,
         validate_requests: bool = True,
+        latency: float = 0.0,
+        jitter: float = 0.0,
+        duplicate_slugs: str = "refuse",
     ):
+        if duplicate_slugs not in DUPLICATE_SLUG_MODES:
+            raise ValueError(f"duplicate_slugs must be one of {', '.join(DUPLICATE_SLUG_MODES)}")
+        if latency < 0 or jitter < 0:
+            raise ValueError("latency and jitter must not be negative")
+        self.latency, self.jitter, self.duplicate_slugs = latency, jitter, duplicate_slugs
         self.token = token or "wf-sandbox-" + secrets.token_hex(16)
         self.rate = RateLimiter(rate_limit, rate_window, retry_after)
         self.state = SandboxState(state_file)
@@ -392,6 +341,16 @@ class WebflowSandbox:
         if self._thread is not None:
             self._thread.join(timeout=5)
 
+    def set_latency(self, latency: float, jitter: float = 0.0) -> None:
+        if latency < 0 or jitter < 0:
+            raise ValueError("latency and jitter must not be negative")
+        self.latency, self.jitter = latency, jitter
+
+    def wait_latency(self) -> None:
+        """Sleep like Webflow's processing time: `latency` ± up to `jitter` seconds (never below zero)."""
+        if self.latency or self.jitter:
+            time.sleep(max(0.0, self.latency + random.uniform(-self.jitter, self.jitter)))
+
     def spec(self) -> dict | None:
         if self._spec is None and self.openapi_dir is not None and self.validate_requests:
             try:
@@ -482,6 +441,21 @@ class WebflowSandbox:
                             "description": "Slug must contain only lowercase letters, numbers and dashes"})
         return details
 
+    def _slug_for_create(self, cid: str, locales: list[str], slug: str, seen: set) -> str:
+        """The slug a create stores: `slug` if free in every locale (and not earlier in the same request), else
+        a 400 or, in "suffix" mode, `slug-` plus five hex digits (adds the result to `seen`; caller holds lock)."""
+        def taken(candidate):
+            return any((locale, candidate) in seen or self.state.slug_owner(cid, locale, candidate)
+                       for locale in locales)
+
+        candidate = slug
+        while taken(candidate):
+            if self.duplicate_slugs == "refuse":
+                raise self._duplicate_slug(slug)
+            candidate = f"{slug}-{secrets.token_hex(3)[:5]}"
+        seen.update((locale, candidate) for locale in locales)
+        return candidate
+
     def _duplicate_slug(self, slug: str) -> ApiError:
         return validation_error([{"param": "slug", "description": f"Unique value is already in database: '{slug}'"}])
 
@@ -516,12 +490,9 @@ class WebflowSandbox:
                 details += self._validate_field_data(collection, entry, prefix=prefix, partial=False)
             if details:
                 raise validation_error(details)
-            seen = set()
-            for entry in entries:
-                slug = entry["slug"]
-                if slug in seen or any(self.state.slug_owner(cid, loc, slug) for loc in locales):
-                    raise self._duplicate_slug(slug)
-                seen.add(slug)
+            seen: set = set()
+            entries = [dict(entry, slug=self._slug_for_create(cid, locales, entry["slug"], seen))
+                       for entry in entries]
             created = []
             for entry in entries:
                 item_id = new_id()
@@ -555,12 +526,9 @@ class WebflowSandbox:
                                                prefix=f"items[{index}]." if many else "")
             if details:
                 raise validation_error(details)
-            seen = set()
-            for entry in entries:
-                key = (entry.get("cmsLocaleId") or primary, entry["fieldData"]["slug"])
-                if key in seen or self.state.slug_owner(cid, key[0], key[1]):
-                    raise self._duplicate_slug(key[1])
-                seen.add(key)
+            seen: set = set()
+            entries = [dict(entry, fieldData=dict(entry["fieldData"], slug=self._slug_for_create(
+                cid, [entry.get("cmsLocaleId") or primary], entry["fieldData"]["slug"], seen))) for entry in entries]
             created = []
             for entry in entries:
                 item_id, locale = new_id(), entry.get("cmsLocaleId") or primary
@@ -599,9 +567,12 @@ class WebflowSandbox:
             if details:
                 raise validation_error(details)
             for entry in entries:
+                locale = entry.get("cmsLocaleId") or primary
+                # Webflow answers 404 for an item, or an item's locale variant, it does not hold.
                 if entry["id"] not in self.state.items[cid]:
                     raise ApiError(404, "resource_not_found", f"Item not found: {entry['id']}")
-                locale = entry.get("cmsLocaleId") or primary
+                if locale not in self.state.items[cid][entry["id"]]:
+                    raise ApiError(404, "resource_not_found", f"Item {entry['id']} not found in locale {locale}")
                 if live and not (self.state.items[cid][entry["id"]].get(locale) or {}).get("lastPublished"):
                     raise ApiError(409, "conflict",
                                    "Live PATCH updates can't be applied to items that have never been published")
@@ -614,10 +585,7 @@ class WebflowSandbox:
             for entry in entries:
                 variants = self.state.items[cid][entry["id"]]
                 locale = entry.get("cmsLocaleId") or primary
-                # Every Webflow item exists in every locale; a missing variant starts as the primary's copy.
-                base = variants.get(locale) or dict(variants.get(primary) or next(iter(variants.values())),
-                                                    cmsLocaleId=locale, lastPublished=None)
-                variant = json.loads(json.dumps(base))
+                variant = json.loads(json.dumps(variants[locale]))
                 variant["fieldData"].update(entry.get("fieldData") or {})
                 for flag in ("isDraft", "isArchived"):
                     if flag in entry:
@@ -669,32 +637,23 @@ class WebflowSandbox:
         with self.state.lock:
             collection = self._collection(cid)
             primary, _ = self.state.site_locales(collection["_siteId"])
-            try:
-                offset = int((query.get("offset") or ["0"])[0])
-                limit = int((query.get("limit") or ["100"])[0])
-            except ValueError as exc:
-                raise ApiError(400, "bad_request", "offset and limit must be integers") from exc
-            if limit < 1 or limit > 100 or offset < 0:
-                raise validation_error([{"param": "limit", "description": "limit must be between 1 and 100"}])
             locales = [loc for value in query.get("cmsLocaleId", []) for loc in value.split(",") if loc] or [primary]
             slug = (query.get("slug") or [None])[0]
-            name = (query.get("name") or [None])[0]
             store = self.state.live if live else self.state.items
             candidates = store[cid].values()
             if slug is not None and not live:
                 # The slug index answers a lookup by slug (the reconcile path) without scanning the collection.
                 owners = {self.state.slug_owner(cid, locale, slug) for locale in locales} - {None}
                 candidates = [store[cid][item_id] for item_id in owners]
-            matches = [
-                variant
-                for variants in candidates for locale, variant in variants.items()
-                if locale in locales
-                and (slug is None or variant["fieldData"].get("slug") == slug)
-                and (name is None or variant["fieldData"].get("name") == name)
-            ]
-            matches.sort(key=lambda v: (v["createdOn"], v["id"], locales.index(v["cmsLocaleId"])))
-            page = [json.loads(json.dumps(v)) for v in matches[offset: offset + limit]]
-            return 200, {"items": page, "pagination": {"limit": limit, "offset": offset, "total": len(matches)}}
+            in_locales = [variant for variants in candidates for locale, variant in variants.items()
+                          if locale in locales]
+            in_locales.sort(key=lambda v: (v["createdOn"], v["id"], locales.index(v["cmsLocaleId"])))
+            try:
+                page, offset, limit, total = listing.select(in_locales, query)
+            except listing.BadQuery as exc:
+                raise validation_error([{"param": exc.param, "description": exc.description}]) from exc
+            page = [json.loads(json.dumps(v)) for v in page]
+            return 200, {"items": page, "pagination": {"limit": limit, "offset": offset, "total": total}}
 
     def _op_list_items(self, *, cid, query, body):
         return self._list(cid, query, live=False)
@@ -875,16 +834,21 @@ class _Handler(BaseHTTPRequestHandler):
                 status = int(fault.kind)
                 if fault.delay:
                     time.sleep(fault.delay)
+                if fault.retry_after is not None:
+                    headers["Retry-After"] = _seconds(fault.retry_after)
                 if not fault.json_body:
                     entry["status"], entry["response"] = status, "<html>"
                     self._send(status, raw=f"<html><body><h1>{status} Bad Gateway</h1></body></html>".encode(),
                                content_type="text/html", headers=headers)
                     return None, None, None
-                code = "service_unavailable" if status == 503 else "internal_error"
-                return status, {"code": code, "message": "An internal error occurred", "externalReference": None,
-                                "details": []}, headers
+                return status, _server_error(status), headers
+            elif fault.kind == "late_commit":
+                # The client's read timeout passes first; the write lands afterwards and nobody hears of it.
+                time.sleep(fault.delay or 5.0)
+                entry["_write_fault"] = fault
             elif fault.kind in WRITE_FAULTS:
                 entry["_write_fault"] = fault
+        sandbox.wait_latency()
         if isinstance(entry["body"], str):
             return 400, {"code": "bad_request", "message": "Request body is not valid JSON",
                          "externalReference": None, "details": []}, headers
@@ -900,8 +864,12 @@ class _Handler(BaseHTTPRequestHandler):
         return status, payload, headers
 
     def _write_fault(self, fault: Fault, status: int, payload, headers: dict):
-        if fault.kind == "drop_after_commit":
+        if fault.kind in ("drop_after_commit", "late_commit"):
             self._drop()
+        elif fault.kind == "500_after_commit":
+            self._send(500, _server_error(500), headers=headers)
+        elif fault.kind in UNUSABLE_KINDS:
+            self._send(status, unusable_body(fault.kind, payload), headers=headers)
         elif fault.kind == "timeout_after_commit":
             time.sleep(fault.delay or 5.0)
             self._drop()
@@ -927,6 +895,11 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             entry["status"] = 404
             self._send(404, {"code": "resource_not_found", "message": "unknown sandbox endpoint"})
+
+
+def _server_error(status: int) -> dict:
+    return {"code": "service_unavailable" if status == 503 else "internal_error",
+            "message": "An internal error occurred", "externalReference": None, "details": []}
 
 
 def _seconds(value: float) -> str:
