@@ -17,8 +17,10 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Everything on embedded defaults: SQLite, django-q2's ORM broker and the local Webflow sandbox.
+## SANDBOX_FAULTS="503:path=/items/bulk,times=2 drop_after_commit:method=POST" makes the sandbox misbehave.
+SANDBOX_FAULTS ?=
 demo: install
-	DEBUG=True $(PY) manage.py run_demo
+	DEBUG=True $(PY) manage.py run_demo $(foreach fault,$(SANDBOX_FAULTS),--sandbox-fault $(fault))
 
 ## The test suite (DATABASE_URL selects the database; SQLite by default).
 test: install

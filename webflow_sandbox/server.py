@@ -1,6 +1,6 @@
 """A local HTTP server that behaves like Webflow's CMS API for everything the app calls.
 
-Use it from Python (tests: see the `webflow_sandbox` fixture) or as `manage.py webflow_sandbox`::
+Use it from Python (tests: see the `webflow_sandbox` fixture) or as `python -m webflow_sandbox` (cli.py)::
 
     sandbox = WebflowSandbox(token="t0ken-for-tests", rate_limit=60, retry_after=1)
     sandbox.start()                   # 127.0.0.1, a free port; sandbox.url is the base URL (no /v2)
@@ -34,7 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from . import listing, openapi
+from . import listing, openapi, page
 from .apierrors import ApiError, validation_error
 from .faults import FAULT_KINDS, UNUSABLE_KINDS, WRITE_FAULTS, Fault, FaultPlan, unusable_body
 from .removal import RemovalOperations
@@ -327,12 +327,19 @@ class WebflowSandbox(RemovalOperations):
         self._thread.start()
         return self
 
-    def serve_forever(self, host: str = "127.0.0.1", port: int = 8765) -> None:
+    def bind(self, host: str = "127.0.0.1", port: int = 8765) -> None:
+        """Listen (raises OSError if the port is taken) without serving yet; serve_bound() then serves."""
         self._server = _Server((host, port), _Handler, self)
+
+    def serve_bound(self) -> None:
         try:
             self._server.serve_forever()
         finally:
             self._server.server_close()
+
+    def serve_forever(self, host: str = "127.0.0.1", port: int = 8765) -> None:
+        self.bind(host, port)
+        self.serve_bound()
 
     def stop(self) -> None:
         if self._server is not None:
@@ -786,7 +793,7 @@ class _Handler(BaseHTTPRequestHandler):
             entry["body"] = json.loads(raw_body) if raw_body else None
         except ValueError:
             entry["body"] = raw_body.decode("utf-8", "replace")
-        if path.startswith("/__sandbox__/"):
+        if path.startswith("/__sandbox__/") or (path == "/" and method == "GET"):
             # Looking at the sandbox is not talking to Webflow: kept out of the request log.
             self._inspect(path, entry)
             return
@@ -883,7 +890,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _inspect(self, path: str, entry: dict):
         sandbox = self.server.sandbox
         entry["status"] = 200
-        if path == "/__sandbox__/state":
+        if path == "/":
+            self._send(200, raw=page.render(sandbox), content_type="text/html; charset=utf-8")
+        elif path == "/__sandbox__/state":
             with sandbox.state.lock:
                 data = {"sites": sandbox.state.sites, "collections": sandbox.state.collections,
                         "items": sandbox.state.items, "live": sandbox.state.live}
