@@ -107,3 +107,11 @@ class PreflightFailed(BatchError):
         lines = "; ".join(str(problem) for problem in self.problems[:20])
         more = f" (and {len(self.problems) - 20} more)" if len(self.problems) > 20 else ""
         super().__init__(f"Pre-flight failed, nothing was queued: {lines}{more}", batch=batch)
+
+
+class RevertRefused(StagingError):
+    """A history version cannot be put back: it is not this object's, changes nothing, or no longer fits."""
+
+    def __init__(self, message: str, *, obj=None):
+        self.obj = obj
+        super().__init__(message)
