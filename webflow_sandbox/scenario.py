@@ -16,7 +16,7 @@ from django.contrib.auth.models import Group, User
 from django.db import connection
 
 from stagingapp.models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
-from stagingapp.services.push_planning import item_content_fingerprint
+from stagingapp.services.push.bodies import item_content_fingerprint
 
 from .server import new_id
 

@@ -39,9 +39,13 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="random seed for the faults")
         parser.add_argument("--duplicate-slugs", choices=("refuse", "suffix"), default="refuse")
         parser.add_argument("--log-dir", default="", help="where the workers' logs go (default: not kept)")
+        parser.add_argument("--tolerate-unfinished", action="store_true",
+                            help="fail only on lost, duplicated or mismatched work, not on batches still running "
+                                 "when --max-seconds ran out (the short version in make test)")
 
     def handle(self, *args, batches, items, fault_rate, kill_every, max_seconds, seed, duplicate_slugs, log_dir,
-               **options):
+               tolerate_unfinished, **options):
+        self.tolerate_unfinished = tolerate_unfinished
         from webflow_sandbox.server import WebflowSandbox
 
         if DraftItem.objects.exists():
@@ -108,6 +112,9 @@ class Command(BaseCommand):
         entries = Counter(BatchItem.objects.filter(batch_id__in=batches).values_list("status", flat=True))
         indefinite = sum(count for status, count in entries.items()
                          if status not in (BatchItem.Status.DONE, BatchItem.Status.FAILED))
+        indefinite_in_finished = BatchItem.objects.filter(
+            batch_id__in=batches, batch__status__in=PushBatch.FINISHED_STATUSES).exclude(
+            status__in=(BatchItem.Status.DONE, BatchItem.Status.FAILED)).count()
         by_locale = {loc.cms_locale_id: loc for loc in locales}
         held: dict[tuple[str, str], list[str]] = {}
         for variant in sandbox.items(collection.webflow_id):
@@ -134,7 +141,8 @@ class Command(BaseCommand):
         self.stdout.write("|---|---|---|")
         rows = [
             ("batches finished", f"{finished} / {len(batches)} ({status_text})", "all"),
-            ("entries not done or failed", f"{indefinite} of {sum(entries.values())}", "0"),
+            ("entries not done or failed", f"{indefinite} of {sum(entries.values())} "
+                                           f"({indefinite_in_finished} in finished batches)", "0"),
             ("lost (done here, missing at the sandbox)", lost, "0"),
             ("duplicates at the sandbox (extra items per draft and locale)", duplicates, "0"),
             ("stored Webflow IDs that differ from the sandbox's", mismatched, "0"),
@@ -144,5 +152,7 @@ class Command(BaseCommand):
         ]
         for label, value, target in rows:
             self.stdout.write(f"| {label} | {value} | {target} |")
-        if indefinite or lost or duplicates or mismatched or finished != len(batches):
-            raise CommandError("soak found lost, duplicated, mismatched or unfinished work (table above)")
+        if indefinite_in_finished or lost or duplicates or mismatched:
+            raise CommandError("soak found lost, duplicated or mismatched work (table above)")
+        if (indefinite or finished != len(batches)) and not self.tolerate_unfinished:
+            raise CommandError(f"soak: {len(batches) - finished} batches did not finish in time (table above)")
