@@ -303,6 +303,13 @@ class WebflowSandbox(RemovalOperations):
             return [json.loads(json.dumps(variant))
                     for variants in store.get(collection_id, {}).values() for variant in variants.values()]
 
+    def clear_items(self, collection_id: str) -> None:
+        """Forget every item of a collection (staged and live): the benchmark re-sends the same bodies."""
+        with self.state.lock:
+            self.state.items[collection_id], self.state.live[collection_id] = {}, {}
+            self.state.slug_owners = {key: owner for key, owner in self.state.slug_owners.items()
+                                      if key[0] != collection_id}
+
     def requests_to(self, path_regex: str, method: str | None = None) -> list[dict]:
         with self._requests_lock:
             return [r for r in self.requests if re.search(path_regex, r["path"])
