@@ -52,8 +52,9 @@ bench: install
 
 ## Soak (bounded, about 10 minutes): 20 batches x 500 items x 3 locales, ~10 % random faults of every kind, two
 ## workers, one SIGKILLed and restarted every 30 s; prints lost / duplicated / mismatched figures (scratch SQLite).
+## --max-seconds is the whole run's budget (setup included); timeout 600 is the hard stop.
 SOAK_DB := $(CURDIR)/bench-results/soak.sqlite3
-SOAK_ARGS ?= --batches 20 --items 500 --kill-every 30 --max-seconds 480
+SOAK_ARGS ?= --batches 20 --items 500 --kill-every 30 --max-seconds 560
 soak: install
 	mkdir -p bench-results && rm -f $(SOAK_DB) $(SOAK_DB)-wal $(SOAK_DB)-shm
 	DEBUG=True DATABASE_URL=sqlite:///$(SOAK_DB) $(PY) manage.py migrate -v 0

@@ -23,7 +23,7 @@ def test_a_short_soak_with_faults_and_a_killed_worker_loses_and_duplicates_nothi
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     done = subprocess.run(
         [sys.executable, "manage.py", "soak", "--batches", "2", "--items", "30", "--fault-rate", "0.3",
-         "--kill-every", "4", "--max-seconds", "9", "--seed", "11", "--tolerate-unfinished"],
+         "--kill-every", "4", "--max-seconds", "50", "--seed", "11", "--tolerate-unfinished"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
