@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_q",
+    # Rich-text editor whose JS/CSS ship in the package (served by staticfiles, no CDN).
+    "django_prose_editor",
     "stagingapp",
 ]
 # The Webflow test double (demo, tests, benchmark) lives outside the app's wheel with its own dependencies (the
