@@ -44,8 +44,9 @@ def _renamed(value, new_ids: dict[str, str]):
     return new_ids.get(value, value) if isinstance(value, str) else value
 
 
-def sdk_runs(sandbox, collection, locales, items: list[dict]) -> list[tuple[str, int, float]] | str:
-    """[(label, requests, seconds)] for the SDK one item at a time and in bulk, or why it could not run."""
+def sdk_runs(sandbox, collection, locales, items: list[dict], *, one_by_one: int) -> list[tuple[str, int, float]] | str:
+    """[(label, requests, seconds)] for the SDK one item at a time (the first `one_by_one` items: two requests
+    per item make the whole set take minutes) and in bulk (all items), or why it could not run."""
     logging.getLogger("httpx").setLevel(logging.WARNING)  # one INFO line per request otherwise
     try:
         from webflow import Webflow
@@ -57,11 +58,13 @@ def sdk_runs(sandbox, collection, locales, items: list[dict]) -> list[tuple[str,
                      access_token=sandbox.token)
     cms = [loc.cms_locale_id for loc in locales]
     results = []
-    for label, size in (("one item at a time", 1), ("bulk (33 items x 3 locales per create)", 33)):
+    runs = ((f"one item at a time, first {min(one_by_one, len(items))} items", 1, items[:one_by_one]),
+            (f"bulk, all {len(items)} items (33 per create)", 33, items))
+    for label, size, subset in runs:
         sandbox.clear_items(collection.webflow_id)
         before, started = len(sandbox.requests), time.monotonic()
-        for start in range(0, len(items), size):
-            chunk = items[start:start + size]
+        for start in range(0, len(subset), size):
+            chunk = subset[start:start + size]
             created = client.collections.items.create_items(
                 collection.webflow_id, field_data=[entry["primary"] for entry in chunk] if size > 1
                 else chunk[0]["primary"], cms_locale_ids=cms, is_draft=True, is_archived=False)

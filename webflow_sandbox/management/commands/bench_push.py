@@ -45,6 +45,7 @@ class Command(BaseCommand):
                             help="share of bulk creates applied and then dropped without an answer")
         parser.add_argument("--floor", action="store_true", help="also replay the bodies with a bare loop")
         parser.add_argument("--sdk", action="store_true", help="also push the same items with the webflow SDK")
+        parser.add_argument("--sdk-items", type=int, default=300, help="items the SDK sends one at a time")
         parser.add_argument("--summary", default="", help="file to append the summary row to")
         parser.add_argument("--timeout", type=int, default=1800)
 
@@ -124,7 +125,7 @@ class Command(BaseCommand):
             floor_text = f"bare loop {sent} requests in {seconds:.1f} s: push/floor = {wall / seconds:.1f}×"
             rows.append(("same bodies, bare `requests` loop, same sandbox", floor_text))
         if opts["sdk"]:
-            sdk_text = self._sdk(sandbox, collection, locales)
+            sdk_text = self._sdk(sandbox, collection, locales, opts["sdk_items"])
             rows.append(("official webflow SDK, same items", sdk_text))
         self.stdout.write("\n| metric | result |\n|---|---|")
         for label, value in rows:
@@ -138,13 +139,13 @@ class Command(BaseCommand):
             with Path(opts["summary"]).open("a") as handle:
                 handle.write(row)
 
-    def _sdk(self, sandbox, collection, locales) -> str:
+    def _sdk(self, sandbox, collection, locales, one_by_one: int) -> str:
         items = []
         for item in DraftItem.objects.filter(collection=collection).prefetch_related("translations__locale"):
             primary = {"name": item.name, "slug": item.slug, **item.field_data}
             items.append({"primary": primary, "translations": {
                 t.locale.cms_locale_id: {"name": t.name, **t.field_data} for t in item.translations.all()}})
-        results = floors.sdk_runs(sandbox, collection, locales, items)
+        results = floors.sdk_runs(sandbox, collection, locales, items, one_by_one=one_by_one)
         if isinstance(results, str):
             return results
         return "; ".join(f"{label}: {sent} requests, {seconds:.1f} s" for label, sent, seconds in results)
