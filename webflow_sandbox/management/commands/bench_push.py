@@ -106,13 +106,15 @@ class Command(BaseCommand):
         api = [r for r in sandbox.requests if r["path"].startswith(("/v2", "/beta"))]
         throttled = sum(1 for r in api if r.get("status") == 429)
         lookups = sum(1 for r in api if r["method"] == "GET")
+        faults = sum(1 for r in api if r.get("fault") and r["fault"] != "slow")
         names = [v["fieldData"]["name"].split(" [")[0] + v["cmsLocaleId"] for v in sandbox.items(collection.webflow_id)]
         duplicates = len(names) - len(set(names))
         statuses = ", ".join(sorted({b.get_status_display() for b in batches}))
         ideal = len(api) / rate * 60 if rate != NO_LIMIT else float("nan")
         rows = [
             ("batches", f"{len(batches)}: {statuses}; {duplicates} duplicate variants at the sandbox"),
-            ("requests used / minimum", f"{len(api)} / {minimum} = {len(api) / minimum:.2f} ({lookups} lookups)"),
+            ("requests used / minimum", f"{len(api)} / {minimum} = {len(api) / minimum:.2f} ({lookups} lookups, "
+                                        f"{faults} faults injected)"),
             ("wall time (first claim → last finish)", f"{wall:.1f} s"),
             ("wall / (requests ÷ rate)", f"{wall / ideal:.2f}×" if ideal == ideal else "no limit"),
             ("429s", f"{throttled} ({throttled / max(1, len(api)):.1%})"),
@@ -132,7 +134,7 @@ class Command(BaseCommand):
             self.stdout.write(f"| {label} | {value} |")
         if opts["summary"]:
             row = (f"| {opts['label'] or 'push'} | {opts['items']} × 3 | {opts['rate'] or 'none'} | "
-                   f"{len(api)} / {minimum} | {wall:.1f} s | "
+                   f"{len(api)} / {minimum} ({faults} faults) | {wall:.1f} s | "
                    f"{f'{wall / ideal:.2f}×' if ideal == ideal else '–'} | {throttled} | {duplicates} | "
                    f"{busiest_window([r['time'] for r in api])} | {peak_kb / 1024:.0f} MB | "
                    f"{'; '.join(filter(None, [floor_text, sdk_text])) or ''} |\n")
