@@ -19,7 +19,7 @@ Fault kinds (FaultPlan.add): "500", "502", "503" (JSON error body; json_body=Fal
 (the write is applied, then the connection is closed without an answer), "timeout_after_commit" (applied, then
 silence for `delay` seconds and a close), "malformed" (applied, then a 2xx with a body that is not JSON),
 "truncated" (applied, then a body shorter than its Content-Length), "drop_before" (closed, nothing applied),
-"null_ids" / "empty_items" (nothing applied, a 200 whose items have "id": null / an empty items list).
+"unapplied_null_ids" / "unapplied_empty" (nothing applied; a 200 whose items have "id": null / no items).
 """
 from __future__ import annotations
 
@@ -42,10 +42,11 @@ logger = logging.getLogger(__name__)
 
 MAX_VARIANTS_PER_REQUEST = 100
 WRITE_FAULTS = {"drop_after_commit", "timeout_after_commit", "malformed", "truncated"}
-# Well-formed 2xx answers the client cannot use; nothing is applied.
+# Well-formed 2xx answers the client cannot use, with nothing applied: the worst case for a loop, as every
+# re-send is accepted again and lookups find nothing.
 UNUSABLE_2XX = {
-    "null_ids": {"items": [{"id": None, "cmsLocaleId": None, "isDraft": False, "fieldData": {}}]},
-    "empty_items": {"items": [], "pagination": {"limit": 100, "offset": 0, "total": 0}},
+    "unapplied_null_ids": {"items": [{"id": None, "cmsLocaleId": None, "isDraft": False, "fieldData": {}}]},
+    "unapplied_empty": {"items": [], "pagination": {"limit": 100, "offset": 0, "total": 0}},
 }
 FAULT_KINDS = {"500", "502", "503", "429", "slow", "drop_before"} | WRITE_FAULTS | set(UNUSABLE_2XX)
 
