@@ -1,16 +1,18 @@
 """Admin for draft items and their translations: editing, import, and the workflow and push mixins."""
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, StackedInline
 
 from ..models import Collection, DraftItem, DraftTranslation
 from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
 from ..services.imports import IMPORT_FORMATS, DraftItemResource, import_counts, problems_from_result
 from .batches import PushItemAdminMixin
+from .bulk import BulkReviewAdminMixin
 from .forms import (
     FIELD_PREFIX,
     MARKER_FIELD,
@@ -47,10 +49,14 @@ def model_fields_only(fields):
     return [f for f in fields if not f.startswith(FIELD_PREFIX) and f != MARKER_FIELD]
 
 
-class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
+class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
     model = DraftTranslation
     form = DraftTranslationForm
     extra = 0
+
+    class Media:
+        # One tab per locale instead of stacked blocks at the bottom of a long page.
+        js = ["stagingapp/locale_tabs.js"]
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
@@ -65,10 +71,11 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
 
 
 class DraftItemAdmin(
-    HistoryRevertAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin, SimpleHistoryAdmin
+    HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin,
+    SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftItemForm
-    actions = [*WorkflowItemAdminMixin.actions, "create_push_batch"]
+    actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
     list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
     list_filter = ["status", "collection", "translations__locale", "last_edited_by"]
     list_select_related = ["collection", "last_edited_by"]
@@ -104,7 +111,7 @@ class DraftItemAdmin(
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, DraftTranslationInline):
-            kwargs["form_kwargs"] = {"collection": collection_for_form(request, obj)}
+            kwargs["form_kwargs"] = {"collection": collection_for_form(request, obj), "item": obj}
         return kwargs
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
@@ -175,7 +182,7 @@ def collection_for_translation_form(request, translation=None):
     return item.collection if item is not None else None
 
 
-class DraftTranslationAdmin(HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin):
+class DraftTranslationAdmin(HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]
