@@ -24,7 +24,13 @@ from dataclasses import dataclass
 
 WRITE_FAULTS = {"drop_after_commit", "timeout_after_commit", "malformed", "truncated", "500_after_commit",
                 "null_ids", "empty_answer"}
-FAULT_KINDS = {"500", "502", "503", "429", "slow", "drop_before", "late_commit"} | WRITE_FAULTS
+# Well-formed 2xx answers the client cannot use, with nothing applied: the worst case for a loop, as every
+# re-send is accepted again and lookups find nothing.
+UNAPPLIED_2XX = {
+    "unapplied_null_ids": {"items": [{"id": None, "cmsLocaleId": None, "isDraft": False, "fieldData": {}}]},
+    "unapplied_empty": {"items": [], "pagination": {"limit": 100, "offset": 0, "total": 0}},
+}
+FAULT_KINDS = {"500", "502", "503", "429", "slow", "drop_before", "late_commit"} | WRITE_FAULTS | set(UNAPPLIED_2XX)
 # Answers that are well-formed HTTP 2xx but carry nothing the client can use (issue 10's endless loops).
 UNUSABLE_KINDS = {"null_ids", "empty_answer"}
 

@@ -18,6 +18,7 @@ Inspection over HTTP (no token needed): GET / (a page for people), GET /__sandbo
 Options that make it behave like Webflow in its less friendly moments: `latency` (+ `jitter`) seconds before
 each answer; `duplicate_slugs="suffix"` (Webflow's older behaviour: a create with a taken slug is stored as
 `slug-3f9a1` instead of refused); faults (faults.py), including writes that land after the client gave up.
+Faults that answer an unusable 2xx with nothing applied: "unapplied_null_ids", "unapplied_empty" (faults.py).
 """
 from __future__ import annotations
 
@@ -37,6 +38,7 @@ from urllib.parse import parse_qs, urlsplit
 from . import listing, openapi, page
 from .apierrors import ApiError, validation_error
 from .faults import FAULT_KINDS, UNUSABLE_KINDS, WRITE_FAULTS, Fault, FaultPlan, unusable_body
+from .faults import UNAPPLIED_2XX as UNUSABLE_2XX
 from .removal import RemovalOperations
 
 __all__ = ["FAULT_KINDS", "WRITE_FAULTS", "Fault", "FaultPlan", "WebflowSandbox", "route_template"]
@@ -862,6 +864,8 @@ class _Handler(BaseHTTPRequestHandler):
                 entry["_write_fault"] = fault
             elif fault.kind in WRITE_FAULTS:
                 entry["_write_fault"] = fault
+            elif fault.kind in UNUSABLE_2XX:
+                return 200, json.loads(json.dumps(UNUSABLE_2XX[fault.kind])), headers
         sandbox.wait_latency()
         if isinstance(entry["body"], str):
             return 400, {"code": "bad_request", "message": "Request body is not valid JSON",

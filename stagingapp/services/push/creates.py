@@ -1,26 +1,21 @@
 """Creates: each chunk is committed as in flight before its request leaves, and its answer recorded at once."""
 import contextlib
+import json
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ...exceptions import FieldDataInvalid
 from ...models import BatchItem, PushBatch, PushChunk
-from ...webflow.errors import (
-    WebflowAuthError,
-    WebflowError,
-    WebflowForbidden,
-    WebflowNotFound,
-    WebflowRateLimited,
-    WebflowValidationError,
-)
-from .bodies import item_flags, primary_field_data
+from ...webflow.errors import WebflowBadResponse, WebflowError, WebflowRateLimited, WebflowValidationError
+from .approval import CHANGED_BEFORE_CREATE, still_approved
+from .bodies import primary_field_data, send_flags
 from .lease import beat, nap
 from .outcomes import cancel_pending, fail_entries, finish_entries, settle_sent
 from .patches import patch_full_chunks
-from .planning import chunked, create_chunk_size
-from .policy import COLLECTION_GONE_MESSAGE, TOKEN_MESSAGE, StopBatch, backoff, wait_rate_limit
+from .planning import create_chunk_size
+from .policy import Action, Step, StopBatch, decide, wait_rate_limit
 from .reconcile import reconcile
 from .refs import build_refs, save_refs
 from .refusals import isolate_invalid
@@ -28,28 +23,52 @@ from .refusals import isolate_invalid
 
 def create_all(run) -> None:
     """Create every pending item without Webflow refs, chunk by chunk; full PATCHes go out in between."""
-    pending = [e for e in run.entries(BatchItem.Status.PENDING) if not e.item.webflow_refs.all()]
+    for (is_draft, is_archived), chunk in create_chunks(run, create_chunk_size(run.batch, run.locales)):
+        if run.cancel_requested():
+            cancel_pending(run)
+            return
+        send_create(run, chunk, is_draft=is_draft, is_archived=is_archived)
+        patch_full_chunks(run)
+
+
+def create_chunks(run, size: int):
+    """(flags, full chunk) for the pending entries without Webflow refs, read page by page so memory stays flat
+    and the first request leaves right after the first page: one query per flag group plus one per page.
+    Entries whose values do not fit the schema fail on the way, unsent; chunks stay full (fewest requests)."""
+    pending = run.batch.entries.filter(status=BatchItem.Status.PENDING, item__webflow_refs__isnull=True)
+    groups: dict[tuple[bool, bool], list[tuple[bool, bool]]] = {}
+    for stored in sorted(set(pending.values_list("item__is_draft", "item__is_archived"))):
+        groups.setdefault(send_flags(run.batch, *stored), []).append(stored)
+    for flags, stored_flags in groups.items():
+        in_group = Q()
+        for is_draft, is_archived in stored_flags:
+            in_group |= Q(item__is_draft=is_draft, item__is_archived=is_archived)
+        buffer: list[BatchItem] = []
+        last_pk = 0
+        while True:
+            page = list(pending.filter(in_group, pk__gt=last_pk).select_related("item__collection")
+                        .prefetch_related("item__translations").order_by("pk")[:size])
+            if page:
+                last_pk = page[-1].pk
+            buffer += sendable(run, page)
+            while len(buffer) >= size or (buffer and not page):
+                yield flags, buffer[:size]
+                buffer = buffer[size:]
+            if not page:
+                break
+
+
+def sendable(run, entries: list[BatchItem]) -> list[BatchItem]:
+    """The entries whose values fit the collection's schema; the others fail with the field and reason."""
     invalid = []
-    for entry in pending:
+    for entry in entries:
         try:
             primary_field_data(entry.item)
         except FieldDataInvalid as exc:
-            field = next(iter(exc.errors), "")
-            invalid.append((entry, False, f"not sent: {exc}", field))
+            invalid.append((entry, False, f"not sent: {exc}", next(iter(exc.errors), "")))
     finish_entries(run, invalid)
     refused = {entry.pk for entry, *_ in invalid}
-    pending = [e for e in pending if e.pk not in refused]
-    groups: dict[tuple[bool, bool], list[BatchItem]] = {}
-    for entry in pending:
-        groups.setdefault(item_flags(run.batch, entry.item), []).append(entry)
-    size = create_chunk_size(run.batch, run.locales)
-    for (is_draft, is_archived), group in groups.items():
-        for chunk in chunked(group, size):
-            if run.cancel_requested():
-                cancel_pending(run)
-                return
-            send_create(run, chunk, is_draft=is_draft, is_archived=is_archived)
-            patch_full_chunks(run)
+    return [entry for entry in entries if entry.pk not in refused]
 
 
 def mark_in_flight(run, entries: list[BatchItem]) -> PushChunk:
@@ -77,70 +96,68 @@ def post_create(run, group: list[BatchItem], *, is_draft: bool, is_archived: boo
 
 
 def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: bool) -> None:
-    """Create one chunk; validation errors isolate the bad items, unknown outcomes reconcile before re-sending."""
+    """Create one chunk under the call policy: refusals isolate the named items, an unknown outcome (no answer,
+    5xx, or a 2xx the run cannot use) is reconciled before anything is re-sent, and every unknown outcome counts
+    against WEBFLOW_PUSH_MAX_ATTEMPTS, after which the batch stops naming what Webflow sent."""
     work = [entries]
-    failures = 0
+    attempt = 0
     while work:
         group = work.pop()
-        needs_reconcile = False
         while group:
-            if needs_reconcile:
-                try:
-                    group = reconcile(run, group)
-                except (WebflowAuthError, WebflowForbidden) as exc:
-                    raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
-                except WebflowError as exc:
-                    failures += 1
-                    if failures >= run.max_attempts:
-                        raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts.") from exc
-                    nap(run, backoff(failures))
-                    continue
-                needs_reconcile = False
-                if not group:
-                    break
+            group, changed = still_approved(group)
+            fail_entries(run, changed, CHANGED_BEFORE_CREATE)
+            if not group:
+                break
             chunk = mark_in_flight(run, group)
             run.request_info.update(items=[e.item_id for e in group], step="create")
             try:
                 variants = post_create(run, group, is_draft=is_draft, is_archived=is_archived)
-            except (WebflowAuthError, WebflowForbidden) as exc:
-                return_to_pending(group, chunk)
-                raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
-            except WebflowNotFound as exc:
-                return_to_pending(group, chunk)
-                raise StopBatch(COLLECTION_GONE_MESSAGE.format(collection_id=run.collection_id, error=exc)) from exc
             except WebflowRateLimited as exc:
-                # Nothing was written; wait as told and send the same chunk again (not a failed attempt).
-                return_to_pending(group, chunk)
+                return_to_pending(group, chunk)  # nothing was written: not a failed attempt
                 wait_rate_limit(run, exc)
                 continue
-            except WebflowValidationError as exc:
-                return_to_pending(group, chunk)
-                work.extend(reversed(isolate_invalid(run, group, exc)))
-                group = []
-                continue
             except WebflowError as exc:
-                failures += 1
-                if exc.outcome_unknown:
-                    flag_unknown(group, chunk, exc)
-                    needs_reconcile = True
-                else:
-                    return_to_pending(group, chunk)
-                if not exc.retryable and not exc.outcome_unknown:
-                    fail_entries(run, group, f"Webflow refused the create: {exc}")
-                    group = []
-                    continue
-                if failures >= run.max_attempts:
-                    if needs_reconcile:
-                        with contextlib.suppress(WebflowError):
-                            group = reconcile(run, group)
-                    raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts; "
-                                    "the batch was stopped.") from exc
-                nap(run, backoff(failures))
+                attempt += 1
+                group = after_failed_create(run, group, chunk, exc, attempt, work)
                 continue
+            sent = len(group)
             group = record_created(run, group, chunk, variants)
             if group:
-                # Webflow answered without some of the items: treat those as unknown and look them up.
-                needs_reconcile = True
+                attempt += 1
+                left_out = WebflowBadResponse(
+                    f"Webflow's create answer had no usable item for {len(group)} of {sent} item(s); "
+                    f"it sent: {answer_excerpt(variants)}", status=200)
+                group = after_failed_create(run, group, chunk, left_out, attempt, work)
+
+
+def answer_excerpt(variants: list) -> str:
+    text = json.dumps([v.raw for v in variants], default=str)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def after_failed_create(run, group: list[BatchItem], chunk: PushChunk, exc: WebflowError, attempt: int,
+                        work: list) -> list[BatchItem]:
+    """Apply the policy's decision to a create that failed; returns the entries to send again now."""
+    decision = decide(exc, step=Step.CREATE, attempt=attempt, collection_id=run.collection_id, jitter=run.jitter)
+    if exc.outcome_unknown:
+        flag_unknown(group, chunk, exc)
+    else:
+        return_to_pending(group, chunk)
+    if decision.action is Action.STOP:
+        if exc.outcome_unknown:
+            with contextlib.suppress(WebflowError, StopBatch):
+                reconcile(run, group)  # adopt what did land; the rest fails as "Webflow may hold this item"
+        raise StopBatch(decision.message) from exc
+    if decision.action is Action.REFUSE:
+        if isinstance(exc, WebflowValidationError):
+            work.extend(reversed(isolate_invalid(run, group, exc)))
+        else:
+            fail_entries(run, group, f"Webflow refused the create: {exc}")
+        return []
+    nap(run, decision.seconds)
+    if decision.action is Action.RECONCILE:
+        return reconcile(run, group)
+    return group
 
 
 def return_to_pending(entries: list[BatchItem], chunk: PushChunk) -> None:
@@ -163,7 +180,7 @@ def match_variants(entries: list[BatchItem], variants: list) -> dict[int, list]:
     by_slug: dict[str, list] = {}
     order: list[str] = []
     by_id: dict[str, list] = {}
-    for variant in variants:
+    for variant in (v for v in variants if v.id):  # an item without an ID is no answer for it
         if variant.id not in by_id:
             order.append(variant.id)
         by_id.setdefault(variant.id, []).append(variant)

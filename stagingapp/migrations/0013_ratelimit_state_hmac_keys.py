@@ -9,6 +9,6 @@ def delete_plain_hash_rows(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("stagingapp", "0010_batch_queued_by")]
+    dependencies = [("stagingapp", "0012_item_search_trigram")]
 
     operations = [migrations.RunPython(delete_plain_hash_rows, migrations.RunPython.noop)]
