@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stagingapp', '0012_item_search_trigram'),
+        ('stagingapp', '0013_ratelimit_state_hmac_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
