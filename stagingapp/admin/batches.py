@@ -4,7 +4,6 @@ import json
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +13,7 @@ from ..exceptions import PreflightFailed, StagingError
 from ..models import BatchItem, PushBatch
 from ..services import batches as batch_services
 from ..services.push_planning import batch_preflight_report, batch_preview
+from .lookups import object_or_404
 
 BADGE_COLOURS = {
     "pending": "#6c757d", "queued": "#0d6efd", "running": "#fd7e14", "succeeded": "#198754",
@@ -125,7 +125,7 @@ class PushBatchAdmin(admin.ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        batch = get_object_or_404(PushBatch.objects.select_related("collection"), pk=object_id)
+        batch = object_or_404(PushBatch.objects.select_related("collection"), object_id)
         extra = extra_context or {}
         extra["counts"] = batch_services.batch_counts(batch)
         extra["progress_url"] = reverse("admin:stagingapp_pushbatch_progress", args=[batch.pk])
@@ -147,7 +147,7 @@ class PushBatchAdmin(admin.ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def progress_view(self, request, batch_id):
-        batch = get_object_or_404(PushBatch, pk=batch_id)
+        batch = object_or_404(PushBatch, batch_id)
         if not self.has_view_permission(request, batch):
             return JsonResponse({"error": "forbidden"}, status=403)
         return JsonResponse({"status": batch.status, "status_label": batch.get_status_display(),
@@ -157,6 +157,7 @@ class PushBatchAdmin(admin.ModelAdmin):
     def verb_view(self, request, batch_id, verb):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
+        batch_id = object_or_404(PushBatch, batch_id).pk
         url = reverse("admin:stagingapp_pushbatch_change", args=[batch_id])
         try:
             if verb == "queue":
