@@ -171,6 +171,19 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 # An import is all or nothing, and only users who may add draft items (Editors, superusers) may import.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+# Uploaded import files wait here between the check and the import, named by the server, never by the browser.
+IMPORT_UPLOAD_DIR = env.path("IMPORT_UPLOAD_DIR", default=BASE_DIR / "var" / "imports")
+# Limits that keep one import from holding a web thread or the database for long (README: Importing drafts).
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=10_000_000)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=100_000)
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int("IMPORT_MAX_XLSX_UNPACKED_BYTES", default=50_000_000)
+# Files with more rows than this are imported by the worker, with a progress page, instead of in the request.
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=500)
+# Rows written per transaction by a background import, so SQLite's write lock is held briefly each time.
+IMPORT_WRITE_CHUNK_ROWS = env.int("IMPORT_WRITE_CHUNK_ROWS", default=200)
+# Uploads never confirmed are deleted by the "import cleanup" schedule once older than this.
+IMPORT_UPLOAD_MAX_AGE_HOURS = env.int("IMPORT_UPLOAD_MAX_AGE_HOURS", default=24)
 
 # --- django-q2 -----------------------------------------------------------------------------------------------
 # Retries belong to the push task (it reconciles before re-sending), so the broker never re-delivers:

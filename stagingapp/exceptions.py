@@ -107,3 +107,11 @@ class PreflightFailed(BatchError):
         lines = "; ".join(str(problem) for problem in self.problems[:20])
         more = f" (and {len(self.problems) - 20} more)" if len(self.problems) > 20 else ""
         super().__init__(f"Pre-flight failed, nothing was queued: {lines}{more}", batch=batch)
+
+
+class ImportNotFound(StagingError):
+    """An import token that names no upload of this user and session (expired, finished, tampered or foreign)."""
+
+    def __init__(self):
+        super().__init__("This upload is not available any more (it was imported, expired, or belongs to another "
+                         "session). Upload the file again.")

@@ -469,3 +469,38 @@ class WebflowRateLimitState(models.Model):
 
     def __str__(self):
         return f"{self.key[:12]}… ({len(self.hits or [])} recent requests)"
+
+
+class ImportJob(models.Model):
+    """One uploaded import file, bound to the user and session that uploaded it, from check to result.
+
+    The file sits in settings.IMPORT_UPLOAD_DIR under `stored_name`, a name the server made up; the browser only
+    ever holds `token`, which is looked up together with the user and session, never used as a path.
+    """
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", "checked"
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "importing"
+        DONE = "done", "imported"
+        FAILED = "failed", "failed"
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40)
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="+")
+    original_name = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKED)
+    rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "import"
+
+    def __str__(self):
+        return f"Import of {self.original_name} ({self.get_status_display()})"

@@ -30,3 +30,17 @@ def push_recover() -> list[int]:
     for batch_id in ids:
         async_task("stagingapp.tasks.push_batch", batch_id)
     return ids
+
+
+def import_run(job_id: int):
+    """Import one confirmed upload (see services.import_jobs.import_run); returns its final status."""
+    from .services.import_jobs import import_run as run
+
+    return run(job_id=job_id).status
+
+
+def import_cleanup() -> int:
+    """Delete uploads never confirmed; runs from the "import cleanup" django-q2 schedule (hourly)."""
+    from .services.import_jobs import import_cleanup as cleanup
+
+    return cleanup()

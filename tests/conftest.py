@@ -10,6 +10,12 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _own_import_folder(settings, tmp_path):
+    # Uploaded import files go to a folder of this test's own, never the project's var/imports.
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "import-uploads"
+
+
 @pytest.fixture
 def site(db):
     return factories.make_site()

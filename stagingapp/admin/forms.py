@@ -10,7 +10,6 @@ import json
 from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
-from import_export.forms import ConfirmImportForm, ImportForm
 
 from ..models import Collection, DraftItem, DraftTranslation, LocaleMapping
 from ..schema import (
@@ -458,24 +457,3 @@ class LocaleMappingInlineFormSet(forms.BaseInlineFormSet):
                 "Tick 'primary locale' for exactly one locale (the site's default language in Webflow); "
                 "%(count)s are ticked%(which)s.", code="one_primary",
                 params={"count": len(primaries) or "none", "which": f": {', '.join(primaries)}" if primaries else ""})
-
-
-class DraftImportForm(ImportForm):
-    """The admin import form, plus the collection the rows go into."""
-
-    collection = forms.ModelChoiceField(
-        queryset=Collection.objects.select_related("site"),
-        help_text="Rows are matched on this collection's slugs. Columns: name, slug (optional: suggested from "
-                  "the name), one per field slug, is_archived, is_draft, and LOCALE:FIELD for translations, "
-                  "e.g. fr-FR:name or fr-FR:summary. Row 1 is the first row after the header.",
-    )
-    field_order = ["collection", "resource", "import_file", "format"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and (only := sole_collection()) is not None:
-            self.initial.setdefault("collection", only.pk)
-
-
-class DraftConfirmImportForm(ConfirmImportForm):
-    collection = forms.ModelChoiceField(queryset=Collection.objects.all(), widget=forms.HiddenInput)

@@ -2,25 +2,20 @@
 
 from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
-from django.http import HttpResponseRedirect
-from django.urls import reverse
-from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 
 from ..models import Collection, DraftItem, DraftTranslation
 from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
-from ..services.imports import IMPORT_FORMATS, DraftItemResource, import_counts, problems_from_result
 from .batches import PushItemAdminMixin
 from .forms import (
     FIELD_PREFIX,
     MARKER_FIELD,
-    DraftConfirmImportForm,
-    DraftImportForm,
     DraftItemForm,
     DraftTranslationForm,
     schema_input_names,
     sole_collection,
 )
+from .imports import ImportAdminMixin
 from .review import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
 
 
@@ -63,7 +58,7 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
         return super().get_formset(request, obj, **kwargs)
 
 
-class DraftItemAdmin(WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin, SimpleHistoryAdmin):
+class DraftItemAdmin(WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin, SimpleHistoryAdmin):
     form = DraftItemForm
     actions = [*WorkflowItemAdminMixin.actions, "create_push_batch"]
     list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
@@ -75,12 +70,6 @@ class DraftItemAdmin(WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin, Si
     ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DraftTranslationInline]
-    # Import: one resource shared with `manage.py import_drafts`; the editor picks the collection in the form.
-    resource_classes = [DraftItemResource]
-    import_formats = IMPORT_FORMATS
-    import_form_class = DraftImportForm
-    confirm_form_class = DraftConfirmImportForm
-
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
             inputs, marker = [], []  # read-only: the stored values are shown as they are
@@ -124,39 +113,6 @@ class DraftItemAdmin(WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin, Si
         for obj in formset.deleted_objects:
             obj.delete()
         formset.save_m2m()
-
-    # --- import (django-import-export) ---------------------------------------------------------------------
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        collection = form.cleaned_data.get("collection") if getattr(form, "cleaned_data", None) else None
-        return {"collection": collection, "actor": request.user}
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["collection"] = import_form.cleaned_data["collection"].pk
-        return initial
-
-    def get_import_data_kwargs(self, **kwargs):
-        kwargs = super().get_import_data_kwargs(**kwargs)
-        # All or nothing, also when the confirmed file turns out to have bad rows after the preview.
-        kwargs["rollback_on_validation_errors"] = True
-        return kwargs
-
-    def process_result(self, result, request):
-        problems = problems_from_result(result)
-        if problems:
-            shown = "; ".join(str(p) for p in problems[:20])
-            self.message_user(request, f"Nothing was imported: {shown}", messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:stagingapp_draftitem_import"))
-        return super().process_result(result, request)
-
-    def add_success_message(self, result, request):
-        counts = import_counts(result)
-        self.message_user(
-            request, "Import finished: {new} new, {updated} updated, {unchanged} unchanged.".format(**counts)
-        )
 
 
 def collection_for_translation_form(request, translation=None):

@@ -18,7 +18,6 @@ from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.results import Result, RowResult
 
-from ..exceptions import ImportFileUnreadable
 from ..models import DraftItem, DraftTranslation
 from ..schema import clean_field_data, is_empty, schema_fields
 from ..selectors import item_slug_clashes, translation_slug_clash
@@ -70,7 +69,10 @@ class JSONObjects(base_formats.Format):
         return objects_to_dataset(self.parse(in_stream))
 
     def parse(self, text: str) -> list:
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"it is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
         if isinstance(data, dict) and isinstance(data.get("items"), list):
             data = data["items"]
         if not isinstance(data, list):
@@ -330,6 +332,8 @@ class DraftItemResource(resources.ModelResource):
         super().after_import(dataset, result, **kwargs)
         if self._is_dry_run(kwargs) or result.has_errors() or result.has_validation_errors():
             return
+        if not kwargs.get("audit", True):
+            return  # a chunked import writes one entry for the whole file itself
         counts = import_counts(result)
         file_name = kwargs.get("file_name") or ""
         audit_record(
@@ -406,42 +410,25 @@ def problems_from_result(result: Result) -> list[RowProblem]:
     return sorted(problems, key=lambda p: p.row)
 
 
-def import_format_for(path) -> base_formats.Format:
-    """The import format for a file name's extension; raises ImportFileUnreadable for any other extension."""
-    suffix = Path(str(path)).suffix.lower()
-    format_class = FORMAT_BY_EXTENSION.get(suffix)
-    if format_class is None:
-        raise ImportFileUnreadable(
-            path=path, reason=f"unknown file type '{suffix}'; use one of {', '.join(FORMAT_BY_EXTENSION)}"
-        )
-    return format_class(encoding="utf-8-sig")
-
-
 def dataset_from_file(path) -> tablib.Dataset:
-    """Read a .csv/.xlsx/.json/.jsonl file into rows; raises ImportFileUnreadable with the reason."""
-    file_format = import_format_for(path)
-    try:
-        raw = Path(path).read_bytes()
-        dataset = file_format.create_dataset(raw if file_format.is_binary() else raw.decode("utf-8-sig"))
-    except ImportFileUnreadable:
-        raise
-    except Exception as exc:  # every reader has its own errors; all mean "not a readable file of this type"
-        raise ImportFileUnreadable(path=path, reason=f"{type(exc).__name__}: {exc}") from exc
-    return dataset
+    """Read a .csv/.xlsx/.json/.jsonl file into rows within the IMPORT_* limits; raises ImportFileUnreadable."""
+    from .import_files import read_import_file  # reads with this module's formats, so it imports them
+
+    return read_import_file(Path(path), name=str(path))
 
 
-def drafts_import(*, collection, dataset: tablib.Dataset, actor, file_name: str = "", dry_run: bool = False
-                  ) -> ImportReport:
+def drafts_import(*, collection, dataset: tablib.Dataset, actor, file_name: str = "", dry_run: bool = False,
+                  audit: bool = True) -> ImportReport:
     """Create or update the collection's draft items from rows -> ImportReport.
 
     Everything happens in one transaction: with any problem (or dry_run) it is rolled back and nothing is
     written. On success history rows are recorded per item/translation and one `item.import` audit entry is
-    added. Raises nothing for bad rows: they come back as report.problems.
+    added (unless audit=False). Raises nothing for bad rows: they come back as report.problems.
     """
     resource = DraftItemResource(collection=collection, actor=actor)
     result = resource.import_data(
         dataset, dry_run=dry_run, raise_errors=False, use_transactions=True, rollback_on_validation_errors=True,
-        file_name=file_name, user=actor,
+        file_name=file_name, user=actor, audit=audit,
     )
     return ImportReport(**import_counts(result), problems=problems_from_result(result), dry_run=dry_run,
                         result=result)
