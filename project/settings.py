@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_q",
+    "axes",
     "stagingapp",
 ]
 # The Webflow test double (demo, tests, benchmark) lives outside the app's wheel with its own dependencies (the
@@ -53,7 +54,24 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records request.user on historical rows made during admin requests.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes checks every login first and refuses it while the account or the address is locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock out after this many failed logins, per account and (separately) per client address.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Hours a lockout lasts unless an admin lifts it earlier (README: Login lockout).
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Behind a proxy, the client address is the one the proxy adds (set AXES_IPWARE_PROXY_COUNT to its hops).
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
 
 ROOT_URLCONF = "project.urls"
 

@@ -115,3 +115,11 @@ class ImportNotFound(StagingError):
     def __init__(self):
         super().__init__("This upload is not available any more (it was imported, expired, or belongs to another "
                          "session). Upload the file again.")
+
+
+class TranslationRefused(StagingError):
+    """A translation in a locale it may not have (the primary, a disabled one, another site's); str() says why."""
+
+    def __init__(self, *, item, locale, reason: str):
+        self.item, self.locale, self.reason = item, locale, reason
+        super().__init__(f"'{item}': no {locale.tag} translation: {reason}")

@@ -5,9 +5,10 @@ import json
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
-from .validators import SLUG_MAX_LENGTH, validate_item_slug, validate_webflow_id
+from .validators import SLUG_MAX_LENGTH, validate_item_slug, validate_language_tag, validate_webflow_id
 
 PRIMARY_CONTENT_FIELDS = ("name", "slug", "field_data", "is_archived", "is_draft")
 
@@ -63,7 +64,8 @@ class Collection(models.Model):
 class LocaleMapping(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="locales")
     tag = models.CharField(
-        "language tag", max_length=35, help_text="Our language tag, e.g. en-US or fr-FR (as Webflow shows it)."
+        "language tag", max_length=35, validators=[validate_language_tag],
+        help_text="Our language tag, e.g. en-US or fr-FR (as Webflow shows it).",
     )
     cms_locale_id = models.CharField(
         "Webflow CMS locale ID", max_length=64, validators=[validate_webflow_id],
@@ -80,7 +82,11 @@ class LocaleMapping(models.Model):
         ordering = ["site__name", "-is_primary", "tag"]
         verbose_name = "locale mapping"
         constraints = [
-            models.UniqueConstraint(fields=["site", "tag"], name="uniq_localemapping_site_tag"),
+            # en-US and EN-us are the same language (BCP 47 tags ignore case), so one of them per site.
+            models.UniqueConstraint(
+                "site", Lower("tag"), name="uniq_localemapping_site_tag_ci",
+                violation_error_message="This site already has a locale with this language tag (in any letter case).",
+            ),
             models.UniqueConstraint(fields=["site", "cms_locale_id"], name="uniq_localemapping_site_cmslocale"),
             models.UniqueConstraint(
                 fields=["site"], condition=Q(is_primary=True), name="uniq_localemapping_one_primary_per_site"

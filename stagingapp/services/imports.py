@@ -23,6 +23,7 @@ from ..schema import clean_field_data, is_empty, schema_fields
 from ..selectors import item_slug_clashes, translation_slug_clash
 from ..validators import suggest_slug
 from .audit import audit_record
+from .translations import translation_locale_problem
 from .workflow import item_edit_lock_reason
 
 ITEM_COLUMNS = ("collection", "name", "slug", "is_archived", "is_draft")
@@ -264,6 +265,8 @@ class DraftItemResource(resources.ModelResource):
             elif locale.is_primary:
                 errors[column] = [f"{locale.tag} is the site's primary locale; put its content in the "
                                   f"'{key}' column instead."]
+            elif not locale.is_enabled:
+                errors[column] = [f"{translation_locale_problem(item=instance, locale=locale)}."]
             else:
                 by_locale.setdefault(locale, {})[key] = _cell(value)
 

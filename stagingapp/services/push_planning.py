@@ -11,6 +11,7 @@ from ..exceptions import FieldDataInvalid
 from ..models import DraftItem, LocaleMapping, PushBatch, WebflowItemRef
 from ..schema import normalise_field_data, schema_is_synced, validate_field_data
 from ..validators import validate_item_slug
+from .translations import translation_locale_problem
 
 # Webflow counts every locale variant against the 100 of a bulk create; PATCH and publish take 100 entries.
 MAX_VARIANTS_PER_CREATE = 100
@@ -273,6 +274,10 @@ def batch_preflight_report(batch: PushBatch, *, items: list[DraftItem] | None = 
         problems.extend(check_field_data(item, batch.collection, locale_ids))
         slugs = [(None, item.slug)]
         for translation in item.translations.all():
+            problem = translation_locale_problem(item=item, locale=translation.locale)
+            if problem:  # never pushed, so never silently: the publisher hears of it before queueing
+                problems.append(Problem(item, f"has a {translation.locale.tag} translation that cannot be pushed: "
+                                              f"{problem}; delete the translation or fix the locale"))
             if translation.locale_id in locale_ids and translation.slug:
                 slugs.append((translation.locale_id, translation.slug))
         for locale_id, slug in slugs:
