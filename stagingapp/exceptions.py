@@ -123,3 +123,11 @@ class TranslationRefused(StagingError):
     def __init__(self, *, item, locale, reason: str):
         self.item, self.locale, self.reason = item, locale, reason
         super().__init__(f"'{item}': no {locale.tag} translation: {reason}")
+
+
+class RevertRefused(StagingError):
+    """A history version cannot be put back: it is not this object's, changes nothing, or no longer fits."""
+
+    def __init__(self, message: str, *, obj=None):
+        self.obj = obj
+        super().__init__(message)

@@ -16,6 +16,7 @@ from .forms import (
     sole_collection,
 )
 from .imports import ImportAdminMixin
+from .revert import HistoryRevertAdminMixin
 from .review import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
 
 
@@ -58,7 +59,9 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
         return super().get_formset(request, obj, **kwargs)
 
 
-class DraftItemAdmin(WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin, SimpleHistoryAdmin):
+class DraftItemAdmin(
+    HistoryRevertAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin, SimpleHistoryAdmin
+):
     form = DraftItemForm
     actions = [*WorkflowItemAdminMixin.actions, "create_push_batch"]
     list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
@@ -128,7 +131,7 @@ def collection_for_translation_form(request, translation=None):
     return item.collection if item is not None else None
 
 
-class DraftTranslationAdmin(TranslationLockAdminMixin, SimpleHistoryAdmin):
+class DraftTranslationAdmin(HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin):
     form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]

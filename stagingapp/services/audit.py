@@ -27,6 +27,8 @@ AUDIT_ACTIONS: dict[str, str] = {
     "item.reject": "Rejected",
     "item.unlock": "Unlocked from review",
     "item.approval_reset": "Back to draft after a change",
+    "item.revert": "Reverted to an earlier version",
+    "translation.revert": "Translation reverted to an earlier version",
     "locale.create": "Locale mapping created",
     "locale.edit": "Locale mapping edited",
     "locale.delete": "Locale mapping deleted",
@@ -174,7 +176,9 @@ def _field_changes(history_instance) -> list[dict]:
 
 def audit_history_record(*, instance, history_instance, history_user=None) -> AuditEvent | None:
     """Mirror one django-simple-history row as an `<kind>.create|edit|delete` entry with the field diff, so one
-    table holds every change. Returns None for a save that changed only bookkeeping fields.
+    table holds every change. A service may set `_audit_verb`, `_audit_message` and `_audit_data` on the
+    instance before saving it to name the change (`item.revert`) and add to its data. Returns None for a save
+    that changed only bookkeeping fields.
     """
     prefix = _HISTORY_PREFIX.get(type(instance))
     if prefix is None:
@@ -183,6 +187,8 @@ def audit_history_record(*, instance, history_instance, history_user=None) -> Au
     changes = _field_changes(history_instance) if verb != "delete" else []
     if verb == "edit" and not changes:
         return None
+    # A service may name what the save was (workflow.item_revert sets "revert"), so the entry says it.
+    verb = getattr(instance, "_audit_verb", None) or verb
     links = {}
     if isinstance(instance, DraftItem):
         links = {"item": instance}
@@ -199,7 +205,9 @@ def audit_history_record(*, instance, history_instance, history_user=None) -> Au
         actor=history_user,
         actor_label=actor_label_for(history_user, fallback=system_actor_label()),
         object_repr=str(instance),
-        data={"changes": changes, "history_id": history_instance.pk, "object_id": instance.pk},
+        message=getattr(instance, "_audit_message", ""),
+        data={"changes": changes, "history_id": history_instance.pk, "object_id": instance.pk,
+              **getattr(instance, "_audit_data", {})},
         **links,
     )
 

@@ -9,11 +9,15 @@ from ..exceptions import (
     ActionNotPermitted,
     CommentRequired,
     ContentChangedSinceSubmit,
+    FieldDataInvalid,
     InvalidTransition,
     ItemLocked,
+    RevertRefused,
     SelfReviewRefused,
 )
-from ..models import DraftItem, DraftTranslation, content_hash
+from ..models import PRIMARY_CONTENT_FIELDS, DraftItem, DraftTranslation, content_hash
+from ..schema import validate_field_data
+from ..selectors import item_slug_clashes, translation_slug_clash
 from . import notifications
 from .audit import actor_label_for, audit_entry, audit_record, audit_record_many
 
@@ -374,3 +378,108 @@ def item_sync_workflow_fields(*, instance: DraftItem, source: DraftItem) -> None
     full save() of that instance cannot write the old status back."""
     for name in ("status", "status_reason", "approved_fingerprint", "submitted_fingerprint"):
         setattr(instance, name, getattr(source, name))
+
+
+# --- Revert: putting back an earlier version's content ---------------------------------------------------------
+
+PERM_CHANGE_ITEM = "stagingapp.change_draftitem"
+PERM_CHANGE_TRANSLATION = "stagingapp.change_drafttranslation"
+TRANSLATION_CONTENT_FIELDS = ("name", "slug", "field_data")
+
+
+def _history_version(model, *, object_id: int, history_id):
+    try:
+        return model.history.filter(id=object_id, history_id=int(history_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def _restore_content(obj, *, version, fields: tuple[str, ...], actor) -> None:
+    """Copy only the content `fields` from `version` onto the locked `obj` and save it as an edit by `actor`.
+
+    Status and workflow columns keep their current values: a full save() of the current row writes them back
+    unchanged, and the history receiver then resets a pinned approval exactly as for any other edit.
+    """
+    for name in fields:
+        setattr(obj, name, getattr(version, name))
+    when = timezone.localtime(version.history_date)
+    obj.last_edited_by = actor
+    obj._history_user = actor
+    obj._change_reason = f"revert to the version of {when:%Y-%m-%d %H:%M}"
+    obj._audit_verb = "revert"
+    obj._audit_message = f"Reverted to the version of {when:%Y-%m-%d %H:%M}."
+    obj._audit_data = {"reverted_to_history_id": version.history_id, "version_date": version.history_date.isoformat()}
+    try:
+        obj.save()
+    finally:
+        for name in ("_history_user", "_change_reason", "_audit_verb", "_audit_message", "_audit_data"):
+            obj.__dict__.pop(name, None)
+
+
+def item_revert(*, item_id: int, history_id, actor) -> DraftItem:
+    """Put back the content (name, slug, field values, Webflow flags) an item had in history row `history_id`,
+    as a new edit by `actor` audited as `item.revert` with the field diff.
+
+    Never restores status or workflow fields: like any edit, it sends a submitted or approved item back to draft
+    (`item.approval_reset`), so a revert can never skip review. Raises ActionNotPermitted without the change
+    permission, ItemLocked while the item is in review or in a batch, RevertRefused for a version of another item
+    (or none), one with the current content, or whose slug another item holds now, FieldDataInvalid when its
+    values no longer fit the collection's schema; nothing changes then.
+    """
+    _require_perm(actor, PERM_CHANGE_ITEM, "edit items")
+    with transaction.atomic():
+        locked = _lock_items([item_id])
+        version = _history_version(DraftItem, object_id=item_id, history_id=history_id)
+        if not locked or version is None:
+            raise RevertRefused("That version does not exist (any more) for this item.")
+        item = locked[0]
+        item_ensure_editable(item)
+        restored = {name: getattr(version, name) for name in PRIMARY_CONTENT_FIELDS}
+        if restored == item.primary_content():
+            raise RevertRefused(f"'{item}' already has the content of that version; nothing was changed.", obj=item)
+        clash = DraftItem.objects.filter(collection_id=item.collection_id, slug=restored["slug"]).exclude(pk=item.pk)
+        clashes = [str(c) for c in item_slug_clashes(collection=item.collection, slug=restored["slug"],
+                                                      item_pk=item.pk)]
+        if clash.exists() or clashes:
+            raise RevertRefused(f"'{item}' cannot go back to the slug '{restored['slug']}': another item uses it "
+                                f"now. {' '.join(clashes)}".strip(), obj=item)
+        errors = validate_field_data(item.collection, restored["field_data"] or {}, name=restored["name"],
+                                     slug=restored["slug"])
+        if errors:
+            raise FieldDataInvalid(errors=errors, item=item)
+        _restore_content(item, version=version, fields=PRIMARY_CONTENT_FIELDS, actor=actor)
+    item.refresh_from_db()
+    return item
+
+
+def translation_revert(*, translation_id: int, history_id, actor) -> DraftTranslation:
+    """Put back a translation's name, slug and field values from history row `history_id` as a new edit by
+    `actor`, audited as `translation.revert`; the item's review resets as for any translation edit.
+
+    Raises as item_revert does (the lock is the item's; the slug must be free in the translation's locale).
+    """
+    _require_perm(actor, PERM_CHANGE_TRANSLATION, "edit translations")
+    with transaction.atomic():
+        item_id = DraftTranslation.objects.filter(pk=translation_id).values_list("item_id", flat=True).first()
+        locked = _lock_items([item_id]) if item_id is not None else []
+        version = _history_version(DraftTranslation, object_id=translation_id, history_id=history_id)
+        if not locked or version is None:
+            raise RevertRefused("That version does not exist (any more) for this translation.")
+        item = locked[0]
+        item_ensure_editable(item)
+        translation = DraftTranslation.objects.select_for_update().select_related("locale").get(pk=translation_id)
+        restored = {name: getattr(version, name) for name in TRANSLATION_CONTENT_FIELDS}
+        if restored == {name: getattr(translation, name) for name in TRANSLATION_CONTENT_FIELDS}:
+            raise RevertRefused(f"'{translation}' already has the content of that version; nothing was changed.",
+                                obj=translation)
+        clash = translation_slug_clash(collection=item.collection, locale=translation.locale,
+                                       slug=restored["slug"], item_pk=item.pk)
+        if clash is not None:
+            raise RevertRefused(f"'{translation}' cannot go back to that version: {clash}", obj=translation)
+        errors = validate_field_data(item.collection, restored["field_data"] or {}, name=restored["name"],
+                                     slug=restored["slug"], partial=True)
+        if errors:
+            raise FieldDataInvalid(errors=errors, item=item)
+        _restore_content(translation, version=version, fields=TRANSLATION_CONTENT_FIELDS, actor=actor)
+    translation.refresh_from_db()
+    return translation

@@ -1,0 +1,121 @@
+"""Item content as people read it: the editor's field labels from the collection schema, rich text rendered
+(sanitized), option names instead of IDs, image thumbnails; and the rows comparing two versions of an item."""
+import json
+
+from django.utils.dateparse import parse_datetime
+from django.utils.html import format_html, format_html_join, mark_safe
+from django.utils.safestring import SafeString
+
+from ..richtext import sanitize_rich_text
+from ..schema import schema_fields
+
+PRIMARY_LABELS = {"name": "Name", "slug": "Slug", "is_archived": "Send as archived",
+                  "is_draft": "Send as Webflow draft"}
+EMPTY = mark_safe('<span class="empty-value">—</span>')
+
+
+def _url_of(value) -> str:
+    return value.get("url", "") if isinstance(value, dict) else str(value)
+
+
+def _thumbnail(value) -> SafeString:
+    url = _url_of(value)
+    if not url.startswith(("https://", "http://")):
+        return format_html("{}", url)
+    alt = value.get("alt", "") if isinstance(value, dict) else ""
+    return format_html('<a href="{}" target="_blank" rel="noopener"><img class="image-preview" src="{}" alt="{}" '
+                       'loading="lazy" style="max-height:80px;max-width:160px"></a>', url, url, alt)
+
+
+def _option_name(schema_field: dict, value) -> SafeString:
+    options = (schema_field.get("validations") or {}).get("options") or []
+    for option in options:
+        if isinstance(option, dict) and value in (option.get("id"), option.get("name")):
+            return format_html("{}", option.get("name"))
+    return format_html("{} <em>(not an option)</em>", value)
+
+
+def render_value(schema_field: dict | None, value, *, reference_names: dict[str, str] | None = None) -> SafeString:
+    """One stored value as HTML to read: what the published page would show, never raw JSON or IDs."""
+    if value is None or value == "" or value == [] or value == {}:
+        return EMPTY
+    kind = (schema_field or {}).get("type")
+    if isinstance(value, bool) or kind == "Switch":
+        return format_html("{}", "Yes" if value in (True, "true") else "No")
+    if kind == "RichText":
+        return format_html('<div class="rich-text">{}</div>', mark_safe(sanitize_rich_text(str(value))))
+    if kind == "Option":
+        return _option_name(schema_field, value)
+    if kind == "Image":
+        return _thumbnail(value)
+    if kind == "MultiImage" and isinstance(value, list):
+        return format_html_join(" ", "{}", ((_thumbnail(v),) for v in value))
+    if kind in ("File", "ExtFileRef"):
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', _url_of(value), _url_of(value))
+    if kind in ("Reference", "MultiReference"):
+        ids = value if isinstance(value, list) else [value]
+        names = reference_names or {}
+        return format_html_join(", ", "{}", ((names.get(str(i), str(i)),) for i in ids))
+    if kind == "DateTime" and isinstance(value, str) and (parsed := parse_datetime(value)):
+        return format_html("{}", f"{parsed:%Y-%m-%d %H:%M} UTC")
+    if kind in ("Link", "VideoLink"):
+        return format_html('<a href="{}" target="_blank" rel="noopener">{}</a>', value, value)
+    if kind == "Color":
+        return format_html('<span style="display:inline-block;width:1em;height:1em;background:{};'
+                           'border:1px solid #999;vertical-align:middle"></span> {}', value, value)
+    if isinstance(value, dict | list):
+        return format_html("<code>{}</code>", json.dumps(value, ensure_ascii=False))
+    return format_html("{}", value)
+
+
+def field_labels(collection) -> dict[str, str]:
+    """Field slug -> the label editors see on the item page (the schema's display name)."""
+    return {f["slug"]: f.get("displayName") or f["slug"] for f in schema_fields(collection)}
+
+
+def _content_cells(collection, content: dict | None, *, prefix: str = "") -> dict[str, tuple[str, dict | None, object]]:
+    """Flatten one item's or translation's content to {key: (label, schema field, value)} in page order."""
+    by_slug = {f["slug"]: f for f in schema_fields(collection)}
+    content = content or {}
+    cells = {}
+    for name in ("name", "slug"):
+        if name in content:
+            cells[prefix + name] = (PRIMARY_LABELS[name], by_slug.get(name), content[name])
+    field_data = content.get("field_data") or {}
+    ordered = [s for s in by_slug if s not in ("name", "slug")] + sorted(set(field_data) - set(by_slug))
+    for slug in ordered:
+        field = by_slug.get(slug)
+        cells[prefix + "field_data." + slug] = ((field or {}).get("displayName") or slug, field, field_data.get(slug))
+    for name in ("is_archived", "is_draft"):
+        if name in content:
+            cells[prefix + name] = (PRIMARY_LABELS[name], None, content[name])
+    return cells
+
+
+def comparison_rows(collection, before: dict | None, after: dict, *, reference_names=None) -> list[dict]:
+    """Rows comparing two content snapshots (DraftItem.content_snapshot() shape), primary content first, then
+    each locale's translation: {label, locale, old, new, changed}, values rendered for reading."""
+    groups = [("", before, after)]
+    tags = sorted(set((before or {}).get("translations") or {}) | set(after.get("translations") or {}))
+    groups += [(tag, ((before or {}).get("translations") or {}).get(tag), (after.get("translations") or {}).get(tag))
+               for tag in tags]
+    rows = []
+    for tag, old_content, new_content in groups:
+        old_cells = _content_cells(collection, old_content)
+        new_cells = _content_cells(collection, new_content)
+        for key in dict.fromkeys([*new_cells, *old_cells]):
+            label, field, new_value = new_cells.get(key) or (old_cells[key][0], old_cells[key][1], None)
+            old_value = old_cells[key][2] if key in old_cells else None
+            if tag and new_value in (None, "", {}) and old_value in (None, "", {}):
+                continue  # a translation leaves most fields to the primary text; nothing to show
+            rows.append({
+                "key": f"{tag}:{key}", "label": label, "locale": tag,
+                "old": render_value(field, old_value, reference_names=reference_names),
+                "new": render_value(field, new_value, reference_names=reference_names),
+                "changed": _normal(old_value) != _normal(new_value),
+            })
+    return rows
+
+
+def _normal(value):
+    return None if value in ("", [], {}) else value

@@ -1,0 +1,132 @@
+"""History revert is an audited edit: it puts back content only, never status, and never skips review or a lock."""
+import pytest
+from django.urls import reverse
+
+from stagingapp.exceptions import ItemLocked, RevertRefused
+from stagingapp.models import AuditEvent, DraftItem
+from stagingapp.services import workflow
+from tests import factories
+
+S = DraftItem.Status
+
+
+@pytest.fixture
+def item(collection, editor):
+    return factories.make_item(collection, name="First", slug="first", field_data={"summary": "Version one"},
+                               created_by=editor, last_edited_by=editor)
+
+
+def _approve(item, editor, approver):
+    workflow.items_submit(item_ids=[item.pk], actor=editor)
+    workflow.items_approve(item_ids=[item.pk], actor=approver)
+    item.refresh_from_db()
+    return item
+
+
+def _edit(item, editor, **values):
+    for name, value in values.items():
+        setattr(item, name, value)
+    item.last_edited_by = editor
+    item._history_user = editor
+    item.save()
+    item.refresh_from_db()
+    return item
+
+
+def _version_url(item, version):
+    return reverse("admin:stagingapp_draftitem_simple_history", args=[item.pk, version.history_id])
+
+
+def test_reverting_an_approved_item_puts_the_content_back_as_a_draft_with_an_item_revert_entry(
+        client, item, editor, approver):
+    first = item.history.earliest("history_date")
+    _edit(item, editor, field_data={"summary": "Version two"})
+    _approve(item, editor, approver)
+    client.force_login(editor)
+
+    response = client.post(_version_url(item, first), follow=True)
+
+    item.refresh_from_db()
+    assert (item.status, item.field_data, item.approved_fingerprint) == (S.DRAFT, {"summary": "Version one"}, "")
+    assert item.last_edited_by == editor
+    assert "It is draft now" in response.content.decode()
+    revert = AuditEvent.objects.get(item=item, action="item.revert")
+    assert revert.actor == editor and revert.data["reverted_to_history_id"] == first.history_id
+    assert revert.data["changes"] == [{"field": "field_data.summary", "old": "Version two", "new": "Version one"}]
+    assert AuditEvent.objects.filter(item=item, action="item.approval_reset").exists()
+    assert not AuditEvent.objects.filter(item=item, action="item.edit", pk__gt=revert.pk).exists()
+
+
+def test_reverting_to_the_version_that_was_approved_does_not_bring_the_approval_back(item, editor, approver):
+    _approve(item, editor, approver)
+    approved_version = item.history.latest("history_date")
+    _edit(item, editor, field_data={"summary": "Edited after approval"})
+    assert item.status == S.DRAFT
+
+    workflow.item_revert(item_id=item.pk, history_id=approved_version.history_id, actor=editor)
+
+    item.refresh_from_db()
+    assert item.field_data == {"summary": "Version one"}
+    assert (item.status, item.approved_fingerprint, item.reviewed_by) == (S.DRAFT, "", approver)
+
+
+def test_a_locked_item_refuses_the_revert_with_the_lock_reason_and_offers_no_button(client, item, editor):
+    first = item.history.earliest("history_date")
+    _edit(item, editor, field_data={"summary": "Version two"})
+    workflow.items_submit(item_ids=[item.pk], actor=editor)
+    client.force_login(editor)
+
+    page = client.get(_version_url(item, first)).content.decode()
+    response = client.post(_version_url(item, first), follow=True)
+
+    assert "it is in review" in page and 'name="_revert"' not in page
+    assert "is locked: it is in review" in response.content.decode()
+    item.refresh_from_db()
+    assert (item.status, item.field_data) == (S.IN_REVIEW, {"summary": "Version two"})
+    assert not AuditEvent.objects.filter(item=item, action="item.revert").exists()
+    with pytest.raises(ItemLocked):
+        workflow.item_revert(item_id=item.pk, history_id=first.history_id, actor=editor)
+
+
+def test_the_version_page_compares_with_the_editor_labels_and_marks_what_differs(client, item, editor):
+    first = item.history.earliest("history_date")
+    _edit(item, editor, field_data={"summary": "Version two", "category": "a" * 24})
+    client.force_login(editor)
+
+    page = client.get(_version_url(item, first)).content.decode()
+
+    assert "Summary" in page and "field_data" not in page
+    assert "News" in page and "a" * 24 not in page  # option names, not IDs
+    assert page.count("(differs)") == 2
+    assert 'name="_revert"' in page
+
+
+def test_a_revert_that_changes_nothing_or_takes_another_items_slug_is_refused(item, collection, editor):
+    first = item.history.earliest("history_date")
+    with pytest.raises(RevertRefused, match="already has the content"):
+        workflow.item_revert(item_id=item.pk, history_id=first.history_id, actor=editor)
+    _edit(item, editor, slug="renamed")
+    factories.make_item(collection, slug="first")
+    with pytest.raises(RevertRefused, match="another item uses it"):
+        workflow.item_revert(item_id=item.pk, history_id=first.history_id, actor=editor)
+    other = factories.make_item(collection)
+    with pytest.raises(RevertRefused, match="does not exist"):
+        workflow.item_revert(item_id=item.pk, history_id=other.history.get().history_id, actor=editor)
+
+
+def test_a_translation_revert_is_audited_and_sends_the_approved_item_back_to_draft(
+        client, item, editor, approver, locales):
+    translation = factories.make_translation(item, locales[1], name="Premier", last_edited_by=editor)
+    first = translation.history.get()
+    translation.name, translation._history_user = "Deuxième", editor
+    translation.save()
+    _approve(item, editor, approver)
+    client.force_login(editor)
+
+    url = reverse("admin:stagingapp_drafttranslation_simple_history", args=[translation.pk, first.history_id])
+    client.post(url)
+
+    translation.refresh_from_db()
+    item.refresh_from_db()
+    assert (translation.name, item.status) == ("Premier", S.DRAFT)
+    assert AuditEvent.objects.filter(item=item, action="translation.revert", actor=editor).exists()
