@@ -3,6 +3,7 @@ import importlib.util
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "import_export",
     "django_q",
     "axes",
+    "csp",
     "stagingapp",
 ]
 # The Webflow test double (demo, tests, benchmark) lives outside the app's wheel with its own dependencies (the
@@ -52,6 +54,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sends CONTENT_SECURITY_POLICY below (none while it is None, i.e. in DEBUG runs unless CSP_ENABLED says so).
+    "csp.middleware.CSPMiddleware",
     # Records request.user on historical rows made during admin requests.
     "simple_history.middleware.HistoryRequestMiddleware",
     # Last, as django-axes asks: turns a locked-out login into its lockout page.
@@ -146,6 +150,26 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", defa
 SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+
+# Content-Security-Policy (django-csp): scripts only from our own static files or carrying the request's nonce;
+# inline style attributes stay allowed because the admin and its theme set them; images may come from any https
+# host because item pages preview Webflow's asset URLs. On by default whenever DEBUG is off.
+STAGING_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+CSP_ENABLED = env.bool("CSP_ENABLED", default=not DEBUG)
+CONTENT_SECURITY_POLICY = STAGING_CONTENT_SECURITY_POLICY if CSP_ENABLED else None
 
 _DEFAULT_EMAIL_BACKEND = "console" if DEBUG else "smtp"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=f"django.core.mail.backends.{_DEFAULT_EMAIL_BACKEND}.EmailBackend")
