@@ -7,6 +7,7 @@ collection chosen for the import), ``name``, ``slug`` (optional: suggested from 
 updates them. A blank cell clears that value; a column that is absent leaves it alone.
 The whole import is one transaction: any bad row means nothing is written.
 """
+import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +21,9 @@ from import_export.results import Result, RowResult
 
 from ..models import DraftItem, DraftTranslation
 from ..schema import clean_field_data, is_empty, schema_fields
-from ..selectors import item_slug_clashes, translation_slug_clash
 from ..validators import suggest_slug
 from .audit import audit_record
+from .import_slugs import ImportSlugIndex
 from .translations import translation_locale_problem
 from .workflow import item_edit_lock_reason
 
@@ -134,6 +135,11 @@ def _header(value) -> str:
     return f"{tag.strip()}{separator}{key.strip().lower()}" if separator else text.lower()
 
 
+def _row_slug(row) -> str:
+    """The slug a row matches on: its own, else the one suggested from its name."""
+    return _text(row.get("slug")) or suggest_slug(_text(row.get("name")))
+
+
 def _boolean(value, column, errors, current: bool) -> bool:
     value = _cell(value)
     if is_empty(value):
@@ -181,16 +187,26 @@ class DraftItemResource(resources.ModelResource):
             raise ValueError("Choose the collection to import into.")
         dataset.headers = [_header(h) for h in dataset.headers or []]
         self._locales = {loc.tag.lower(): loc for loc in self.collection.site.locales.all()}
-        self._slug_rows, self.non_draft_updated = {}, []
+        self._slug_rows, self._translated_slug_rows, self.non_draft_updated = {}, {}, []
+        # One query each for the items the rows match and their translations, instead of two per row.
+        rows = dataset.dict
+        slugs = {_row_slug(row) for row in rows} - {""}
+        self._existing = {item.slug: item for item in self.get_queryset().filter(slug__in=slugs)}
+        self._existing_translations = {
+            (t.item_id, t.locale_id): t for t in DraftTranslation.objects.filter(item__in=self._existing.values())}
+        translated = {_text(value) for row in rows for column, value in row.items()
+                      if column.endswith(f"{TRANSLATION_SEPARATOR}slug")}
+        self._slugs = ImportSlugIndex(collection=self.collection, slugs=slugs | translated,
+                                      item_ids=[item.pk for item in self._existing.values()])
 
     def get_queryset(self):
         return DraftItem.objects.filter(collection=self.collection)
 
     def get_instance(self, instance_loader, row):
         # Rows match on (collection, slug); a missing slug is suggested from the name first so re-imports match.
-        slug = _text(row.get("slug")) or suggest_slug(_text(row.get("name")))
-        row["slug"] = slug
-        return self.get_queryset().filter(slug=slug).first() if slug else None
+        row["slug"] = slug = _row_slug(row)
+        existing = self._existing.get(slug) if slug else None
+        return copy.copy(existing) if existing is not None else None
 
     def import_instance(self, instance, row, **kwargs):
         errors: dict[str, list[str]] = {}
@@ -234,10 +250,10 @@ class DraftItemResource(resources.ModelResource):
             for key, messages in exc.message_dict.items():
                 errors.setdefault(key, []).extend(messages)
 
-        instance._import_translations = self._plan_translations(instance, row, errors)
+        instance._import_translations = self._plan_translations(instance, row, errors, kwargs.get("row_number"))
         if instance.slug and "slug" not in errors:
             own = {locale.pk for locale, _, _, slug, _ in instance._import_translations if slug}
-            for clash in item_slug_clashes(collection=collection, slug=instance.slug, item_pk=instance.pk):
+            for clash in self._slugs.item_slug_clashes(slug=instance.slug, item_pk=instance.pk):
                 if clash.locale.pk not in own:
                     errors.setdefault("slug", []).append(f"{clash} Choose a different slug.")
         if instance.pk and (instance._import_translations or _content_of(instance) != before):
@@ -248,7 +264,7 @@ class DraftItemResource(resources.ModelResource):
         if errors:
             raise ValidationError(errors)
 
-    def _plan_translations(self, instance, row, errors) -> list:
+    def _plan_translations(self, instance, row, errors, row_number) -> list:
         """Translation columns -> [(locale, existing, name, slug, field_data)] for translations that change."""
         by_locale: dict = {}
         for column, value in row.items():
@@ -272,8 +288,7 @@ class DraftItemResource(resources.ModelResource):
 
         plans = []
         for locale, values in by_locale.items():
-            existing = (DraftTranslation.objects.filter(item=instance, locale=locale).first()
-                        if instance.pk else None)
+            existing = self._existing_translations.get((instance.pk, locale.pk)) if instance.pk else None
             name = _text(values.pop("name")) if "name" in values else (existing.name if existing else "")
             slug = _text(values.pop("slug")) if "slug" in values else (existing.slug if existing else "")
             data = dict(existing.field_data) if existing else {}
@@ -291,8 +306,12 @@ class DraftItemResource(resources.ModelResource):
                 continue
             if existing is None and not (name or slug or data):
                 continue
-            clash = translation_slug_clash(collection=self.collection, locale=locale, slug=slug,
-                                           item_pk=instance.pk)
+            first = self._translated_slug_rows.setdefault((locale.pk, slug), row_number) if slug else row_number
+            if first != row_number:
+                errors.setdefault(f"{locale.tag}:slug", []).append(
+                    f"the {locale.tag} slug '{slug}' is also used by row {first} of this file; each row needs its own.")
+                continue
+            clash = self._slugs.translation_slug_clash(locale=locale, slug=slug, item_pk=instance.pk)
             if clash is not None:
                 errors.setdefault(f"{locale.tag}:slug", []).append(f"{clash} Choose a different slug.")
                 continue
@@ -307,6 +326,11 @@ class DraftItemResource(resources.ModelResource):
             return False
         return all(getattr(instance, f) == getattr(original, f)
                    for f in ("name", "slug", "field_data", "is_archived", "is_draft"))
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if self._is_dry_run(kwargs):
+            return  # a check writes nothing, not even inside a transaction that is rolled back afterwards
+        super().save_instance(instance, is_create, row, **kwargs)
 
     def before_save_instance(self, instance, row, **kwargs):
         actor = self.actor or kwargs.get("user")
