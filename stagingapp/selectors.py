@@ -7,7 +7,9 @@ the import check it here; Webflow's own 400 on push is the last line for two edi
 """
 from dataclasses import dataclass
 
-from .models import DraftItem, DraftTranslation, LocaleMapping
+from django.db.models import Count
+
+from .models import BatchItem, DraftItem, DraftTranslation, LocaleMapping, PushBatch, WebflowItemRef
 
 
 @dataclass(frozen=True)
@@ -52,3 +54,41 @@ def item_slug_clashes(*, collection, slug: str, item_pk: int | None) -> list[Slu
                .filter(item__collection=collection, slug=slug).exclude(item_id=item_pk)
                .exclude(locale_id__in=localised).order_by("locale__tag", "pk"))
     return [SlugClash(other=t.item, locale=t.locale, slug=slug, via_translation=True) for t in clashes]
+
+
+# --- push reads -------------------------------------------------------------------------------------------
+
+
+def batch_locales(batch: PushBatch) -> list[LocaleMapping]:
+    """The batch's target locales, primary first; empty selection means every enabled locale of the site."""
+    locales = list(batch.locales.all()) if batch.pk else []
+    if not locales:
+        locales = list(LocaleMapping.objects.filter(site_id=batch.collection.site_id, is_enabled=True))
+    return sorted(locales, key=lambda loc: (not loc.is_primary, loc.tag))
+
+
+def batch_counts(batch: PushBatch) -> dict:
+    """Item counts by push status, for progress bars: pending, in_flight, sent, done, failed, cancelled, total."""
+    counts = dict.fromkeys(BatchItem.Status.values, 0)
+    for row in batch.entries.values("status").annotate(n=Count("pk")):
+        counts[row["status"]] = row["n"]
+    counts["total"] = sum(counts[s] for s in BatchItem.Status.values)
+    finished = counts["done"] + counts["failed"] + counts["cancelled"]
+    counts["percent"] = int(100 * finished / counts["total"]) if counts["total"] else 0
+    return counts
+
+
+def owed_refs_query(batch: PushBatch, **flags):
+    """Refs this batch wrote whose item is still SENT (created, locales or publish owed), filtered by `flags`."""
+    return WebflowItemRef.objects.filter(last_batch=batch, item__batch_entries__batch=batch,
+                                         item__batch_entries__status=BatchItem.Status.SENT, **flags)
+
+
+def owed_refs(batch: PushBatch, limit: int | None = None, **flags) -> list[WebflowItemRef]:
+    """The owed refs with what a PATCH body needs (item, collection, translations), in item and locale order."""
+    refs = (
+        owed_refs_query(batch, **flags)
+        .select_related("item__collection", "locale").prefetch_related("item__translations")
+        .order_by("item_id", "locale_id")
+    )
+    return list(refs[:limit] if limit else refs)

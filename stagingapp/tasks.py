@@ -6,7 +6,7 @@ from django.utils import timezone
 
 
 def push_batch(batch_id: int):
-    """Run or resume one batch (see services.push.batch_push); returns the final status, or None if not claimable."""
+    """Run or resume one batch (services.push.run.batch_push); returns the final status, or None if not claimable."""
     from .services.push import batch_push
 
     batch = batch_push(batch_id=batch_id)

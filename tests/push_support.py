@@ -3,7 +3,7 @@ import pytest
 from django.db import connection
 
 from stagingapp.models import DraftItem
-from stagingapp.services.push_planning import item_content_fingerprint
+from stagingapp.services.push.bodies import item_content_fingerprint
 from tests import factories
 
 

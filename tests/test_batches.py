@@ -12,9 +12,9 @@ from django_q.models import Schedule
 
 from stagingapp.exceptions import BatchActionRefused, BatchStateError, PreflightFailed
 from stagingapp.models import BatchItem, DraftItem, PushBatch, WebflowItemRef
+from stagingapp.selectors import batch_counts
 from stagingapp.services.batches import (
     batch_cancel,
-    batch_counts,
     batch_create,
     batch_queue,
     batch_retry_failed,

@@ -3,9 +3,10 @@ the right text per locale, every ID stored, and the fewest requests the 100-vari
 import pytest
 
 from stagingapp.models import AuditEvent, BatchItem, DraftItem, PushBatch, WebflowItemRef
+from stagingapp.selectors import batch_locales
 from stagingapp.services.batches import batch_create, batch_queue
 from stagingapp.services.push import batch_push
-from stagingapp.services.push_planning import batch_locales, plan_items
+from stagingapp.services.push.planning import plan_items
 from tests.push_support import fast_passwords, make_approved_items  # noqa: F401
 
 

@@ -2,7 +2,8 @@
 import pytest
 
 from stagingapp.models import BatchItem, DraftItem, PushBatch, WebflowItemRef
-from stagingapp.services.batches import batch_counts, batch_create, batch_queue, batch_retry_failed
+from stagingapp.selectors import batch_counts
+from stagingapp.services.batches import batch_create, batch_queue, batch_retry_failed
 from stagingapp.services.push import batch_push
 from tests import factories
 from tests.push_support import approve, fast_passwords, make_approved_items  # noqa: F401

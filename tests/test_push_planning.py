@@ -3,7 +3,9 @@ import pytest
 
 from stagingapp.models import DraftItem, PushBatch, WebflowItemRef
 from stagingapp.services.batches import batch_create
-from stagingapp.services.push_planning import batch_preflight_report, batch_preview, plan_items
+from stagingapp.services.push.planning import plan_items
+from stagingapp.services.push.preflight import batch_preflight_report
+from stagingapp.services.push.preview import batch_preview
 from tests import factories
 from tests.push_support import approve, fast_passwords, make_approved_items  # noqa: F401
 

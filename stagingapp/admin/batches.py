@@ -11,8 +11,10 @@ from django.utils.translation import ngettext
 
 from ..exceptions import PreflightFailed, StagingError
 from ..models import BatchItem, PushBatch
+from ..selectors import batch_counts
 from ..services import batches as batch_services
-from ..services.push_planning import batch_preflight_report, batch_preview
+from ..services.push.preflight import batch_preflight_report
+from ..services.push.preview import batch_preview
 from .lookups import object_or_404
 
 BADGE_COLOURS = {
@@ -127,7 +129,7 @@ class PushBatchAdmin(admin.ModelAdmin):
     def change_view(self, request, object_id, form_url="", extra_context=None):
         batch = object_or_404(PushBatch.objects.select_related("collection"), object_id)
         extra = extra_context or {}
-        extra["counts"] = batch_services.batch_counts(batch)
+        extra["counts"] = batch_counts(batch)
         extra["progress_url"] = reverse("admin:stagingapp_pushbatch_progress", args=[batch.pk])
         extra["do_url"] = reverse("admin:stagingapp_pushbatch_do", args=[batch.pk, "VERB"])
         extra["batch"] = batch
@@ -152,7 +154,7 @@ class PushBatchAdmin(admin.ModelAdmin):
             return JsonResponse({"error": "forbidden"}, status=403)
         return JsonResponse({"status": batch.status, "status_label": batch.get_status_display(),
                              "requests_sent": batch.requests_sent, "last_error": batch.last_error,
-                             "counts": batch_services.batch_counts(batch)})
+                             "counts": batch_counts(batch)})
 
     def verb_view(self, request, batch_id, verb):
         if request.method != "POST":
@@ -190,7 +192,7 @@ class PushBatchAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress(self, obj):
-        counts = batch_services.batch_counts(obj)
+        counts = batch_counts(obj)
         return f"{counts['done']} done, {counts['failed']} failed / {counts['total']}"
 
     @admin.action(description=_("Queue selected batches (after pre-flight)"), permissions=["queue"])

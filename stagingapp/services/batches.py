@@ -2,13 +2,14 @@
 from functools import partial
 
 from django.db import transaction
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from ..exceptions import BatchActionRefused, BatchStateError, PreflightFailed
 from ..models import BatchItem, Collection, DraftItem, LocaleMapping, PushBatch
+from ..selectors import batch_locales
 from .audit import audit_record
-from .push_planning import QUEUEABLE_STATUSES, Preflight, batch_locales, batch_preflight_report
+from .push.preflight import QUEUEABLE_STATUSES, Preflight, batch_preflight_report
 from .workflow import items_transition
 
 PERMS = {
@@ -205,14 +206,3 @@ def batch_retry_failed(*, batch_id: int, actor) -> tuple[PushBatch, list[str]]:
         batch_queue(batch_id=retry.pk, actor=actor)
     retry.refresh_from_db()
     return retry, skipped
-
-
-def batch_counts(batch: PushBatch) -> dict:
-    """Item counts by push status, for progress bars: pending, in_flight, sent, done, failed, cancelled, total."""
-    counts = dict.fromkeys(BatchItem.Status.values, 0)
-    for row in batch.entries.values("status").annotate(n=Count("pk")):
-        counts[row["status"]] = row["n"]
-    counts["total"] = sum(counts[s] for s in BatchItem.Status.values)
-    finished = counts["done"] + counts["failed"] + counts["cancelled"]
-    counts["percent"] = int(100 * finished / counts["total"]) if counts["total"] else 0
-    return counts

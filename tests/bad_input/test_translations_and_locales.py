@@ -9,7 +9,7 @@ from django.db import IntegrityError, transaction
 from stagingapp.admin.forms import FIELD_PREFIX, MARKER_FIELD
 from stagingapp.exceptions import ItemLocked, TranslationRefused
 from stagingapp.models import DraftItem, DraftTranslation, LocaleMapping
-from stagingapp.services.push_planning import batch_preflight_report
+from stagingapp.services.push.preflight import batch_preflight_report
 from tests import factories
 from tests.bad_input.support import row_counts
 from tests.push_support import make_approved_items

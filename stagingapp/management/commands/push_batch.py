@@ -55,7 +55,7 @@ class Command(BaseCommand):
 
 
 def _counts(batch):
-    from stagingapp.services.batches import batch_counts
+    from stagingapp.selectors import batch_counts
 
     counts = batch_counts(batch)
     return {key: counts[key] for key in ("done", "failed", "cancelled")}

@@ -15,8 +15,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 
 from stagingapp.models import Collection, DraftItem, DraftTranslation, LocaleMapping, PushBatch, Site
-from stagingapp.services.batches import batch_counts, batch_create, batch_queue
-from stagingapp.services.push_planning import batch_locales, item_content_fingerprint, plan_items
+from stagingapp.selectors import batch_counts, batch_locales
+from stagingapp.services.batches import batch_create, batch_queue
+from stagingapp.services.push.bodies import item_content_fingerprint
+from stagingapp.services.push.planning import plan_items
 from webflow_sandbox.server import new_id
 
 

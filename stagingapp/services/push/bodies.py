@@ -1,0 +1,81 @@
+"""Webflow request bodies for one item: create fieldData, per-locale PATCH data, flags, approval fingerprint.
+
+The worker and the batch preview build bodies with these same functions.
+"""
+import hashlib
+import json
+
+from ...models import DraftItem, LocaleMapping, PushBatch
+from ...schema import normalise_field_data
+
+# Keys Webflow computes itself; sending them back is a 400.
+READ_ONLY_KEYS = {"id", "cmsLocaleId", "createdOn", "lastUpdated", "lastPublished", "isDraft", "isArchived"}
+
+
+def item_matches_approval(item: DraftItem) -> bool:
+    """True when the item's current content is exactly what was approved.
+
+    The one place the push pipeline asks this; it defers to the workflow's check when that exists so both sides
+    always agree on the fingerprint.
+    """
+    from .. import workflow
+
+    workflow_check = getattr(workflow, "item_fingerprint_matches", None)
+    if workflow_check is not None:
+        return workflow_check(item)
+    return bool(item.approved_fingerprint) and item.approved_fingerprint == item_content_fingerprint(item)
+
+
+def item_content_fingerprint(item: DraftItem) -> str:
+    """Fallback fingerprint of an item's content (primary fields, flags, translations) until the workflow's lands."""
+    if hasattr(item, "fingerprint"):
+        return item.fingerprint()
+    payload = {
+        "name": item.name, "slug": item.slug, "field_data": item.field_data,
+        "is_draft": item.is_draft, "is_archived": item.is_archived,
+        "translations": sorted(
+            ({"locale": t.locale_id, "name": t.name, "slug": t.slug, "field_data": t.field_data}
+             for t in item.translations.all()),
+            key=lambda t: t["locale"],
+        ),
+    }
+    return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def primary_field_data(item: DraftItem) -> dict:
+    """The fieldData Webflow receives on create: the item's primary content, normalised by the schema module.
+
+    Raises FieldDataInvalid when a value does not fit the collection's synced schema.
+    """
+    data = {key: value for key, value in (item.field_data or {}).items() if key not in READ_ONLY_KEYS}
+    return normalise_field_data(item.collection, data, name=item.name, slug=item.slug)
+
+
+def translation_patch_data(translation, collection=None) -> dict:
+    """Only what a translation changes, for the PATCH that localizes a variant created with primary text."""
+    data = {key: value for key, value in (translation.field_data or {}).items() if key not in READ_ONLY_KEYS}
+    if collection is None:
+        collection = translation.item.collection
+    return normalise_field_data(collection, data, name=translation.name, slug=translation.slug, partial=True)
+
+
+def locale_field_data(item: DraftItem, translation) -> dict:
+    """The full text of one locale variant: primary content overlaid with the translation."""
+    data = primary_field_data(item)
+    if translation is not None:
+        data.update(translation_patch_data(translation, item.collection))
+    return data
+
+
+def item_flags(batch: PushBatch, item: DraftItem) -> tuple[bool, bool]:
+    """(isDraft, isArchived) to send: live pushes are never drafts; staged pushes follow the item's flags."""
+    if batch.mode == PushBatch.Mode.LIVE:
+        return False, item.is_archived
+    return item.is_draft, item.is_archived
+
+
+def localized_locale_ids(item: DraftItem, locales: list[LocaleMapping]) -> list[int]:
+    """Locales of the batch whose variant needs its own text after a create (it got the primary text)."""
+    wanted = {loc.pk for loc in locales if not loc.is_primary}
+    return [t.locale_id for t in item.translations.all()
+            if t.locale_id in wanted and (t.name or t.slug or t.field_data)]

@@ -1,0 +1,73 @@
+"""The state one claimed run shares between its steps; every step is a function taking this context."""
+from django.conf import settings
+from django.db.models import F
+
+from ...models import BatchItem, PushBatch
+from ...selectors import batch_counts, batch_locales
+from ...webflow.client import get_client
+from ..audit import audit_record
+from .lease import worker_actor
+from .planning import uses_live_endpoint
+
+
+class RunContext:
+    """One claimed batch, its locales and client; steps alternate between one HTTP call and one short transaction."""
+
+    def __init__(self, *, batch: PushBatch, client, worker: str, progress, sleep):
+        self.batch = batch
+        self.worker = worker
+        self.as_actor = worker_actor(batch, worker)
+        self.progress = progress
+        self.sleep = sleep
+        self.collection_id = batch.collection.webflow_id
+        self.locales = batch_locales(batch)
+        self.locale_by_cms = {loc.cms_locale_id: loc for loc in self.locales}
+        self.cms_ids = [loc.cms_locale_id for loc in self.locales]
+        self.live = batch.mode == PushBatch.Mode.LIVE
+        self.live_endpoint = uses_live_endpoint(batch, self.locales)
+        self.max_attempts = max(1, settings.WEBFLOW_PUSH_MAX_ATTEMPTS)
+        self.request_info: dict = {"items": [], "step": ""}  # what the audit of the next HTTP exchange names
+        self.rate_limited = 0
+        self._updated_item_ids: set[int] | None = None
+        if client is None:
+            client = get_client(observer=self.observe, sleep=sleep)
+        else:
+            client.observer = self.observe
+        self.client = client
+
+    def observe(self, exchange) -> None:
+        """Audit one HTTP exchange, linked to the batch and the items of the request."""
+        data = exchange.as_dict()
+        data["step"] = self.request_info["step"]
+        data["items"] = self.request_info["items"][:200]
+        audit_record(
+            action="push.request", **self.as_actor, batch=self.batch, collection=self.batch.collection,
+            object_repr=str(self.batch)[:300],
+            message=f"{exchange.method} {exchange.path} -> {exchange.status or exchange.error} "
+                    f"({exchange.duration_ms} ms, attempt {exchange.attempt})",
+            data=data,
+        )
+        PushBatch.objects.filter(pk=self.batch.pk).update(requests_sent=F("requests_sent") + 1)
+
+    def report_progress(self) -> None:
+        if self.progress is not None:
+            self.progress(batch_counts(self.batch))
+
+    def entries(self, *statuses) -> list[BatchItem]:
+        return list(
+            self.batch.entries.filter(status__in=statuses).select_related("item__collection")
+            .prefetch_related("item__translations", "item__webflow_refs").order_by("pk")
+        )
+
+    def cancel_requested(self) -> bool:
+        return PushBatch.objects.filter(pk=self.batch.pk, cancel_requested=True).exists()
+
+    def updated_item_ids(self) -> set[int]:
+        """Items of this batch that existed in Webflow before it (their PATCH carries the full locale text)."""
+        if self._updated_item_ids is None:
+            self._updated_item_ids = set(self.batch.entries.filter(update_existing=True)
+                                         .values_list("item_id", flat=True))
+        return self._updated_item_ids
+
+    def forget_updated_items(self) -> None:
+        self._updated_item_ids = None

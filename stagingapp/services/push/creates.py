@@ -1,0 +1,203 @@
+"""Creates: each chunk is committed as in flight before its request leaves, and its answer recorded at once."""
+import contextlib
+
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from ...exceptions import FieldDataInvalid
+from ...models import BatchItem, PushBatch, PushChunk
+from ...webflow.errors import (
+    WebflowAuthError,
+    WebflowError,
+    WebflowForbidden,
+    WebflowNotFound,
+    WebflowRateLimited,
+    WebflowValidationError,
+)
+from .bodies import item_flags, primary_field_data
+from .lease import beat, nap
+from .outcomes import cancel_pending, fail_entries, finish_entries, settle_sent
+from .patches import patch_full_chunks
+from .planning import chunked, create_chunk_size
+from .policy import COLLECTION_GONE_MESSAGE, TOKEN_MESSAGE, StopBatch, backoff, wait_rate_limit
+from .reconcile import reconcile
+from .refs import build_refs, save_refs
+from .refusals import isolate_invalid
+
+
+def create_all(run) -> None:
+    """Create every pending item without Webflow refs, chunk by chunk; full PATCHes go out in between."""
+    pending = [e for e in run.entries(BatchItem.Status.PENDING) if not e.item.webflow_refs.all()]
+    invalid = []
+    for entry in pending:
+        try:
+            primary_field_data(entry.item)
+        except FieldDataInvalid as exc:
+            field = next(iter(exc.errors), "")
+            invalid.append((entry, False, f"not sent: {exc}", field))
+    finish_entries(run, invalid)
+    refused = {entry.pk for entry, *_ in invalid}
+    pending = [e for e in pending if e.pk not in refused]
+    groups: dict[tuple[bool, bool], list[BatchItem]] = {}
+    for entry in pending:
+        groups.setdefault(item_flags(run.batch, entry.item), []).append(entry)
+    size = create_chunk_size(run.batch, run.locales)
+    for (is_draft, is_archived), group in groups.items():
+        for chunk in chunked(group, size):
+            if run.cancel_requested():
+                cancel_pending(run)
+                return
+            send_create(run, chunk, is_draft=is_draft, is_archived=is_archived)
+            patch_full_chunks(run)
+
+
+def mark_in_flight(run, entries: list[BatchItem]) -> PushChunk:
+    """Durably record that this create is about to be sent (committed before the request leaves)."""
+    with transaction.atomic():
+        beat(run)
+        chunk = PushChunk.objects.create(
+            batch=run.batch, endpoint="items/live" if run.live_endpoint else "items/bulk", size=len(entries),
+            attempts=1,
+        )
+        BatchItem.objects.filter(pk__in=[e.pk for e in entries]).update(
+            status=BatchItem.Status.IN_FLIGHT, chunk=chunk, attempts=F("attempts") + 1, updated_at=timezone.now()
+        )
+    return chunk
+
+
+def post_create(run, group: list[BatchItem], *, is_draft: bool, is_archived: bool) -> list:
+    """The one create request for `group` (live endpoint or bulk); returns the variants Webflow answered."""
+    if run.live_endpoint:
+        return run.client.create_items_live(run.collection_id, items=[
+            {"fieldData": primary_field_data(e.item), "isDraft": False, "isArchived": is_archived} for e in group])
+    return run.client.create_items_bulk(
+        run.collection_id, field_data=[primary_field_data(e.item) for e in group],
+        cms_locale_ids=run.cms_ids, is_draft=is_draft, is_archived=is_archived)
+
+
+def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: bool) -> None:
+    """Create one chunk; validation errors isolate the bad items, unknown outcomes reconcile before re-sending."""
+    work = [entries]
+    failures = 0
+    while work:
+        group = work.pop()
+        needs_reconcile = False
+        while group:
+            if needs_reconcile:
+                try:
+                    group = reconcile(run, group)
+                except (WebflowAuthError, WebflowForbidden) as exc:
+                    raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
+                except WebflowError as exc:
+                    failures += 1
+                    if failures >= run.max_attempts:
+                        raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts.") from exc
+                    nap(run, backoff(failures))
+                    continue
+                needs_reconcile = False
+                if not group:
+                    break
+            chunk = mark_in_flight(run, group)
+            run.request_info.update(items=[e.item_id for e in group], step="create")
+            try:
+                variants = post_create(run, group, is_draft=is_draft, is_archived=is_archived)
+            except (WebflowAuthError, WebflowForbidden) as exc:
+                return_to_pending(group, chunk)
+                raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
+            except WebflowNotFound as exc:
+                return_to_pending(group, chunk)
+                raise StopBatch(COLLECTION_GONE_MESSAGE.format(collection_id=run.collection_id, error=exc)) from exc
+            except WebflowRateLimited as exc:
+                # Nothing was written; wait as told and send the same chunk again (not a failed attempt).
+                return_to_pending(group, chunk)
+                wait_rate_limit(run, exc)
+                continue
+            except WebflowValidationError as exc:
+                return_to_pending(group, chunk)
+                work.extend(reversed(isolate_invalid(run, group, exc)))
+                group = []
+                continue
+            except WebflowError as exc:
+                failures += 1
+                if exc.outcome_unknown:
+                    flag_unknown(group, chunk, exc)
+                    needs_reconcile = True
+                else:
+                    return_to_pending(group, chunk)
+                if not exc.retryable and not exc.outcome_unknown:
+                    fail_entries(run, group, f"Webflow refused the create: {exc}")
+                    group = []
+                    continue
+                if failures >= run.max_attempts:
+                    if needs_reconcile:
+                        with contextlib.suppress(WebflowError):
+                            group = reconcile(run, group)
+                    raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts; "
+                                    "the batch was stopped.") from exc
+                nap(run, backoff(failures))
+                continue
+            group = record_created(run, group, chunk, variants)
+            if group:
+                # Webflow answered without some of the items: treat those as unknown and look them up.
+                needs_reconcile = True
+
+
+def return_to_pending(entries: list[BatchItem], chunk: PushChunk) -> None:
+    """Webflow answered with a refusal, so nothing of this request was written: the entries are sendable."""
+    with transaction.atomic():
+        BatchItem.objects.filter(pk__in=[e.pk for e in entries]).update(status=BatchItem.Status.PENDING)
+        PushChunk.objects.filter(pk=chunk.pk).update(status=PushChunk.Status.FAILED, finished_at=timezone.now())
+
+
+def flag_unknown(entries: list[BatchItem], chunk: PushChunk, exc: WebflowError) -> None:
+    with transaction.atomic():
+        BatchItem.objects.filter(pk__in=[e.pk for e in entries]).update(outcome_unknown=True)
+        PushChunk.objects.filter(pk=chunk.pk).update(detail=str(exc)[:2000])
+    for entry in entries:
+        entry.outcome_unknown = True
+
+
+def match_variants(entries: list[BatchItem], variants: list) -> dict[int, list]:
+    """Entry pk -> its variants in a create answer: by slug, else by request order when no slug matched."""
+    by_slug: dict[str, list] = {}
+    order: list[str] = []
+    by_id: dict[str, list] = {}
+    for variant in variants:
+        if variant.id not in by_id:
+            order.append(variant.id)
+        by_id.setdefault(variant.id, []).append(variant)
+        if variant.slug:
+            by_slug.setdefault(variant.slug, []).append(variant)
+    matched = {entry.pk: by_slug[entry.item.slug] for entry in entries if entry.item.slug in by_slug}
+    if not matched and len(order) == len(entries):
+        # No slugs in the answer (or all rewritten): Webflow answers in request order.
+        matched = {entry.pk: by_id[webflow_id] for entry, webflow_id in zip(entries, order, strict=True)}
+    return matched
+
+
+def record_created(run, entries: list[BatchItem], chunk: PushChunk, variants: list) -> list[BatchItem]:
+    """Store the IDs of one create answer and mark its entries sent/done; returns entries Webflow left out."""
+    matched = match_variants(entries, variants)
+    missing = [e for e in entries if e.pk not in matched]
+    with transaction.atomic():
+        beat(run)
+        sent = [entry for entry in entries if entry.pk in matched]
+        save_refs([build_refs(run, e, matched[e.pk], published=run.live_endpoint) for e in sent])
+        renamed = []
+        for entry in sent:
+            entry.status = BatchItem.Status.SENT
+            returned_slug = matched[entry.pk][0].slug
+            if returned_slug and returned_slug != entry.item.slug:
+                entry.reason = f"Webflow changed the slug to '{returned_slug}'"
+                renamed.append(entry)
+        # One plain UPDATE for the chunk (bulk_update's per-row CASE costs milliseconds of CPU per entry);
+        # a slug Webflow rewrote is rare and gets its own reason.
+        BatchItem.objects.filter(pk__in=[e.pk for e in sent]).update(status=BatchItem.Status.SENT)
+        for entry in renamed:
+            BatchItem.objects.filter(pk=entry.pk).update(reason=entry.reason)
+        settle_sent(run, sent)
+        PushChunk.objects.filter(pk=chunk.pk).update(status=PushChunk.Status.DONE, finished_at=timezone.now())
+        PushBatch.objects.filter(pk=run.batch.pk).update(heartbeat_at=timezone.now())
+    run.report_progress()
+    return missing

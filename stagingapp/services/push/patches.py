@@ -1,0 +1,144 @@
+"""Per-locale PATCHes (localizing new variants, updating existing items), 100 entries a request."""
+from django.db import transaction
+from django.utils import timezone
+
+from ...models import BatchItem, WebflowItemRef
+from ...selectors import owed_refs, owed_refs_query
+from ...webflow.errors import (
+    WebflowAuthError,
+    WebflowConflict,
+    WebflowError,
+    WebflowForbidden,
+    WebflowNotFound,
+    WebflowRateLimited,
+    WebflowValidationError,
+)
+from ..audit import audit_record
+from .bodies import item_flags, locale_field_data, translation_patch_data
+from .lease import beat, nap
+from .outcomes import settle_sent
+from .planning import MAX_ENTRIES_PER_PATCH, chunked
+from .policy import COLLECTION_GONE_MESSAGE, TOKEN_MESSAGE, StopBatch, backoff, wait_rate_limit
+from .refs import parse_time
+from .refusals import split_or_fail
+
+
+def patch_full_chunks(run) -> None:
+    """Between creates, send the PATCH requests that are already full (100 entries): the request count stays
+    minimal, and recording finished items overlaps the time the rate limit would make this run wait anyway.
+    A COUNT decides first, so the refs (with items and translations) are loaded only when a PATCH goes.
+    """
+    staged = {"is_published": False} if run.live else {}  # live items owe PATCH .../items/live instead
+    while owed_refs_query(run.batch, needs_patch=True, **staged).count() >= MAX_ENTRIES_PER_PATCH:
+        send_patch(run, owed_refs(run.batch, limit=MAX_ENTRIES_PER_PATCH, needs_patch=True, **staged), live=False)
+
+
+def patch_all(run) -> None:
+    """Send every owed per-locale PATCH, 100 entries a request (live items via PATCH .../items/live)."""
+    while True:
+        refs = owed_refs(run.batch, needs_patch=True)
+        if not refs:
+            return
+        live_refs = [r for r in refs if run.live and r.is_published]
+        staged_refs = [r for r in refs if not (run.live and r.is_published)]
+        for group, live in ((staged_refs, False), (live_refs, True)):
+            for chunk in chunked(group, MAX_ENTRIES_PER_PATCH):
+                send_patch(run, list(chunk), live=live)
+
+
+def patch_body(run, ref: WebflowItemRef) -> dict:
+    """An update carries the locale's full text; localizing a variant just created sends only what differs."""
+    translations = {t.locale_id: t for t in ref.item.translations.all()}
+    translation = translations.get(ref.locale_id)
+    is_draft, is_archived = item_flags(run.batch, ref.item)
+    if ref.item_id in run.updated_item_ids() or translation is None:
+        field_data = locale_field_data(ref.item, translation)
+    else:
+        field_data = translation_patch_data(translation, ref.item.collection)
+    return {"id": ref.webflow_item_id, "cmsLocaleId": ref.cms_locale_id, "isDraft": is_draft,
+            "isArchived": is_archived, "fieldData": field_data}
+
+
+def send_patch(run, refs: list[WebflowItemRef], *, live: bool) -> None:
+    work = [refs]
+    failures = 0
+    while work:
+        group = work.pop()
+        beat(run)
+        run.request_info.update(items=sorted({r.item_id for r in group}), step="patch-live" if live else "patch")
+        try:
+            variants = run.client.update_items(run.collection_id, items=[patch_body(run, r) for r in group],
+                                               live=live)
+        except (WebflowAuthError, WebflowForbidden) as exc:
+            raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
+        except WebflowNotFound as exc:
+            if exc.resource == "collection":
+                raise StopBatch(COLLECTION_GONE_MESSAGE.format(collection_id=run.collection_id, error=exc)) from exc
+            work.extend(split_or_fail(run, group, f"Webflow no longer has this item: {exc}"))
+            continue
+        except WebflowRateLimited as exc:
+            work.append(group)
+            wait_rate_limit(run, exc)
+            continue
+        except WebflowConflict as exc:
+            if live:
+                reroute_unpublished(run, group)
+                continue
+            work.extend(split_or_fail(run, group, f"Webflow refused the update: {exc}"))
+            continue
+        except WebflowValidationError as exc:
+            work.extend(split_or_fail(run, group, f"Webflow refused the update: {exc}", exc=exc))
+            continue
+        except WebflowError as exc:
+            failures += 1
+            if not exc.retryable and not exc.outcome_unknown:
+                work.extend(split_or_fail(run, group, f"Webflow refused the update: {exc}"))
+                continue
+            if failures >= run.max_attempts:
+                raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts; "
+                                "the batch was stopped.") from exc
+            work.append(group)  # PATCH is idempotent: the same body may simply go again
+            nap(run, backoff(failures))
+            continue
+        record_patched(run, group, variants, live=live)
+
+
+def reroute_unpublished(run, refs: list[WebflowItemRef]) -> None:
+    """409 on a live PATCH: the items were never published, so update them staged and publish them."""
+    with transaction.atomic():
+        WebflowItemRef.objects.filter(item_id__in={r.item_id for r in refs}).update(
+            is_published=False, needs_publish=True, needs_patch=True)
+    audit_record(action="push.reroute", **run.as_actor, batch=run.batch,
+                 collection=run.batch.collection, object_repr=str(run.batch),
+                 message="Webflow says these items were never published; updating staged, then publishing",
+                 data={"items": sorted({r.item_id for r in refs})})
+
+
+def record_patched(run, refs: list[WebflowItemRef], variants: list, *, live: bool) -> None:
+    """Store what a PATCH answered and settle the items it finished (one transaction, grouped updates)."""
+    by_key = {(v.id, v.cms_locale_id): v for v in variants}
+    now = timezone.now()
+    groups: dict[tuple, list[int]] = {}
+    renamed: list[tuple[int, str]] = []
+    for ref in refs:
+        variant = by_key.get((ref.webflow_item_id, ref.cms_locale_id))
+        last_updated = (parse_time(variant.last_updated) if variant else None) or now
+        values = {"last_updated": last_updated, "needs_patch": False, "last_batch_id": run.batch.pk,
+                  "updated_at": now}
+        if variant is not None and variant.is_draft is not None:
+            values["is_draft"] = variant.is_draft
+        if variant is not None and variant.slug and variant.slug != ref.slug:
+            renamed.append((ref.pk, variant.slug))  # a translated slug: rare, so one UPDATE each
+        if live:
+            values["last_published"] = (parse_time(variant.last_published) if variant else None) or now
+        groups.setdefault(tuple(sorted(values.items())), []).append(ref.pk)
+    with transaction.atomic():
+        beat(run)
+        for values, pks in groups.items():
+            WebflowItemRef.objects.filter(pk__in=pks).update(**dict(values))
+        for pk, slug in renamed:
+            WebflowItemRef.objects.filter(pk=pk).update(slug=slug)
+        entries = list(run.batch.entries.filter(item_id__in={r.item_id for r in refs},
+                                                status=BatchItem.Status.SENT).select_related("item"))
+        settle_sent(run, entries)
+    run.report_progress()

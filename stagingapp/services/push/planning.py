@@ -1,0 +1,94 @@
+"""How a batch maps onto the fewest Webflow requests within the per-request limits."""
+import math
+from dataclasses import dataclass, field
+
+from ...models import DraftItem, LocaleMapping, PushBatch, WebflowItemRef
+from .bodies import item_flags, localized_locale_ids
+
+# Webflow counts every locale variant against the 100 of a bulk create; PATCH and publish take 100 entries.
+MAX_VARIANTS_PER_CREATE = 100
+MAX_ENTRIES_PER_PATCH = 100
+MAX_ITEMS_PER_PUBLISH = 100
+MAX_ITEMS_PER_LIVE_CREATE = 100
+
+
+def uses_live_endpoint(batch: PushBatch, locales: list[LocaleMapping]) -> bool:
+    """POST /items/live writes the primary locale only, so it serves single-locale batches of the primary locale."""
+    return batch.mode == PushBatch.Mode.LIVE and len(locales) == 1 and locales[0].is_primary
+
+
+def create_chunk_size(batch: PushBatch, locales: list[LocaleMapping]) -> int:
+    if uses_live_endpoint(batch, locales):
+        return MAX_ITEMS_PER_LIVE_CREATE
+    return max(1, MAX_VARIANTS_PER_CREATE // max(1, len(locales)))
+
+
+def chunked(sequence, size):
+    for start in range(0, len(sequence), size):
+        yield sequence[start:start + size]
+
+
+@dataclass
+class Plan:
+    """How a batch maps onto requests; `requests` is the minimum the per-request limits allow."""
+
+    locales: list
+    creates: list = field(default_factory=list)  # [(isDraft, isArchived, [items])] per create request
+    patch_entries: int = 0
+    live_patch_entries: int = 0
+    publish_items: int = 0
+    live_endpoint: bool = False
+    item_count: int = 0
+
+    @property
+    def create_requests(self) -> int:
+        return len(self.creates)
+
+    @property
+    def requests(self) -> int:
+        return (
+            self.create_requests
+            + math.ceil(self.patch_entries / MAX_ENTRIES_PER_PATCH)
+            + math.ceil(self.live_patch_entries / MAX_ENTRIES_PER_PATCH)
+            + math.ceil(self.publish_items / MAX_ITEMS_PER_PUBLISH)
+        )
+
+    def minutes(self, rate_per_minute: int) -> float:
+        return round(self.requests / max(1, rate_per_minute), 2)
+
+
+def refs_by_item(items) -> dict[int, dict[int, WebflowItemRef]]:
+    result: dict[int, dict[int, WebflowItemRef]] = {}
+    for ref in WebflowItemRef.objects.filter(item__in=items):
+        result.setdefault(ref.item_id, {})[ref.locale_id] = ref
+    return result
+
+
+def plan_items(batch: PushBatch, items: list[DraftItem], locales: list[LocaleMapping]) -> Plan:
+    """Group items into the fewest requests: creates by flag group, then PATCH/publish entries packed by 100."""
+    plan = Plan(locales=locales, live_endpoint=uses_live_endpoint(batch, locales), item_count=len(items))
+    refs = refs_by_item(items)
+    size = create_chunk_size(batch, locales)
+    groups: dict[tuple[bool, bool], list[DraftItem]] = {}
+    for item in items:
+        item_refs = refs.get(item.pk)
+        if item_refs:
+            published = any(ref.is_published for ref in item_refs.values())
+            if batch.mode == PushBatch.Mode.LIVE and published:
+                plan.live_patch_entries += len(locales)
+            else:
+                plan.patch_entries += len(locales)
+                if batch.mode == PushBatch.Mode.LIVE:
+                    plan.publish_items += 1
+            continue
+        groups.setdefault(item_flags(batch, item), []).append(item)
+    for flags, group in groups.items():
+        for chunk in chunked(group, size):
+            plan.creates.append((flags[0], flags[1], chunk))
+            if plan.live_endpoint:
+                continue
+            for item in chunk:
+                plan.patch_entries += len(localized_locale_ids(item, locales))
+            if batch.mode == PushBatch.Mode.LIVE:
+                plan.publish_items += len(chunk)
+    return plan

@@ -1,0 +1,58 @@
+"""The first request bodies of a batch exactly as the worker would send them."""
+from ...exceptions import FieldDataInvalid
+from ...models import PushBatch
+from ...selectors import batch_locales
+from .bodies import locale_field_data, localized_locale_ids, primary_field_data, translation_patch_data
+from .planning import MAX_ENTRIES_PER_PATCH, plan_items, refs_by_item
+
+
+def batch_preview(batch: PushBatch, *, max_requests: int = 3) -> list[dict]:
+    """The first request bodies exactly as the worker would send them (method, path, JSON body).
+
+    Empty when an item's values do not fit the schema (pre-flight lists those problems).
+    """
+    try:
+        return _preview(batch, max_requests)
+    except FieldDataInvalid:
+        return []
+
+
+def _preview(batch: PushBatch, max_requests: int) -> list[dict]:
+    locales = batch_locales(batch)
+    items = [entry.item for entry in batch.entries.select_related("item__collection")
+             .prefetch_related("item__translations")]
+    plan = plan_items(batch, items, locales)
+    collection_id = batch.collection.webflow_id
+    previews = []
+    for is_draft, is_archived, chunk in plan.creates[:max_requests]:
+        if plan.live_endpoint:
+            body = {"items": [{"isDraft": is_draft, "isArchived": is_archived, "fieldData": primary_field_data(i)}
+                              for i in chunk]}
+            previews.append({"method": "POST", "path": f"/v2/collections/{collection_id}/items/live", "body": body})
+        else:
+            body = {"cmsLocaleIds": [loc.cms_locale_id for loc in locales], "isDraft": is_draft,
+                    "isArchived": is_archived, "fieldData": [primary_field_data(i) for i in chunk]}
+            previews.append({"method": "POST", "path": f"/v2/collections/{collection_id}/items/bulk", "body": body})
+    if len(previews) < max_requests:
+        entries = []
+        refs = refs_by_item(items)
+        by_locale = {loc.pk: loc for loc in locales}
+        for item in items:
+            translations = {t.locale_id: t for t in item.translations.all()}
+            item_refs = refs.get(item.pk)
+            if item_refs:
+                webflow_id = next(iter(item_refs.values())).webflow_item_id
+                for loc in locales:
+                    entries.append({"id": webflow_id, "cmsLocaleId": loc.cms_locale_id,
+                                    "fieldData": locale_field_data(item, translations.get(loc.pk))})
+            elif not plan.live_endpoint:
+                for locale_id in localized_locale_ids(item, locales):
+                    entries.append({"id": "<id Webflow returns for " + item.slug + ">",
+                                    "cmsLocaleId": by_locale[locale_id].cms_locale_id,
+                                    "fieldData": translation_patch_data(translations[locale_id], item.collection)})
+            if len(entries) >= MAX_ENTRIES_PER_PATCH:
+                break
+        if entries:
+            previews.append({"method": "PATCH", "path": f"/v2/collections/{collection_id}/items",
+                             "body": {"items": entries[:MAX_ENTRIES_PER_PATCH]}})
+    return previews

@@ -1,0 +1,93 @@
+"""Publishing the items of a live batch; only what Webflow lists as published counts as live."""
+import re
+
+from django.db import transaction
+from django.utils import timezone
+
+from ...models import BatchItem, WebflowItemRef
+from ...selectors import owed_refs
+from ...webflow.errors import WebflowAuthError, WebflowError, WebflowForbidden, WebflowNotFound, WebflowRateLimited
+from .lease import beat, nap
+from .outcomes import fail_refs, settle_sent
+from .planning import MAX_ITEMS_PER_PUBLISH
+from .policy import COLLECTION_GONE_MESSAGE, TOKEN_MESSAGE, StopBatch, backoff, wait_rate_limit
+
+_HEX_ID = re.compile(r"\b[0-9a-fA-F]{24}\b")
+
+
+def publish_all(run) -> None:
+    """Publish created/updated items of a live batch, 100 items a request."""
+    if not run.live:
+        return
+    while True:
+        refs = owed_refs(run.batch, needs_publish=True, needs_patch=False)
+        if not refs:
+            return
+        per_item: dict[int, list[WebflowItemRef]] = {}
+        for ref in refs:
+            per_item.setdefault(ref.item_id, []).append(ref)
+        item_ids = list(per_item)[:MAX_ITEMS_PER_PUBLISH]
+        send_publish(run, {item_id: per_item[item_id] for item_id in item_ids})
+
+
+def send_publish(run, per_item: dict[int, list[WebflowItemRef]]) -> None:
+    body = [{"id": refs[0].webflow_item_id, "cmsLocaleIds": [r.cms_locale_id for r in refs]}
+            for refs in per_item.values()]
+    failures = 0
+    while True:
+        beat(run)
+        run.request_info.update(items=list(per_item), step="publish")
+        try:
+            result = run.client.publish_items(run.collection_id, items=body)
+            break
+        except WebflowRateLimited as exc:
+            wait_rate_limit(run, exc)
+            continue
+        except (WebflowAuthError, WebflowForbidden) as exc:
+            raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
+        except WebflowNotFound as exc:
+            raise StopBatch(COLLECTION_GONE_MESSAGE.format(collection_id=run.collection_id, error=exc)) from exc
+        except WebflowError as exc:
+            failures += 1
+            if (not exc.retryable and not exc.outcome_unknown) or failures >= run.max_attempts:
+                fail_refs(run, [r for refs in per_item.values() for r in refs],
+                          f"Webflow did not publish the item: {exc}")
+                if exc.retryable or exc.outcome_unknown:
+                    raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts; "
+                                    "the batch was stopped.") from exc
+                return
+            nap(run, backoff(failures))
+    record_published(run, per_item, result)
+
+
+def record_published(run, per_item: dict[int, list[WebflowItemRef]], result) -> None:
+    """Mark what Webflow listed as published; the rest fails with the error Webflow gave for it."""
+    published = set(result.published_item_ids)
+    errors_by_id: dict[str, str] = {}
+    for error in result.errors:
+        for webflow_id in _HEX_ID.findall(error):
+            errors_by_id.setdefault(webflow_id, error)
+    failed = []
+    with transaction.atomic():
+        beat(run)
+        now = timezone.now()
+        done_pks = []
+        for refs in per_item.values():
+            webflow_id = refs[0].webflow_item_id
+            if webflow_id in published and webflow_id not in errors_by_id:
+                done_pks += [r.pk for r in refs]
+            else:
+                failed.append(refs)
+        if done_pks:
+            WebflowItemRef.objects.filter(pk__in=done_pks).update(
+                is_published=True, is_draft=False, last_published=now, needs_publish=False)
+        entries = list(run.batch.entries.filter(item_id__in=list(per_item), status=BatchItem.Status.SENT)
+                       .select_related("item"))
+        settle_sent(run, entries)
+    for refs in failed:
+        webflow_id = refs[0].webflow_item_id
+        reason = errors_by_id.get(webflow_id) or (
+            result.errors[0] if len(per_item) == 1 and result.errors
+            else "Webflow did not list the item as published")
+        fail_refs(run, refs, f"Created/updated in Webflow as {webflow_id} but not published: {reason}")
+    run.report_progress()

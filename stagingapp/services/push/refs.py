@@ -1,0 +1,49 @@
+"""Webflow item refs: one row per item and locale holding the ID Webflow returned (written inside a transaction)."""
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from ...models import BatchItem, WebflowItemRef
+from .bodies import item_flags, localized_locale_ids
+
+
+def parse_time(value):
+    return parse_datetime(value) if isinstance(value, str) and value else None
+
+
+def build_refs(run, entry: BatchItem, variants: list, *, published: bool) -> list[WebflowItemRef]:
+    """One unsaved ref per batch locale from the variants Webflow returned for this entry's item."""
+    item = entry.item
+    webflow_id = variants[0].id
+    by_cms = {v.cms_locale_id: v for v in variants if v.cms_locale_id}
+    localized = set(localized_locale_ids(item, run.locales)) if not run.live_endpoint else set()
+    is_draft, _ = item_flags(run.batch, item)
+    refs = []
+    for loc in run.locales:
+        variant = by_cms.get(loc.cms_locale_id) or variants[0]
+        refs.append(WebflowItemRef(
+            item=item, locale=loc, webflow_item_id=webflow_id,
+            cms_locale_id=variant.cms_locale_id if variant.cms_locale_id in run.locale_by_cms
+            else loc.cms_locale_id,
+            slug=variant.slug or item.slug, created_on=parse_time(variant.created_on),
+            last_updated=parse_time(variant.last_updated),
+            last_published=parse_time(variant.last_published) or (timezone.now() if published else None),
+            is_published=published,
+            is_draft=bool(variant.is_draft if variant.is_draft is not None else is_draft),
+            needs_patch=loc.pk in localized, needs_publish=run.live and not published, last_batch=run.batch,
+        ))
+    return refs
+
+
+def save_refs(groups: list[list[WebflowItemRef]]) -> None:
+    """Replace the refs of these items and locales in one delete and one insert (caller holds a transaction)."""
+    refs = [ref for group in groups for ref in group]
+    if not refs:
+        return
+    WebflowItemRef.objects.filter(item_id__in={r.item_id for r in refs},
+                                  locale_id__in={r.locale_id for r in refs}).delete()
+    WebflowItemRef.objects.bulk_create(refs)
+
+
+def store_variants(run, entry: BatchItem, variants: list, *, published: bool) -> None:
+    """Write one WebflowItemRef per batch locale from the variants Webflow returned (inside a transaction)."""
+    save_refs([build_refs(run, entry, variants, published=published)])

@@ -1,0 +1,69 @@
+"""The push run: claim a queued batch, send it to Webflow in the fewest requests, store every returned ID.
+
+Crash safety rests on three rules: a create chunk is recorded as in flight before it is sent; an unknown outcome
+(timeout, dropped connection, 5xx, dead worker) is reconciled by looking the chunk's slugs up in Webflow before
+anything is sent again; and what Webflow answered is written in the same transaction that marks the chunk done.
+No transaction is ever open during an HTTP call.
+
+Order of a run: reconcile what a dead run left in flight, mark updates, create (full PATCHes in between),
+the remaining PATCHes, publish (live batches), close.
+"""
+import logging
+import time
+from collections.abc import Callable
+
+from ...models import PushBatch
+from .context import RunContext
+from .creates import create_all
+from .lease import ClaimLost, batch_claim, worker_label
+from .outcomes import finish, stop
+from .patches import patch_all
+from .policy import StopBatch
+from .publish import publish_all
+from .reconcile import reconcile_in_flight
+from .updates import prepare_updates
+
+logger = logging.getLogger(__name__)
+
+
+def batch_push(
+    *, batch_id: int, client=None, worker: str | None = None, progress: Callable[[dict], None] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> PushBatch | None:
+    """Run (or resume) one queued batch to completion in this process.
+
+    Precondition: the batch is QUEUED, or RUNNING with a stale heartbeat (its worker died). Effect: every item
+    ends DONE/FAILED/CANCELLED with a reason, IDs are stored per item and locale, the batch ends SUCCEEDED,
+    PARTLY_FAILED, FAILED or CANCELLED. Returns None when the batch was not claimable (another worker has it, or
+    it already finished). Unexpected errors fail the batch with the error recorded and are re-raised.
+    """
+    worker = worker or worker_label()
+    batch = batch_claim(batch_id=batch_id, worker=worker)
+    if batch is None:
+        logger.info("Batch %s is not claimable (running elsewhere or finished)", batch_id)
+        return None
+    run = RunContext(batch=batch, client=client, worker=worker, progress=progress, sleep=sleep)
+    try:
+        execute(run)
+    except ClaimLost:
+        logger.warning("Batch %s was taken over by another worker; this run stops", batch_id)
+        return None
+    except Exception as exc:
+        logger.exception("Batch %s failed unexpectedly", batch_id)
+        stop(run, f"Internal error while pushing: {type(exc).__name__}: {exc}")
+        raise
+    batch.refresh_from_db()
+    return batch
+
+
+def execute(run: RunContext) -> None:
+    try:
+        reconcile_in_flight(run)
+        prepare_updates(run)
+        create_all(run)
+        patch_all(run)
+        publish_all(run)
+    except StopBatch as reason:
+        stop(run, str(reason))
+        return
+    finish(run)
