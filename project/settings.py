@@ -39,6 +39,8 @@ INSTALLED_APPS = [
     "django_q",
     "axes",
     "csp",
+    # Rich-text editor whose JS/CSS ship in the package (served by staticfiles, no CDN).
+    "django_prose_editor",
     "stagingapp",
 ]
 # The Webflow test double (demo, tests, benchmark) lives outside the app's wheel with its own dependencies (the

@@ -55,6 +55,8 @@ _REF_SPLIT_RE = re.compile(r"[\s,;]+")
 # URLs may contain commas, so a comma only separates two images when the next one starts a URL.
 _URL_LIST_SPLIT_RE = re.compile(r"\s+|,\s*(?=https?://)")
 _FILE_KEYS = ("fileId", "url", "alt")
+# A reference to a draft item that has no Webflow ID yet, as the item form stores it.
+DRAFT_REF_RE = re.compile(r"^draft:(\d+)$")
 
 
 FieldErrors = dict[str, list[str]]
@@ -79,20 +81,24 @@ def schema_is_synced(source) -> bool:
     return bool(schema_fields(source))
 
 
-def validate_field_data(source, field_data: dict, *, name: str, slug: str, partial: bool = False) -> FieldErrors:
+def validate_field_data(source, field_data: dict, *, name: str, slug: str, partial: bool = False,
+                        draft_refs: bool = False) -> FieldErrors:
     """Check an item's (or translation's) values against the schema -> {field slug: [messages]}; {} when valid.
 
-    Required fields must be present unless ``partial``; keys the schema does not know are errors.
+    Required fields must be present unless ``partial``; keys the schema does not know are errors. With
+    ``draft_refs`` a reference may name a draft not yet in Webflow as ``draft:<pk>`` (DRAFT_REF_RE): the editor
+    stores that, and whatever pushes must resolve it to the Webflow ID first (without the flag it is an error).
     """
-    return _check(source, field_data, name=name, slug=slug, partial=partial)[1]
+    return _check(source, field_data, name=name, slug=slug, partial=partial, draft_refs=draft_refs)[1]
 
 
-def clean_field_data(source, field_data: dict, *, name: str, slug: str, partial: bool = False) -> dict:
+def clean_field_data(source, field_data: dict, *, name: str, slug: str, partial: bool = False,
+                     draft_refs: bool = False) -> dict:
     """Valid values -> the normalised field_data to store (no name/slug, no empty values).
 
     Raises django ValidationError({field slug: [messages]}) when anything is invalid.
     """
-    cleaned, errors = _check(source, field_data, name=name, slug=slug, partial=partial)
+    cleaned, errors = _check(source, field_data, name=name, slug=slug, partial=partial, draft_refs=draft_refs)
     if errors:
         raise ValidationError(errors)
     return cleaned
@@ -130,7 +136,7 @@ def _collection_label(source) -> str:
     return f"'{label}'" if label else "this collection"
 
 
-def _check(source, field_data, *, name, slug, partial) -> tuple[dict, FieldErrors]:
+def _check(source, field_data, *, name, slug, partial, draft_refs=False) -> tuple[dict, FieldErrors]:
     errors: FieldErrors = {}
     if not isinstance(field_data, dict):
         return {}, {"field_data": ["Field values must be an object of field slug -> value."]}
@@ -171,7 +177,7 @@ def _check(source, field_data, *, name, slug, partial) -> tuple[dict, FieldError
             _add(errors, key, [NOT_LOCALISABLE_MESSAGE.format(kind=kind)])
         else:
             try:
-                cleaned[key] = normalise_value(by_slug[key], value)
+                cleaned[key] = normalise_value(by_slug[key], value, draft_refs=draft_refs)
             except InvalidValue as exc:
                 _add(errors, key, [str(exc)])
 
@@ -199,12 +205,14 @@ def _messages(field, value) -> list[str]:
     return []
 
 
-def normalise_value(field: dict, value):
+def normalise_value(field: dict, value, *, draft_refs: bool = False):
     """One non-empty value -> its Webflow form; raises InvalidValue (a ValueError; message for the editor)."""
     checker = _CHECKERS.get(field.get("type"))
     if checker is None:
         # A field type newer than this code: pass it through rather than block the editor.
         return value
+    if field.get("type") in ("Reference", "MultiReference"):
+        return checker(field, value, field.get("validations") or {}, draft_refs=draft_refs)
     return checker(field, value, field.get("validations") or {})
 
 
@@ -269,22 +277,27 @@ def _option(field, value, validations):
     raise InvalidValue(f"'{value}' is not one of the options; choose one of: {names}.")
 
 
-def _reference_id(value) -> str:
+def _reference_id(value, draft_refs: bool = False) -> str:
+    if isinstance(value, str) and (draft := DRAFT_REF_RE.match(value.strip())):
+        if draft_refs:
+            return value.strip()
+        raise InvalidValue(f"refers to draft item #{draft.group(1)}, which is not in Webflow yet; push that item "
+                           "first so the reference can name its Webflow ID.")
     if not isinstance(value, str) or not LOOSE_ID_RE.match(value.strip()):
         raise InvalidValue(f"'{value}' is not a Webflow item ID (usually 24 hex characters).")
     return value.strip()
 
 
-def _reference(field, value, validations):
-    return _reference_id(value)
+def _reference(field, value, validations, draft_refs=False):
+    return _reference_id(value, draft_refs)
 
 
-def _multi_reference(field, value, validations):
+def _multi_reference(field, value, validations, draft_refs=False):
     if isinstance(value, str):
         value = [part for part in _REF_SPLIT_RE.split(value) if part]
     if not isinstance(value, list | tuple):
         raise InvalidValue("Enter a list of Webflow item IDs.")
-    ids = [_reference_id(v) for v in value]
+    ids = [_reference_id(v, draft_refs) for v in value]
     return list(dict.fromkeys(ids))
 
 

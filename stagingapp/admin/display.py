@@ -5,8 +5,9 @@ import json
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join, mark_safe
 from django.utils.safestring import SafeString
+from django.utils.text import Truncator
 
-from ..richtext import sanitize_rich_text
+from ..richtext import rich_text_as_text, sanitize_rich_text
 from ..schema import schema_fields
 
 PRIMARY_LABELS = {"name": "Name", "slug": "Slug", "is_archived": "Send as archived",
@@ -119,3 +120,35 @@ def comparison_rows(collection, before: dict | None, after: dict, *, reference_n
 
 def _normal(value):
     return None if value in ("", [], {}) else value
+
+
+SAME_AS_PRIMARY = mark_safe('<span class="same-as-primary" style="color:#888">same as primary</span>')
+
+
+def content_table(item, *, primary_tag: str = "", reference_names=None) -> dict:
+    """The item as an approver reads it: one row per field (editor's labels, rendered values), one column per
+    locale, the primary first and each translation beside it; stale translations are flagged in their header."""
+    translations = sorted(item.translations.select_related("locale"), key=lambda t: t.locale.tag)
+    columns = [{"tag": primary_tag or "Primary", "stale": False, "primary": True}]
+    columns += [{"tag": t.locale.tag, "stale": t.source_hash != item.source_hash, "primary": False}
+                for t in translations]
+    primary = _content_cells(item.collection, item.primary_content())
+    translated = [_content_cells(item.collection, {"name": t.name, "slug": t.slug, "field_data": t.field_data})
+                  for t in translations]
+    rows = []
+    for key, (label, field, value) in primary.items():
+        cells = [render_value(field, value, reference_names=reference_names)]
+        for cells_of_locale in translated:
+            own = cells_of_locale.get(key, (None, None, None))[2]
+            cells.append(SAME_AS_PRIMARY if _normal(own) is None
+                         else render_value(field, own, reference_names=reference_names))
+        rows.append({"label": label, "cells": cells})
+    return {"columns": columns, "rows": rows}
+
+
+def preview_value(schema_field: dict | None, value, *, limit: int = 200) -> SafeString:
+    """A short rendering for help text beside an input: rich text as plain words, the rest as render_value."""
+    if (schema_field or {}).get("type") == "RichText":
+        text = rich_text_as_text(str(value or ""))
+        return format_html("{}", Truncator(text).chars(limit)) if text else EMPTY
+    return render_value(schema_field, value)

@@ -9,10 +9,11 @@ import json
 
 from django import forms
 from django.utils.dateparse import parse_datetime
-from django.utils.html import escape
+from django.utils.html import escape, format_html
 
 from ..exceptions import ItemLocked, TranslationRefused
 from ..models import Collection, DraftItem, DraftTranslation, LocaleMapping
+from ..richtext import sanitize_rich_text
 from ..schema import (
     ITEM_COLUMNS,
     NOT_LOCALISABLE_TYPES,
@@ -27,6 +28,14 @@ from ..schema import clean_field_data as schema_clean_field_data
 from ..selectors import item_slug_clashes, translation_slug_clash
 from ..services.translations import translation_ensure_allowed
 from ..validators import suggest_slug
+from .display import preview_value
+from .widgets import (
+    ImagePreviewInput,
+    ReferenceSelect,
+    ReferenceSelectMultiple,
+    reference_choices,
+    rich_text_widget,
+)
 
 FIELD_PREFIX = "wf__"
 MARKER_FIELD = "schema_rendered_for"
@@ -49,8 +58,7 @@ def form_field_for(schema_field: dict, *, partial: bool = False) -> forms.Field 
         widget = forms.Textarea(attrs={"rows": 2}) if long_text else forms.TextInput(attrs={"class": "vTextField"})
         field = forms.CharField(widget=widget, **common)
     elif kind == "RichText":
-        field = forms.CharField(widget=forms.Textarea(attrs={"rows": 8}), **common)
-        help_text = help_text or escape("HTML, e.g. <p>Text</p>.")
+        field = forms.CharField(widget=rich_text_widget(), **common)
     elif kind == "Number":
         number_class = forms.IntegerField if validations.get("format") == "integer" else forms.DecimalField
         field = number_class(**common)
@@ -68,6 +76,9 @@ def form_field_for(schema_field: dict, *, partial: bool = False) -> forms.Field 
         help_text = help_text or "UTC."
     elif kind == "Email":
         field = forms.EmailField(**common)
+    elif kind in ("Reference", "MultiReference") and validations.get("collectionId"):
+        field = _reference_field(kind, validations["collectionId"], partial=partial, common=common)
+        help_text = help_text or "Search by name. An item not in Webflow yet must be pushed before this one."
     elif kind in ("Phone", "Color", "Reference"):
         field = forms.CharField(widget=forms.TextInput(attrs={"class": "vTextField"}), **common)
         help_text = help_text or {"Color": "Hex like #1a2b3c.", "Reference": "Webflow item ID.", "Phone": ""}[kind]
@@ -75,7 +86,8 @@ def form_field_for(schema_field: dict, *, partial: bool = False) -> forms.Field 
         # A CharField, not URLField: Webflow links may also be mailto: or tel:.
         field = forms.CharField(widget=forms.URLInput(attrs={"class": "vURLField"}), **common)
     elif kind in ("VideoLink", "Image", "File", "ExtFileRef"):
-        field = forms.URLField(assume_scheme="https", widget=forms.URLInput(attrs={"class": "vURLField"}), **common)
+        widget = ImagePreviewInput() if kind == "Image" else forms.URLInput(attrs={"class": "vURLField"})
+        field = forms.URLField(assume_scheme="https", widget=widget, **common)
         if kind != "VideoLink":
             help_text = help_text or "Public URL of the file (Webflow downloads it)."
     elif kind in ("MultiImage", "MultiReference"):
@@ -86,6 +98,19 @@ def form_field_for(schema_field: dict, *, partial: bool = False) -> forms.Field 
         return None
     field.help_text = help_text
     return field
+
+
+def _reference_field(kind: str, collection_webflow_id: str, *, partial: bool, common: dict) -> forms.Field:
+    blank = "— same as primary —" if partial else "—"
+
+    def choices():  # evaluated when the form is shown or checked, not when the admin lists input names
+        return reference_choices(collection_webflow_id)
+
+    if kind == "MultiReference":
+        return forms.MultipleChoiceField(choices=choices, widget=ReferenceSelectMultiple(
+            attrs={"class": "reference-select"}), **common)
+    return forms.ChoiceField(choices=lambda: [("", blank), *choices()], widget=ReferenceSelect(
+        attrs={"class": "reference-select"}), **common)
 
 
 def schema_input_names(collection, *, partial: bool = False) -> list[str]:
@@ -105,8 +130,6 @@ def display_value(schema_field: dict, value):
         return value.get("url")
     if kind == "MultiImage" and isinstance(value, list):
         return "\n".join(v.get("url", "") if isinstance(v, dict) else str(v) for v in value)
-    if kind == "MultiReference" and isinstance(value, list):
-        return "\n".join(str(v) for v in value)
     if kind == "DateTime" and isinstance(value, str):
         return parse_datetime(value) or value
     return value
@@ -120,6 +143,8 @@ def data_value(schema_field: dict, value):
         except ValueError:
             return str(value)
     shown = display_value(schema_field, value)
+    if schema_field.get("type") == "MultiReference":
+        return [str(v) for v in shown] if isinstance(shown, list) else [str(v) for v in str(shown or "").split()]
     if isinstance(shown, bool):
         return "true" if shown else "false"
     if isinstance(shown, dt.datetime):
@@ -134,6 +159,8 @@ def stored_value(schema_field: dict, cleaned, previous):
         return None if cleaned == "" else cleaned == "true"
     if is_empty(cleaned):
         return None
+    if kind == "RichText":
+        return sanitize_rich_text(cleaned) or None
     if kind in ("Image", "File", "ExtFileRef") and isinstance(previous, dict) and previous.get("url") == cleaned:
         return previous  # the URL input cannot show alt text or fileId; keep them when the URL is unchanged
     if kind == "MultiImage":
@@ -189,13 +216,21 @@ class SchemaFieldsFormMixin:
         """A value that is no longer (or never was) an option stays selected, so saving never drops it silently;
         schema validation then explains which options exist."""
         for slug, schema_field in self.rendered.items():
-            if schema_field.get("type") != "Option":
-                continue
+            kind = schema_field.get("type")
             name = FIELD_PREFIX + slug
-            current = self.data.get(self.add_prefix(name)) if self.is_bound else self.initial.get(name)
             form_field = self.fields[name]
-            if current and current not in {value for value, _ in form_field.choices}:
-                form_field.choices = [*form_field.choices, (current, f"{current} (not an option)")]
+            if kind not in ("Option", "Reference", "MultiReference") or not hasattr(form_field, "choices"):
+                continue
+            if self.is_bound:
+                current = (self.data.getlist(self.add_prefix(name)) if hasattr(self.data, "getlist")
+                           else self.data.get(self.add_prefix(name)))
+            else:
+                current = self.initial.get(name)
+            known = {value for value, _ in form_field.choices}
+            note = "(not an option)" if kind == "Option" else "(not one of our items)"
+            missing = [v for v in (current if isinstance(current, list) else [current]) if v and v not in known]
+            if missing:
+                form_field.choices = [*form_field.choices, *((v, f"{v} {note}") for v in missing)]
 
     def _json_help(self, collection) -> str:
         if collection is None:
@@ -233,7 +268,11 @@ class SchemaFieldsFormMixin:
                         # a ticked box), so it is refused here, naming what was typed.
                         self._refused_json_values[slug] = str(exc)
                         continue
-                data[self.add_prefix(FIELD_PREFIX + slug)] = data_value(schema_field, typed.pop(slug))
+                value = data_value(schema_field, typed.pop(slug))
+                if isinstance(value, list):
+                    data.setlist(self.add_prefix(FIELD_PREFIX + slug), value)
+                else:
+                    data[self.add_prefix(FIELD_PREFIX + slug)] = value
             data[self.add_prefix("field_data")] = json.dumps(typed, indent=2, ensure_ascii=False) if typed else ""
         data[self.add_prefix(MARKER_FIELD)] = str(self.collection.pk)
         self.data = data
@@ -279,7 +318,8 @@ class SchemaFieldsFormMixin:
         if self.collection is None:
             self.cleaned_data["field_data"] = {k: v for k, v in values.items() if not is_empty(v)}
             return
-        errors = validate_field_data(self.collection, values, name=name, slug=slug, partial=self.partial)
+        errors = validate_field_data(self.collection, values, name=name, slug=slug, partial=self.partial,
+                                     draft_refs=True)
         for key, messages in errors.items():
             if key in ("name", "slug"):
                 if key in self.fields and not self.has_error(key):
@@ -291,7 +331,7 @@ class SchemaFieldsFormMixin:
                 self.add_error("field_data", [f"{key}: {message}" for message in messages])
         if not errors:
             self.cleaned_data["field_data"] = schema_clean_field_data(
-                self.collection, values, name=name, slug=slug, partial=self.partial)
+                self.collection, values, name=name, slug=slug, partial=self.partial, draft_refs=True)
 
 
 def sole_collection():
@@ -395,9 +435,30 @@ class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
         model = DraftTranslation
         fields = ["locale", "name", "slug", "field_data"]
 
-    def __init__(self, *args, collection=None, **kwargs):
+    def __init__(self, *args, collection=None, item=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.setup_schema_fields(collection or self._item_collection())
+        self._show_primary_beside(item if item is not None else (self.instance.item if self.instance.item_id
+                                                                  else None))
+
+    def _show_primary_beside(self, item):
+        """Each input's help text starts with the primary locale's value, so a translator reads both side by side;
+        a stale translation says so on its locale."""
+        if item is None or item.pk is None or "field_data" not in self.fields:
+            return
+        primary = {"name": (None, item.name), "slug": (None, item.slug)}
+        primary.update({FIELD_PREFIX + slug: (field, (item.field_data or {}).get(slug))
+                        for slug, field in self.rendered.items()})
+        for name, (schema_field, value) in primary.items():
+            if name in self.fields:
+                self.fields[name].help_text = format_html(
+                    '<span class="primary-text">Primary: {}</span><br>{}', preview_value(schema_field, value),
+                    self.fields[name].help_text)
+        if self.instance.pk and "locale" in self.fields and self.instance.source_hash != item.source_hash:
+            self.fields["locale"].help_text = format_html(
+                '<span class="stale-translation-note">{}</span>',
+                "Stale: the primary text changed after this translation was written; check it against the "
+                "primary values shown under each field.")
 
     def _item_collection(self):
         # Inside the item page the inline passes the collection; on the translation's own page the item says.

@@ -7,6 +7,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from ..models import Collection, DraftItem, DraftTranslation
 from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
 from .batches import PushItemAdminMixin
+from .bulk import BulkReviewAdminMixin
 from .forms import (
     FIELD_PREFIX,
     MARKER_FIELD,
@@ -47,6 +48,10 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
     form = DraftTranslationForm
     extra = 0
 
+    class Media:
+        # One tab per locale instead of stacked blocks at the bottom of a long page.
+        js = ["stagingapp/locale_tabs.js"]
+
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
             return [(None, {"fields": ["locale", "name", "slug", "field_data"]})]
@@ -60,10 +65,11 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
 
 
 class DraftItemAdmin(
-    HistoryRevertAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin, SimpleHistoryAdmin
+    HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin,
+    SimpleHistoryAdmin,
 ):
     form = DraftItemForm
-    actions = [*WorkflowItemAdminMixin.actions, "create_push_batch"]
+    actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
     list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
     list_filter = ["status", "collection", "translations__locale", "last_edited_by"]
     list_select_related = ["collection", "last_edited_by"]
@@ -93,7 +99,7 @@ class DraftItemAdmin(
     def get_formset_kwargs(self, request, obj, inline, prefix):
         kwargs = super().get_formset_kwargs(request, obj, inline, prefix)
         if isinstance(inline, DraftTranslationInline):
-            kwargs["form_kwargs"] = {"collection": collection_for_form(request, obj)}
+            kwargs["form_kwargs"] = {"collection": collection_for_form(request, obj), "item": obj}
         return kwargs
 
     def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):

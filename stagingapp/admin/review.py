@@ -1,11 +1,10 @@
-"""Review workflow in the admin: buttons, bulk actions, review queues, edit locks and the diff since approval.
+"""Review workflow in the admin: buttons, review queues, edit locks and the diff since approval.
 
 Mixed into DraftItemAdmin / DraftTranslationAdmin (see admin.py) so the item admin keeps one home while this code
 stays in its own module. Every action calls a service in services.workflow and reports the outcome.
 """
 from django import forms
 from django.contrib import admin, messages
-from django.contrib.admin import helpers
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
@@ -16,31 +15,16 @@ from django.urls import path, reverse
 from django.utils.decorators import method_decorator
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from ..exceptions import StagingError
-from ..models import AuditEvent, DraftItem, DraftTranslation
+from ..models import AuditEvent, DraftItem, DraftTranslation, LocaleMapping
 from ..services import workflow
+from .bulk import TRANSITIONS, run_transition, transition_message
+from .display import comparison_rows, content_table
 from .lookups import object_or_404
 
 S = DraftItem.Status
-
-# name -> (service, button label, comment required?)
-TRANSITIONS = {
-    "submit": (workflow.items_submit, _("Submit for review"), False),
-    "approve": (workflow.items_approve, _("Approve"), False),
-    "reject": (workflow.items_reject, _("Reject"), True),
-    "unlock": (workflow.items_unlock, _("Unlock for editing"), True),
-}
-
-
-def _run_transition(name: str, *, item_ids: list[int], actor, comment: str):
-    service = TRANSITIONS[name][0]
-    if name == "unlock":  # the unlock service calls its text a reason
-        return service(item_ids=item_ids, actor=actor, reason=comment)
-    return service(item_ids=item_ids, actor=actor, comment=comment)
-
 
 class ReviewQueueFilter(admin.SimpleListFilter):
     title = _("my work")
@@ -90,31 +74,24 @@ class CommentForm(forms.Form):
                               required=False)
 
 
-def _flatten(snapshot: dict | None, prefix: str = "") -> dict[str, object]:
-    flat: dict[str, object] = {}
-    for key, value in (snapshot or {}).items():
-        name = f"{prefix}{key}"
-        if isinstance(value, dict) and (key in {"field_data", "translations"} or prefix.startswith("translations")):
-            flat.update(_flatten(value, name + "."))
-        else:
-            flat[name] = value
-    return flat
+def last_rejection(item) -> AuditEvent | None:
+    """The rejection an editor still has to act on: the newest review decision, when it was a rejection."""
+    if item.status not in (S.DRAFT, S.REJECTED, S.IN_REVIEW):
+        return None
+    decision = (AuditEvent.objects.filter(item_id=item.pk, action__in=["item.approve", "item.reject"])
+                .order_by("-created_at", "-pk").first())
+    return decision if decision is not None and decision.action == "item.reject" else None
 
 
-def snapshot_diff(before: dict | None, after: dict) -> list[dict]:
-    """Rows for a side-by-side table: every content path with its value at approval and now."""
-    old, new = _flatten(before), _flatten(after)
-    return [
-        {"field": key, "old": old.get(key, ""), "new": new.get(key, ""), "changed": old.get(key) != new.get(key)}
-        for key in sorted(old.keys() | new.keys())
-    ]
+def primary_locale_tag(item) -> str:
+    return (LocaleMapping.objects.filter(site_id=item.collection.site_id, is_primary=True)
+            .values_list("tag", flat=True).first() or "")
 
 
 class WorkflowItemAdminMixin:
     """Review buttons, bulk actions, locks and the diff view for DraftItemAdmin."""
 
     change_form_template = "admin/stagingapp/draftitem/change_form.html"
-    actions = ["submit_selected", "approve_selected", "reject_selected", "unlock_selected"]
 
     def get_list_filter(self, request):
         return [*super().get_list_filter(request), ReviewQueueFilter, StaleTranslationsFilter]
@@ -171,6 +148,10 @@ class WorkflowItemAdminMixin:
                 + urlencode({"item": item.pk}),
                 "approval_diff_url": reverse("admin:stagingapp_draftitem_approval_diff", args=[item.pk]),
                 "lock_reason": reason,
+                "last_rejection": last_rejection(item),
+                "review_content": content_table(item, primary_tag=primary_locale_tag(item)),
+                # Open for whoever cannot edit (approvers, locked items): it is what they came to read.
+                "review_content_open": bool(reason) or not self.has_change_permission(request),
                 # Shown in the workflow panel rather than per inline, so it holds whatever fieldsets the inline has.
                 "stale_translations": [
                     t.locale.tag for t in item.translations.select_related("locale").order_by("locale__tag")
@@ -190,12 +171,11 @@ class WorkflowItemAdminMixin:
         form = CommentForm(request.POST)
         comment = form.cleaned_data["comment"] if form.is_valid() else ""
         try:
-            _run_transition(transition, item_ids=[item.pk], actor=request.user, comment=comment)
+            items = run_transition(transition, item_ids=[item.pk], actor=request.user, comment=comment)
         except StagingError as exc:
             self.message_user(request, str(exc), messages.ERROR)
         else:
-            self.message_user(request, _("'%(item)s': %(action)s done.") % {
-                "item": item, "action": TRANSITIONS[transition][1]})
+            self.message_user(request, transition_message(transition, items), messages.SUCCESS)
         return HttpResponseRedirect(reverse("admin:stagingapp_draftitem_change", args=[item.pk]))
 
     def approval_diff_view(self, request, object_id):
@@ -205,56 +185,15 @@ class WorkflowItemAdminMixin:
         approval = AuditEvent.objects.filter(item_id=item.pk, action="item.approve").order_by("-created_at", "-pk")
         approval = approval.first()
         snapshot = (approval.data or {}).get("snapshot") if approval else None
-        rows = snapshot_diff(snapshot, item.content_snapshot())
+        rows = comparison_rows(item.collection, snapshot, item.content_snapshot())
+        changed = [row for row in rows if row["changed"]]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": item, "title": _("Changes since the last approval"),
-            "approval": approval, "rows": rows, "changed_count": sum(row["changed"] for row in rows),
+            "approval": approval, "changed_rows": changed, "unchanged_rows": [r for r in rows if not r["changed"]],
+            "changed_count": len(changed),
         }
         return TemplateResponse(request, "admin/stagingapp/draftitem/approval_diff.html", context)
-
-    # --- bulk actions ------------------------------------------------------------------------------------------
-
-    def _bulk(self, request, queryset, name: str, comment: str = ""):
-        try:
-            items = _run_transition(name, item_ids=list(queryset.values_list("pk", flat=True)),
-                                    actor=request.user, comment=comment)
-        except StagingError as exc:
-            self.message_user(request, str(exc), messages.ERROR)
-            return None
-        self.message_user(request, ngettext("%(count)d item: %(action)s done.", "%(count)d items: %(action)s done.",
-                                            len(items)) % {"count": len(items), "action": TRANSITIONS[name][1]})
-        return None
-
-    def _bulk_with_comment(self, request, queryset, name: str):
-        """First call renders a comment form; its POST (with `apply`) runs the transition."""
-        if "apply" in request.POST:
-            form = CommentForm(request.POST)
-            comment = form.cleaned_data["comment"] if form.is_valid() else ""
-            return self._bulk(request, queryset, name, comment)
-        context = {
-            **self.admin_site.each_context(request),
-            "opts": self.opts, "title": TRANSITIONS[name][1], "queryset": queryset, "action_name": f"{name}_selected",
-            "form": CommentForm(), "comment_required": TRANSITIONS[name][2],
-            "action_checkbox_name": helpers.ACTION_CHECKBOX_NAME,
-        }
-        return TemplateResponse(request, "admin/stagingapp/draftitem/bulk_comment.html", context)
-
-    @admin.action(description=_("Submit selected items for review"), permissions=["submit"])
-    def submit_selected(self, request, queryset):
-        return self._bulk(request, queryset, "submit")
-
-    @admin.action(description=_("Approve selected items"), permissions=["approve"])
-    def approve_selected(self, request, queryset):
-        return self._bulk_with_comment(request, queryset, "approve")
-
-    @admin.action(description=_("Reject selected items (with a comment)"), permissions=["approve"])
-    def reject_selected(self, request, queryset):
-        return self._bulk_with_comment(request, queryset, "reject")
-
-    @admin.action(description=_("Unlock selected items from review (with a reason)"), permissions=["unlock"])
-    def unlock_selected(self, request, queryset):
-        return self._bulk_with_comment(request, queryset, "unlock")
 
 
 class TranslationLockAdminMixin:

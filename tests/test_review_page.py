@@ -1,0 +1,49 @@
+"""What an approver reads: content rendered (rich text, option names, images), locales side by side, the
+diff since approval in the editor's labels, and the rejection with who and when."""
+import pytest
+from django.urls import reverse
+
+from stagingapp.models import DraftItem
+from stagingapp.services import workflow
+from tests import factories
+
+IMAGE_FIELD = {"id": "f" + "9" * 23, "slug": "cover", "displayName": "Cover image", "type": "Image",
+               "isRequired": False, "isEditable": True, "validations": None}
+
+
+@pytest.fixture
+def item(collection, locales, editor):
+    collection.fields_schema = [*collection.fields_schema, IMAGE_FIELD]
+    collection.save()
+    item = factories.make_item(collection, name="Spring launch", created_by=editor, last_edited_by=editor, field_data={
+        "summary": "Short", "body": '<p>Hello <strong>world</strong></p><script>alert("x")</script>',
+        "category": "a" * 24, "cover": {"url": "https://cdn.example.com/spring.png", "alt": "Spring"},
+    })
+    factories.make_translation(item, locales[1], name="Lancement de printemps", last_edited_by=editor)
+    workflow.items_submit(item_ids=[item.pk], actor=editor)
+    return item
+
+
+def test_the_approver_reads_rendered_content_with_locales_side_by_side(client, item, approver):
+    client.force_login(approver)
+
+    page = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
+    table = page[page.index('id="item-content-table"'):page.index("</table>", page.index('id="item-content-table"'))]
+
+    assert "<p>Hello <strong>world</strong></p>" in table and "<script>" not in table
+    assert "News" in table and "a" * 24 not in table
+    assert '<img class="image-preview" src="https://cdn.example.com/spring.png"' in table
+    assert "Summary" in table and "Cover image" in table
+    assert table.index("en-US") < table.index("fr-FR") and "Lancement de printemps" in table
+
+
+def test_the_editor_sees_the_rejection_with_reviewer_date_and_comment(client, item, editor, approver):
+    workflow.items_reject(item_ids=[item.pk], actor=approver, comment="Add a source for the numbers.")
+    item.refresh_from_db()
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
+
+    assert item.status == DraftItem.Status.REJECTED
+    assert f"Rejected by approver on {item.reviewed_at:%Y-%m-%d}" in page
+    assert "Add a source for the numbers." in page
