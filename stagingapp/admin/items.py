@@ -8,6 +8,7 @@ from ..models import Collection, DraftItem, DraftTranslation
 from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
 from .batches import PushItemAdminMixin
 from .bulk import BulkReviewAdminMixin
+from .csp import CspNonceMediaMixin
 from .forms import (
     FIELD_PREFIX,
     MARKER_FIELD,
@@ -65,8 +66,8 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
 
 
 class DraftItemAdmin(
-    HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin,
-    SimpleHistoryAdmin,
+    CspNonceMediaMixin, HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin,
+    ImportAdminMixin, SimpleHistoryAdmin,
 ):
     form = DraftItemForm
     actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
@@ -137,7 +138,9 @@ def collection_for_translation_form(request, translation=None):
     return item.collection if item is not None else None
 
 
-class DraftTranslationAdmin(HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin):
+class DraftTranslationAdmin(
+    CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin
+):
     form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]
