@@ -1,8 +1,9 @@
 """Admin for draft items and their translations: editing, import, and the workflow and push mixins."""
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets
 from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, StackedInline
 
 from ..models import Collection, DraftItem, DraftTranslation
 from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
@@ -44,7 +45,7 @@ def model_fields_only(fields):
     return [f for f in fields if not f.startswith(FIELD_PREFIX) and f != MARKER_FIELD]
 
 
-class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
+class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
     model = DraftTranslation
     form = DraftTranslationForm
     extra = 0
@@ -67,7 +68,7 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
 
 class DraftItemAdmin(
     CspNonceMediaMixin, HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin,
-    ImportAdminMixin, SimpleHistoryAdmin,
+    ImportAdminMixin, SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftItemForm
     actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
@@ -139,7 +140,7 @@ def collection_for_translation_form(request, translation=None):
 
 
 class DraftTranslationAdmin(
-    CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin
+    CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin, ModelAdmin
 ):
     form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
