@@ -162,12 +162,13 @@ if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 # Content-Security-Policy (django-csp): scripts only from our own static files or carrying the request's nonce;
-# inline style attributes stay allowed because the admin and its theme set them; images may come from any https
-# host because item pages preview Webflow's asset URLs. On by default whenever DEBUG is off.
+# 'unsafe-eval' because the theme's bundled Alpine.js (the standard build; unfold ships no CSP build) compiles its
+# x- attributes with Function(); inline style attributes stay allowed because the admin and its theme set them;
+# images may come from any https host because item pages preview Webflow's asset URLs. On whenever DEBUG is off.
 STAGING_CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
-        "script-src": ["'self'", NONCE],
+        "script-src": ["'self'", NONCE, "'unsafe-eval'"],
         "style-src": ["'self'", "'unsafe-inline'"],
         "img-src": ["'self'", "data:", "https:"],
         "font-src": ["'self'", "data:"],

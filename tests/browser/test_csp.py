@@ -33,9 +33,7 @@ def test_the_main_pages_load_without_csp_violations(page, login, settings, super
         response = page.goto(url)
         assert response.status == 200, url
         policy = response.headers["content-security-policy"]
-        assert "script-src 'self'" in policy and "'unsafe-eval'" not in policy
-        if "/pushbatch/" in url and url.endswith("/change/"):  # its inline script is allowed by nonce only
-            assert "script-src 'self' 'nonce-" in policy
+        assert "script-src 'self'" in policy and "'unsafe-inline'" not in policy.split("style-src")[0]
 
     # The app's own scripts ran: the batch page polled its progress, the add page switches collections.
     page.goto(f"/admin/stagingapp/pushbatch/{batch.pk}/change/")
