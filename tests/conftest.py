@@ -11,6 +11,13 @@ def _fast_password_hashing(settings):
 
 
 @pytest.fixture(autouse=True)
+def _no_heartbeat_thread(settings):
+    # In-process pushes run inside the test's transaction, which a heartbeat thread's own connection cannot see;
+    # the thread has its own test (test_push_recovery) and runs in every real-worker test.
+    settings.WEBFLOW_PUSH_HEARTBEAT_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _own_import_folder(settings, tmp_path):
     # Uploaded import files go to a folder of this test's own, never the project's var/imports.
     settings.IMPORT_UPLOAD_DIR = tmp_path / "import-uploads"
