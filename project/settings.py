@@ -198,7 +198,7 @@ WEBFLOW_READ_TIMEOUT_SECONDS = env.float("WEBFLOW_READ_TIMEOUT_SECONDS", default
 WEBFLOW_RATE_LIMIT_PER_MINUTE = env.int("WEBFLOW_RATE_LIMIT_PER_MINUTE", default=60)
 # The window the limit applies to; only tests and the sandbox shorten it.
 WEBFLOW_RATE_LIMIT_WINDOW_SECONDS = env.float("WEBFLOW_RATE_LIMIT_WINDOW_SECONDS", default=60.0)
-# Where the budget shared by every worker lives: auto = cache when REDIS_URL is set, else the database.
+# Where the budget shared by every worker lives: auto = Redis when REDIS_URL is set, else the database.
 WEBFLOW_RATE_LIMITER = env.str("WEBFLOW_RATE_LIMITER", default="auto")
 # Send bulk creates to /beta/... instead of /v2/... (both exist).
 WEBFLOW_USE_BETA_BULK = env.bool("WEBFLOW_USE_BETA_BULK", default=False)

@@ -458,9 +458,10 @@ class WebflowItemRef(models.Model):
 class WebflowRateLimitState(models.Model):
     """The shared request budget of one Webflow token, so every worker on every machine paces together.
 
-    `key` is a hash of the API base URL and token (never the token). `hits` holds the epoch seconds of the
-    requests answered in the current window, `pending` the [reservation, expiry] of requests still in flight;
-    rows are updated under a row lock by stagingapp.webflow.ratelimit.
+    `key` is an HMAC under SECRET_KEY of the API base URL and token (never the token, nor a plain hash of it).
+    `hits` holds the epoch seconds of the requests answered in the current window, `pending` the
+    [reservation, expiry] of requests still in flight; rows are updated under a row lock by
+    stagingapp.webflow.ratelimit.
     """
 
     key = models.CharField(max_length=64, unique=True)

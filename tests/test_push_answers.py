@@ -16,7 +16,8 @@ def sandbox(webflow_sandbox, site, locales, collection, settings):
     return webflow_sandbox
 
 
-@pytest.mark.parametrize(("create_answer", "sent"), [("null_ids", '"id": null'), ("empty_items", "it sent: []")])
+@pytest.mark.parametrize(("create_answer", "sent"), [("unapplied_null_ids", '"id": null'),
+                                                      ("unapplied_empty", "it sent: []")])
 def test_a_create_answer_without_usable_ids_stops_the_batch_after_three_attempts(
         sandbox, collection, locales, publisher, create_answer, sent):
     items = make_approved_items(collection, 2, locales=locales[1:])

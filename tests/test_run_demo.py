@@ -20,10 +20,10 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-def _run_demo_once(env, web_port, sandbox_port, state_dir) -> str:
+def _run_demo_once(env, web_port, sandbox_port, state_dir, *extra) -> str:
     process = subprocess.Popen(
         [sys.executable, "manage.py", "run_demo", "--port", str(web_port), "--sandbox-port", str(sandbox_port),
-         "--state-dir", str(state_dir)],
+         "--state-dir", str(state_dir), *extra],
         cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True,
     )
     output = []
@@ -45,17 +45,26 @@ def _run_demo_once(env, web_port, sandbox_port, state_dir) -> str:
             headers={"Authorization": "Bearer demo-sandbox-token"},
         )
         assert "fr-FR" in urllib.request.urlopen(request, timeout=10).read().decode()
+        page = urllib.request.urlopen(f"http://127.0.0.1:{sandbox_port}/", timeout=10).read().decode()
+        assert "<h1>Webflow sandbox</h1>" in page and "Acme Journal (demo)" in page
     finally:
-        os.killpg(process.pid, signal.SIGINT)
+        interrupted = time.monotonic()
+        os.killpg(process.pid, signal.SIGINT)  # what Ctrl-C does: run_demo's own group only
         rest, _ = process.communicate(timeout=60)
+    stopped_after = time.monotonic() - interrupted
     assert process.returncode == 0, text + rest
+    assert stopped_after < 10, f"Ctrl-C took {stopped_after:.1f} s"  # 5 s by design; slack for a busy CI box
+    assert "stopping" in (Path(state_dir) / "worker.log").read_text()  # told to stop, not killed outright
     return text + rest
 
 
 def test_run_demo_starts_everything_prints_logins_and_runs_again(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(DEBUG="True", DATABASE_URL=f"sqlite:///{tmp_path / 'demo.sqlite3'}")
-    first = _run_demo_once(env, _free_port(), _free_port(), tmp_path / "demo")
+    first = _run_demo_once(env, _free_port(), _free_port(), tmp_path / "demo",
+                           "--sandbox-fault", "503:path=/items/bulk,times=1")
     assert "publisher-demo" in first and "Demo stopped." in first
+    assert "with faults: 503:path=/items/bulk,times=1" in first
+    assert "review notification e-mails not shown" in first and "Subject:" not in first
     second = _run_demo_once(env, _free_port(), _free_port(), tmp_path / "demo")
     assert "Demo stopped." in second

@@ -1,5 +1,7 @@
 """The local Webflow sandbox itself: persistence, rate limiting, faults and its command line."""
+import re
 import time
+from pathlib import Path
 
 import pytest
 import requests
@@ -9,6 +11,7 @@ from webflow_sandbox import FaultPlan, WebflowSandbox
 from webflow_sandbox.demo import DEMO_COLLECTION_ID, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
 
 PRIMARY = DEMO_LOCALES[0]["cmsLocaleId"]
+ROOT = Path(__file__).resolve().parent.parent
 
 
 def call(sandbox, method, path, body=None, token=None):
@@ -146,12 +149,6 @@ def test_the_command_refuses_an_unknown_fault_before_listening(settings):
         call_command("webflow_sandbox", "--port", "0", "--fault", "explode")
 
 
-def test_the_command_needs_a_token(settings):
-    settings.WEBFLOW_API_TOKEN = ""
-    with pytest.raises(CommandError, match="No token"):
-        call_command("webflow_sandbox", "--port", "0")
-
-
 def test_sites_and_collections_can_come_from_a_config(settings):
     sandbox = WebflowSandbox(openapi_dir=settings.WEBFLOW_OPENAPI_DIR)
     sandbox.load_config({
@@ -167,3 +164,67 @@ def test_the_command_explains_an_unreadable_config(settings, tmp_path):
     (tmp_path / "bad.json").write_text("{not json")
     with pytest.raises(CommandError, match="Cannot use --config"):
         call_command("webflow_sandbox", "--port", "0", "--config", str(tmp_path / "bad.json"))
+
+
+def test_each_answer_leaves_in_one_write_on_a_no_delay_socket(sandbox, monkeypatch):
+    """Headers and body written separately without TCP_NODELAY stalled every keep-alive request ~40 ms."""
+    import socket
+    import socketserver
+
+    writes = []
+    original = socketserver._SocketWriter.write
+
+    def counting_write(self, data):
+        writes.append(self._sock.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+        return original(self, data)
+
+    monkeypatch.setattr(socketserver._SocketWriter, "write", counting_write)
+    with requests.Session() as session:
+        session.headers["Authorization"] = f"Bearer {sandbox.token}"
+        answers = [session.get(f"{sandbox.url}/v2/sites/{DEMO_SITE_ID}", timeout=30) for _ in range(50)]
+    assert [a.status_code for a in answers] == [200] * 50
+    assert len(writes) == 50 and all(writes)
+
+
+def test_python_m_webflow_sandbox_runs_without_django_and_says_how_to_point_the_app_at_it(tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+
+    env = {key: value for key, value in os.environ.items()
+           if key not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "DEBUG", "WEBFLOW_API_TOKEN"}}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "webflow_sandbox", "--port", "0", "--seed-demo", "--fault", "503:path=/sites/",
+         "--latency", "0.01", "--jitter", "0.005", "--duplicate-slugs", "suffix"],
+        cwd=tmp_path, env={**env, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        banner = [process.stdout.readline() for _ in range(2)]
+        url, token = re.search(r"WEBFLOW_API_BASE_URL=(\S+) WEBFLOW_API_TOKEN=(\S+)", banner[1]).groups()
+        site = f"{url}/v2/sites/{DEMO_SITE_ID}"
+        headers = {"Authorization": f"Bearer {token}"}
+        assert [requests.get(site, headers=headers, timeout=30).status_code for _ in range(2)] == [503, 200]
+        assert "Webflow sandbox" in requests.get(url + "/", timeout=30).text
+    finally:
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    assert process.returncode == 0 and "Sandbox stopped." in out, err
+    assert "Traceback" not in err
+
+
+def test_the_standalone_command_explains_a_bad_fault_in_one_line(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, "-m", "webflow_sandbox", "--port", "0", "--fault", "explode"],
+                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 2
+    assert done.stderr.startswith("webflow_sandbox: unknown fault 'explode'") and "Traceback" not in done.stderr
+
+
+def test_the_root_page_shows_people_what_the_sandbox_holds_and_was_asked(sandbox):
+    create(sandbox, "on-the-page")
+    page = requests.get(f"{sandbox.url}/", timeout=30)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert "Acme Journal (demo)" in page.text and "/items/bulk" in page.text and "<td>1</td>" in page.text
+    assert not any(r["path"] == "/" for r in sandbox.requests)

@@ -1,6 +1,6 @@
 """A local HTTP server that behaves like Webflow's CMS API for everything the app calls.
 
-Use it from Python (tests: see the `webflow_sandbox` fixture) or as `manage.py webflow_sandbox`::
+Use it from Python (tests: see the `webflow_sandbox` fixture) or as `python -m webflow_sandbox` (cli.py)::
 
     sandbox = WebflowSandbox(token="t0ken-for-tests", rate_limit=60, retry_after=1)
     sandbox.start()                   # 127.0.0.1, a free port; sandbox.url is the base URL (no /v2)
@@ -10,44 +10,44 @@ Use it from Python (tests: see the `webflow_sandbox` fixture) or as `manage.py w
     sandbox.items(COLLECTION_ID)      # every stored variant; sandbox.requests: every request received
     sandbox.stop()
 
-Served (under /v2 and /beta): GET /sites/{id}, GET /collections/{id}, GET|POST|PATCH /collections/{id}/items,
-POST .../items/bulk, GET|POST|PATCH .../items/live, POST .../items/publish, GET .../items/{item_id}[/live].
-Inspection over HTTP (no token needed): GET /__sandbox__/state, GET /__sandbox__/requests.
+Served (under /v2 and /beta): GET /sites/{id}, GET /collections/{id}, GET|POST|PATCH|DELETE
+/collections/{id}/items, POST .../items/bulk, GET|POST|PATCH|DELETE .../items/live, POST .../items/publish,
+GET|DELETE .../items/{item_id}[/live]. List filters, sorting and pagination: see listing.py.
+Inspection over HTTP (no token needed): GET / (a page for people), GET /__sandbox__/state, /__sandbox__/requests.
 
-Fault kinds (FaultPlan.add): "500", "502", "503" (JSON error body; json_body=False sends an HTML page),
-"429" (a storm: `times` answers with Retry-After), "slow" (`delay` seconds, then normal), "drop_after_commit"
-(the write is applied, then the connection is closed without an answer), "timeout_after_commit" (applied, then
-silence for `delay` seconds and a close), "malformed" (applied, then a 2xx with a body that is not JSON),
-"truncated" (applied, then a body shorter than its Content-Length), "drop_before" (closed, nothing applied),
-"null_ids" / "empty_items" (nothing applied, a 200 whose items have "id": null / an empty items list).
+Options that make it behave like Webflow in its less friendly moments: `latency` (+ `jitter`) seconds before
+each answer; `duplicate_slugs="suffix"` (Webflow's older behaviour: a create with a taken slug is stored as
+`slug-3f9a1` instead of refused); faults (faults.py), including writes that land after the client gave up.
+Faults that answer an unusable 2xx with nothing applied: "unapplied_null_ids", "unapplied_empty" (faults.py).
 """
 from __future__ import annotations
 
 import json
 import logging
+import random
 import re
 import secrets
 import socket
 import threading
 import time
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
-from . import openapi
+from . import listing, openapi, page
+from .apierrors import ApiError, validation_error
+from .faults import FAULT_KINDS, UNUSABLE_KINDS, WRITE_FAULTS, Fault, FaultPlan, unusable_body
+from .faults import UNAPPLIED_2XX as UNUSABLE_2XX
+from .removal import RemovalOperations
+
+__all__ = ["FAULT_KINDS", "WRITE_FAULTS", "Fault", "FaultPlan", "WebflowSandbox", "route_template"]
 
 logger = logging.getLogger(__name__)
 
 MAX_VARIANTS_PER_REQUEST = 100
-WRITE_FAULTS = {"drop_after_commit", "timeout_after_commit", "malformed", "truncated"}
-# Well-formed 2xx answers the client cannot use; nothing is applied.
-UNUSABLE_2XX = {
-    "null_ids": {"items": [{"id": None, "cmsLocaleId": None, "isDraft": False, "fieldData": {}}]},
-    "empty_items": {"items": [], "pagination": {"limit": 100, "offset": 0, "total": 0}},
-}
-FAULT_KINDS = {"500", "502", "503", "429", "slow", "drop_before"} | WRITE_FAULTS | set(UNUSABLE_2XX)
+# "refuse": a taken slug is a 400 (Webflow today); "suffix": stored as slug-xxxxx (Webflow's older behaviour).
+DUPLICATE_SLUG_MODES = ("refuse", "suffix")
 
 # (method, regex on the path after /v2 or /beta, handler name, spec template)
 ROUTES = [
@@ -65,6 +65,13 @@ ROUTES = [
     ("GET", r"/collections/(?P<cid>[^/]+)/items/(?P<item_id>[0-9a-zA-Z]+)", "get_item",
      "/collections/{collection_id}/items/{item_id}"),
     ("GET", r"/collections/(?P<cid>[^/]+)/items/(?P<item_id>[0-9a-zA-Z]+)/live", "get_item_live",
+     "/collections/{collection_id}/items/{item_id}/live"),
+    ("DELETE", r"/collections/(?P<cid>[^/]+)/items", "delete_items", "/collections/{collection_id}/items"),
+    ("DELETE", r"/collections/(?P<cid>[^/]+)/items/live", "unpublish_items",
+     "/collections/{collection_id}/items/live"),
+    ("DELETE", r"/collections/(?P<cid>[^/]+)/items/(?P<item_id>[0-9a-zA-Z]+)", "delete_item",
+     "/collections/{collection_id}/items/{item_id}"),
+    ("DELETE", r"/collections/(?P<cid>[^/]+)/items/(?P<item_id>[0-9a-zA-Z]+)/live", "unpublish_item",
      "/collections/{collection_id}/items/{item_id}/live"),
 ]
 _COMPILED = [(method, re.compile(f"^/(?:v2|beta){pattern}$"), name, template)
@@ -85,86 +92,6 @@ def now_iso() -> str:
 
 def new_id() -> str:
     return secrets.token_hex(12)
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, details: list | None = None):
-        super().__init__(message)
-        self.status, self.code, self.message, self.details = status, code, message, details or []
-
-    def body(self) -> dict:
-        return {"code": self.code, "message": self.message, "externalReference": None, "details": self.details}
-
-
-def validation_error(details: list[dict], message: str = "Validation Error") -> ApiError:
-    return ApiError(400, "validation_error", message, details)
-
-
-@dataclass
-class Fault:
-    kind: str
-    path: str = ""
-    method: str = ""
-    times: int = 1
-    delay: float = 0.0
-    retry_after: float | None = None
-    json_body: bool = True
-    used: int = 0
-
-    def matches(self, method: str, path: str) -> bool:
-        if self.method and self.method.upper() != method:
-            return False
-        return not self.path or re.search(self.path, path) is not None
-
-
-class FaultPlan:
-    """Faults to inject, consumed in the order added; `times=0` means every matching request forever."""
-
-    def __init__(self):
-        self._lock = threading.Lock()
-        self._faults: list[Fault] = []
-
-    def add(self, kind: str, *, path: str = "", method: str = "", times: int = 1, delay: float = 0.0,
-            retry_after: float | None = None, json_body: bool = True) -> Fault:
-        kind = str(kind)
-        if kind not in FAULT_KINDS:
-            raise ValueError(f"unknown fault {kind!r}; choose from {', '.join(sorted(FAULT_KINDS))}")
-        fault = Fault(kind=kind, path=path, method=method.upper(), times=times, delay=delay,
-                      retry_after=retry_after, json_body=json_body)
-        with self._lock:
-            self._faults.append(fault)
-        return fault
-
-    def clear(self) -> None:
-        with self._lock:
-            self._faults.clear()
-
-    def take(self, method: str, path: str) -> Fault | None:
-        with self._lock:
-            for fault in self._faults:
-                if fault.matches(method, path) and (fault.times == 0 or fault.used < fault.times):
-                    fault.used += 1
-                    return fault
-        return None
-
-    @staticmethod
-    def parse(spec: str) -> dict:
-        """Command-line form: KIND[:key=value,...], e.g. "502:path=/items/bulk,times=3,json_body=false"."""
-        kind, _, rest = spec.partition(":")
-        options: dict = {"kind": kind}
-        for part in filter(None, rest.split(",")):
-            key, _, value = part.partition("=")
-            if key in ("times",):
-                options[key] = int(value)
-            elif key in ("delay", "retry_after"):
-                options[key] = float(value)
-            elif key == "json_body":
-                options[key] = value.lower() not in ("0", "false", "no")
-            elif key in ("path", "method"):
-                options[key] = value
-            else:
-                raise ValueError(f"unknown fault option {key!r} in {spec!r}")
-        return options
 
 
 class RateLimiter:
@@ -231,6 +158,16 @@ class SandboxState:
         if slug:
             self.slug_owners[(cid, locale, slug)] = item_id
 
+    def drop_variant(self, cid: str, item_id: str, locale: str) -> None:
+        """Remove the staged copy of one item in one locale (and the item once no locale is left; lock held)."""
+        variants = self.items[cid].get(item_id, {})
+        variant = variants.pop(locale, None)
+        slug = (variant or {}).get("fieldData", {}).get("slug")
+        if slug and self.slug_owners.get((cid, locale, slug)) == item_id:
+            del self.slug_owners[(cid, locale, slug)]
+        if not variants:
+            self.items[cid].pop(item_id, None)
+
     def slug_owner(self, cid: str, locale: str, slug: str) -> str | None:
         return self.slug_owners.get((cid, locale, slug))
 
@@ -248,7 +185,7 @@ class SandboxState:
         return primary, [primary] + [loc["cmsLocaleId"] for loc in locales.get("secondary") or []]
 
 
-class WebflowSandbox:
+class WebflowSandbox(RemovalOperations):
     """The server plus its state, faults and request log. Thread-safe; start() serves in a daemon thread."""
 
     def __init__(
@@ -261,7 +198,15 @@ class WebflowSandbox:
         state_file: str | Path | None = None,
         openapi_dir: str | Path | None = None,
         validate_requests: bool = True,
+        latency: float = 0.0,
+        jitter: float = 0.0,
+        duplicate_slugs: str = "refuse",
     ):
+        if duplicate_slugs not in DUPLICATE_SLUG_MODES:
+            raise ValueError(f"duplicate_slugs must be one of {', '.join(DUPLICATE_SLUG_MODES)}")
+        if latency < 0 or jitter < 0:
+            raise ValueError("latency and jitter must not be negative")
+        self.latency, self.jitter, self.duplicate_slugs = latency, jitter, duplicate_slugs
         self.token = token or "wf-sandbox-" + secrets.token_hex(16)
         self.rate = RateLimiter(rate_limit, rate_window, retry_after)
         self.state = SandboxState(state_file)
@@ -360,6 +305,13 @@ class WebflowSandbox:
             return [json.loads(json.dumps(variant))
                     for variants in store.get(collection_id, {}).values() for variant in variants.values()]
 
+    def clear_items(self, collection_id: str) -> None:
+        """Forget every item of a collection (staged and live): the benchmark re-sends the same bodies."""
+        with self.state.lock:
+            self.state.items[collection_id], self.state.live[collection_id] = {}, {}
+            self.state.slug_owners = {key: owner for key, owner in self.state.slug_owners.items()
+                                      if key[0] != collection_id}
+
     def requests_to(self, path_regex: str, method: str | None = None) -> list[dict]:
         with self._requests_lock:
             return [r for r in self.requests if re.search(path_regex, r["path"])
@@ -384,12 +336,19 @@ class WebflowSandbox:
         self._thread.start()
         return self
 
-    def serve_forever(self, host: str = "127.0.0.1", port: int = 8765) -> None:
+    def bind(self, host: str = "127.0.0.1", port: int = 8765) -> None:
+        """Listen (raises OSError if the port is taken) without serving yet; serve_bound() then serves."""
         self._server = _Server((host, port), _Handler, self)
+
+    def serve_bound(self) -> None:
         try:
             self._server.serve_forever()
         finally:
             self._server.server_close()
+
+    def serve_forever(self, host: str = "127.0.0.1", port: int = 8765) -> None:
+        self.bind(host, port)
+        self.serve_bound()
 
     def stop(self) -> None:
         if self._server is not None:
@@ -397,6 +356,16 @@ class WebflowSandbox:
             self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
+
+    def set_latency(self, latency: float, jitter: float = 0.0) -> None:
+        if latency < 0 or jitter < 0:
+            raise ValueError("latency and jitter must not be negative")
+        self.latency, self.jitter = latency, jitter
+
+    def wait_latency(self) -> None:
+        """Sleep like Webflow's processing time: `latency` ± up to `jitter` seconds (never below zero)."""
+        if self.latency or self.jitter:
+            time.sleep(max(0.0, self.latency + random.uniform(-self.jitter, self.jitter)))
 
     def spec(self) -> dict | None:
         if self._spec is None and self.openapi_dir is not None and self.validate_requests:
@@ -488,6 +457,21 @@ class WebflowSandbox:
                             "description": "Slug must contain only lowercase letters, numbers and dashes"})
         return details
 
+    def _slug_for_create(self, cid: str, locales: list[str], slug: str, seen: set) -> str:
+        """The slug a create stores: `slug` if free in every locale (and not earlier in the same request), else
+        a 400 or, in "suffix" mode, `slug-` plus five hex digits (adds the result to `seen`; caller holds lock)."""
+        def taken(candidate):
+            return any((locale, candidate) in seen or self.state.slug_owner(cid, locale, candidate)
+                       for locale in locales)
+
+        candidate = slug
+        while taken(candidate):
+            if self.duplicate_slugs == "refuse":
+                raise self._duplicate_slug(slug)
+            candidate = f"{slug}-{secrets.token_hex(3)[:5]}"
+        seen.update((locale, candidate) for locale in locales)
+        return candidate
+
     def _duplicate_slug(self, slug: str) -> ApiError:
         return validation_error([{"param": "slug", "description": f"Unique value is already in database: '{slug}'"}])
 
@@ -522,12 +506,9 @@ class WebflowSandbox:
                 details += self._validate_field_data(collection, entry, prefix=prefix, partial=False)
             if details:
                 raise validation_error(details)
-            seen = set()
-            for entry in entries:
-                slug = entry["slug"]
-                if slug in seen or any(self.state.slug_owner(cid, loc, slug) for loc in locales):
-                    raise self._duplicate_slug(slug)
-                seen.add(slug)
+            seen: set = set()
+            entries = [dict(entry, slug=self._slug_for_create(cid, locales, entry["slug"], seen))
+                       for entry in entries]
             created = []
             for entry in entries:
                 item_id = new_id()
@@ -561,12 +542,9 @@ class WebflowSandbox:
                                                prefix=f"items[{index}]." if many else "")
             if details:
                 raise validation_error(details)
-            seen = set()
-            for entry in entries:
-                key = (entry.get("cmsLocaleId") or primary, entry["fieldData"]["slug"])
-                if key in seen or self.state.slug_owner(cid, key[0], key[1]):
-                    raise self._duplicate_slug(key[1])
-                seen.add(key)
+            seen: set = set()
+            entries = [dict(entry, fieldData=dict(entry["fieldData"], slug=self._slug_for_create(
+                cid, [entry.get("cmsLocaleId") or primary], entry["fieldData"]["slug"], seen))) for entry in entries]
             created = []
             for entry in entries:
                 item_id, locale = new_id(), entry.get("cmsLocaleId") or primary
@@ -605,9 +583,12 @@ class WebflowSandbox:
             if details:
                 raise validation_error(details)
             for entry in entries:
+                locale = entry.get("cmsLocaleId") or primary
+                # Webflow answers 404 for an item, or an item's locale variant, it does not hold.
                 if entry["id"] not in self.state.items[cid]:
                     raise ApiError(404, "resource_not_found", f"Item not found: {entry['id']}")
-                locale = entry.get("cmsLocaleId") or primary
+                if locale not in self.state.items[cid][entry["id"]]:
+                    raise ApiError(404, "resource_not_found", f"Item {entry['id']} not found in locale {locale}")
                 if live and not (self.state.items[cid][entry["id"]].get(locale) or {}).get("lastPublished"):
                     raise ApiError(409, "conflict",
                                    "Live PATCH updates can't be applied to items that have never been published")
@@ -620,10 +601,7 @@ class WebflowSandbox:
             for entry in entries:
                 variants = self.state.items[cid][entry["id"]]
                 locale = entry.get("cmsLocaleId") or primary
-                # Every Webflow item exists in every locale; a missing variant starts as the primary's copy.
-                base = variants.get(locale) or dict(variants.get(primary) or next(iter(variants.values())),
-                                                    cmsLocaleId=locale, lastPublished=None)
-                variant = json.loads(json.dumps(base))
+                variant = json.loads(json.dumps(variants[locale]))
                 variant["fieldData"].update(entry.get("fieldData") or {})
                 for flag in ("isDraft", "isArchived"):
                     if flag in entry:
@@ -675,32 +653,23 @@ class WebflowSandbox:
         with self.state.lock:
             collection = self._collection(cid)
             primary, _ = self.state.site_locales(collection["_siteId"])
-            try:
-                offset = int((query.get("offset") or ["0"])[0])
-                limit = int((query.get("limit") or ["100"])[0])
-            except ValueError as exc:
-                raise ApiError(400, "bad_request", "offset and limit must be integers") from exc
-            if limit < 1 or limit > 100 or offset < 0:
-                raise validation_error([{"param": "limit", "description": "limit must be between 1 and 100"}])
             locales = [loc for value in query.get("cmsLocaleId", []) for loc in value.split(",") if loc] or [primary]
             slug = (query.get("slug") or [None])[0]
-            name = (query.get("name") or [None])[0]
             store = self.state.live if live else self.state.items
             candidates = store[cid].values()
             if slug is not None and not live:
                 # The slug index answers a lookup by slug (the reconcile path) without scanning the collection.
                 owners = {self.state.slug_owner(cid, locale, slug) for locale in locales} - {None}
                 candidates = [store[cid][item_id] for item_id in owners]
-            matches = [
-                variant
-                for variants in candidates for locale, variant in variants.items()
-                if locale in locales
-                and (slug is None or variant["fieldData"].get("slug") == slug)
-                and (name is None or variant["fieldData"].get("name") == name)
-            ]
-            matches.sort(key=lambda v: (v["createdOn"], v["id"], locales.index(v["cmsLocaleId"])))
-            page = [json.loads(json.dumps(v)) for v in matches[offset: offset + limit]]
-            return 200, {"items": page, "pagination": {"limit": limit, "offset": offset, "total": len(matches)}}
+            in_locales = [variant for variants in candidates for locale, variant in variants.items()
+                          if locale in locales]
+            in_locales.sort(key=lambda v: (v["createdOn"], v["id"], locales.index(v["cmsLocaleId"])))
+            try:
+                page, offset, limit, total = listing.select(in_locales, query)
+            except listing.BadQuery as exc:
+                raise validation_error([{"param": exc.param, "description": exc.description}]) from exc
+            page = [json.loads(json.dumps(v)) for v in page]
+            return 200, {"items": page, "pagination": {"limit": limit, "offset": offset, "total": total}}
 
     def _op_list_items(self, *, cid, query, body):
         return self._list(cid, query, live=False)
@@ -779,6 +748,8 @@ class _Server(ThreadingHTTPServer):
 class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "WebflowSandbox/1.0"
+    # Without TCP_NODELAY a small answer waits for the client's delayed ACK (~40 ms per keep-alive request).
+    disable_nagle_algorithm = True
     server: _Server
 
     def log_message(self, format, *args):  # noqa: A002 - BaseHTTPRequestHandler's signature
@@ -805,9 +776,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("x-request-id", secrets.token_hex(8))
         for key, value in (headers or {}).items():
             self.send_header(key, str(value))
-        self.end_headers()
-        self.wfile.write(data)
-        self.wfile.flush()
+        # Headers and body leave in one write (one segment), so no answer is split around a delayed ACK.
+        self._headers_buffer.append(b"\r\n" + data)
+        self.flush_headers()
 
     def _drop(self):
         """Close without an answer; an RST makes the client see a reset connection at once."""
@@ -831,7 +802,7 @@ class _Handler(BaseHTTPRequestHandler):
             entry["body"] = json.loads(raw_body) if raw_body else None
         except ValueError:
             entry["body"] = raw_body.decode("utf-8", "replace")
-        if path.startswith("/__sandbox__/"):
+        if path.startswith("/__sandbox__/") or (path == "/" and method == "GET"):
             # Looking at the sandbox is not talking to Webflow: kept out of the request log.
             self._inspect(path, entry)
             return
@@ -879,18 +850,23 @@ class _Handler(BaseHTTPRequestHandler):
                 status = int(fault.kind)
                 if fault.delay:
                     time.sleep(fault.delay)
+                if fault.retry_after is not None:
+                    headers["Retry-After"] = _seconds(fault.retry_after)
                 if not fault.json_body:
                     entry["status"], entry["response"] = status, "<html>"
                     self._send(status, raw=f"<html><body><h1>{status} Bad Gateway</h1></body></html>".encode(),
                                content_type="text/html", headers=headers)
                     return None, None, None
-                code = "service_unavailable" if status == 503 else "internal_error"
-                return status, {"code": code, "message": "An internal error occurred", "externalReference": None,
-                                "details": []}, headers
+                return status, _server_error(status), headers
+            elif fault.kind == "late_commit":
+                # The client's read timeout passes first; the write lands afterwards and nobody hears of it.
+                time.sleep(fault.delay or 5.0)
+                entry["_write_fault"] = fault
             elif fault.kind in WRITE_FAULTS:
                 entry["_write_fault"] = fault
             elif fault.kind in UNUSABLE_2XX:
                 return 200, json.loads(json.dumps(UNUSABLE_2XX[fault.kind])), headers
+        sandbox.wait_latency()
         if isinstance(entry["body"], str):
             return 400, {"code": "bad_request", "message": "Request body is not valid JSON",
                          "externalReference": None, "details": []}, headers
@@ -906,8 +882,12 @@ class _Handler(BaseHTTPRequestHandler):
         return status, payload, headers
 
     def _write_fault(self, fault: Fault, status: int, payload, headers: dict):
-        if fault.kind == "drop_after_commit":
+        if fault.kind in ("drop_after_commit", "late_commit"):
             self._drop()
+        elif fault.kind == "500_after_commit":
+            self._send(500, _server_error(500), headers=headers)
+        elif fault.kind in UNUSABLE_KINDS:
+            self._send(status, unusable_body(fault.kind, payload), headers=headers)
         elif fault.kind == "timeout_after_commit":
             time.sleep(fault.delay or 5.0)
             self._drop()
@@ -921,7 +901,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _inspect(self, path: str, entry: dict):
         sandbox = self.server.sandbox
         entry["status"] = 200
-        if path == "/__sandbox__/state":
+        if path == "/":
+            self._send(200, raw=page.render(sandbox), content_type="text/html; charset=utf-8")
+        elif path == "/__sandbox__/state":
             with sandbox.state.lock:
                 data = {"sites": sandbox.state.sites, "collections": sandbox.state.collections,
                         "items": sandbox.state.items, "live": sandbox.state.live}
@@ -933,6 +915,11 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             entry["status"] = 404
             self._send(404, {"code": "resource_not_found", "message": "unknown sandbox endpoint"})
+
+
+def _server_error(status: int) -> dict:
+    return {"code": "service_unavailable" if status == 503 else "internal_error",
+            "message": "An internal error occurred", "externalReference": None, "details": []}
 
 
 def _seconds(value: float) -> str:

@@ -2,7 +2,7 @@
 
 A sliding window: a request may start only when fewer than `limit` requests were answered in the last
 `window` seconds or are still waiting for their answer. The state lives where all workers see it: the
-database (row-locked, works across machines with the ORM broker) or the cache when Redis is configured.
+database (row-locked, works across machines with the ORM broker) or Redis (under redis-py's Lock) when configured.
 Webflow's own headers correct it: `X-RateLimit-Limit` lowers the limit, `X-RateLimit-Remaining` adds
 requests this limiter never saw (other tools on the token), and a 429's Retry-After blocks everyone until
 it passes.
@@ -14,12 +14,16 @@ Interface used by the client::
 """
 from __future__ import annotations
 
-import hashlib
+import contextlib
+import json
 import time
 import uuid
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils.crypto import salted_hmac
+
+_KEY_SALT = "stagingapp.webflow.ratelimit.limiter_key"
 
 # Reserve at most this long per sleep so a limit raised meanwhile (or a clock step) is noticed soon.
 _MAX_SINGLE_SLEEP = 5.0
@@ -30,8 +34,9 @@ _SLACK_SECONDS = 0.05
 
 
 def limiter_key(*, base_url: str, token: str) -> str:
-    """The storage key of one token's budget: a hash, so the token itself is never stored."""
-    return hashlib.sha256(f"{base_url.rstrip('/')}\n{token}".encode()).hexdigest()
+    """The storage key of one token's budget: an HMAC under SECRET_KEY, so neither the token nor a plain hash
+    of it (which a guessed token could be checked against offline, from a copy of the database) is stored."""
+    return salted_hmac(_KEY_SALT, f"{base_url.rstrip('/')}\n{token}", algorithm="sha256").hexdigest()
 
 
 class _SlidingWindow:
@@ -146,37 +151,62 @@ class DatabaseRateLimiter(_SlidingWindow):
                 .values("hits", "pending", "server_limit", "blocked_until").first())
 
 
-class CacheRateLimiter(_SlidingWindow):
-    """State in Django's cache (Redis in production), guarded by an add()-based lock with a short expiry."""
+class LimiterLockLost(RuntimeError):
+    """The Redis lock expired while its holder was still working; its change was not written."""
 
-    lock_timeout = 5
 
-    def __init__(self, *, cache=None, **kwargs):
+class RedisRateLimiter(_SlidingWindow):
+    """State in Redis, changed under redis-py's Lock.
+
+    A waiter never takes a held lock over. A holder that died leaves a lock that expires after `lock_timeout`;
+    a holder that merely stalled that long finds its lock gone and its write refused (the write is a MULTI
+    watched on the lock key, so it only lands while the lock is still this holder's), and starts over.
+    """
+
+    lock_timeout = 10.0
+    attempts = 5
+
+    def __init__(self, *, client=None, url: str | None = None, **kwargs):
         super().__init__(**kwargs)
-        if cache is None:
-            from django.core.cache import cache as default_cache
+        if client is None:
+            import redis
+            from django.conf import settings
 
-            cache = default_cache
-        self.cache = cache
+            client = redis.Redis.from_url(url or settings.REDIS_URL)
+        self.client = client
 
     def _locked(self, change):
-        lock_key, state_key, owner = f"wf-rl-lock:{self.key}", f"wf-rl:{self.key}", uuid.uuid4().hex
-        deadline = time.monotonic() + self.lock_timeout * 2
-        while not self.cache.add(lock_key, owner, timeout=self.lock_timeout):
-            if time.monotonic() > deadline:
-                # A holder died mid-update: its lock expires by itself; take over rather than hang.
-                self.cache.set(lock_key, owner, timeout=self.lock_timeout)
-                break
-            time.sleep(0.005)
+        for _ in range(self.attempts):
+            with contextlib.suppress(LimiterLockLost):
+                return self._locked_once(change)
+        raise LimiterLockLost(f"the rate-limit lock expired {self.attempts} times in a row (Redis too slow?)")
+
+    def _locked_once(self, change):
+        from redis.exceptions import LockError, WatchError
+
+        state_key = f"wf-rl:{self.key}"
+        lock = self.client.lock(f"wf-rl-lock:{self.key}", timeout=self.lock_timeout, sleep=0.005)
+        lock.acquire()
         try:
-            state = self.cache.get(state_key) or {"hits": [], "pending": [], "server_limit": None,
-                                                  "blocked_until": 0.0}
+            raw = self.client.get(state_key)
+            state = json.loads(raw) if raw else {"hits": [], "pending": [], "server_limit": None,
+                                                 "blocked_until": 0.0}
             result = change(state)
-            self.cache.set(state_key, state, timeout=int(self.window + self.pending_hold) + 60)
+            with self.client.pipeline() as pipe:
+                try:
+                    pipe.watch(lock.name)
+                    holder = pipe.get(lock.name)
+                    if (holder.encode() if isinstance(holder, str) else holder) != lock.local.token:
+                        raise LimiterLockLost(lock.name)
+                    pipe.multi()
+                    pipe.set(state_key, json.dumps(state), ex=int(self.window + self.pending_hold) + 60)
+                    pipe.execute()
+                except WatchError as exc:
+                    raise LimiterLockLost(lock.name) from exc
+            return result
         finally:
-            if self.cache.get(lock_key) == owner:
-                self.cache.delete(lock_key)
-        return result
+            with contextlib.suppress(LockError):
+                lock.release()
 
     def _peek(self):
         return self.cache.get(f"wf-rl:{self.key}")
@@ -199,13 +229,14 @@ def get_limiter(*, base_url: str, token: str, sleep: Callable[[float], None] = t
                 clock: Callable[[], float] = time.time):
     """The configured shared limiter for this token (settings read at call time).
 
-    WEBFLOW_RATE_LIMITER: "auto" (cache when REDIS_URL is set, else database), "database", "cache" or "none".
+    WEBFLOW_RATE_LIMITER: "auto" (Redis when REDIS_URL is set, else database), "database", "redis" ("cache" is
+    its old name) or "none".
     """
     from django.conf import settings
 
     backend = getattr(settings, "WEBFLOW_RATE_LIMITER", "auto")
     if backend == "auto":
-        backend = "cache" if getattr(settings, "REDIS_URL", "") else "database"
+        backend = "redis" if getattr(settings, "REDIS_URL", "") else "database"
     if backend == "none":
         return NoRateLimiter()
     kwargs = {
@@ -215,8 +246,8 @@ def get_limiter(*, base_url: str, token: str, sleep: Callable[[float], None] = t
         "sleep": sleep,
         "clock": clock,
     }
-    if backend == "cache":
-        return CacheRateLimiter(**kwargs)
+    if backend in ("redis", "cache"):
+        return RedisRateLimiter(**kwargs)
     if backend == "database":
         return DatabaseRateLimiter(**kwargs)
-    raise ValueError(f"WEBFLOW_RATE_LIMITER must be auto, database, cache or none, not {backend!r}")
+    raise ValueError(f"WEBFLOW_RATE_LIMITER must be auto, database, redis or none, not {backend!r}")

@@ -13,7 +13,10 @@ test below that names the disagreement says why:
 - Schema normalisation (nullable, lastPublished null, oneOf without required keys -> anyOf, readOnly
   properties not required in requests): see webflow_sandbox/openapi.py.
 """
+import json
+
 import pytest
+import requests
 from django.conf import settings as django_settings
 
 from stagingapp import demo
@@ -171,3 +174,44 @@ def test_the_sandbox_refuses_bodies_the_spec_refuses(db, webflow_sandbox):
         client.update_items(DEMO_COLLECTION_ID, items=[{"cmsLocaleId": LOCALES[0], "fieldData": {"name": "x"}}])
     assert caught.value.field_errors[0].field == "items[0]"
     assert "'id' is a required property" in caught.value.field_errors[0].message
+
+
+def test_filtered_lists_and_deletes_answer_what_the_spec_documents(specs, webflow_sandbox):
+    """Raw requests for what the client does not call yet: list filters, sorting, paging and the DELETEs."""
+    seed_demo(webflow_sandbox)
+    base = f"{webflow_sandbox.url}/v2/collections/{DEMO_COLLECTION_ID}/items"
+    session = requests.Session()
+    session.headers["Authorization"] = f"Bearer {webflow_sandbox.token}"
+    created = session.post(f"{base}/bulk", timeout=30, json={
+        "fieldData": [{"name": f"N{n}", "slug": f"n{n}", "summary": "s"} for n in range(3)], "cmsLocaleIds": LOCALES})
+    item_id = created.json()["items"][0]["id"]
+    session.post(f"{base}/publish", timeout=30, json={"items": [{"id": item_id, "cmsLocaleIds": LOCALES}]})
+    exchanges = [
+        ("GET", "/collections/{collection_id}/items", session.get(base, timeout=30, params={
+            "createdOn[gte]": "2020-01-01T00:00:00.000Z", "lastUpdated[lte]": "2999-01-01T00:00:00.000Z",
+            "sortBy": "name", "sortOrder": "desc", "offset": 2, "limit": 2, "cmsLocaleId": ",".join(LOCALES)})),
+        ("GET", "/collections/{collection_id}/items/live", session.get(f"{base}/live", timeout=30, params={
+            "lastPublished[gte]": "2020-01-01T00:00:00.000Z", "sortBy": "lastPublished"})),
+        ("GET", "/collections/{collection_id}/items", session.get(base, timeout=30, params={"sortOrder": "up"})),
+        ("DELETE", "/collections/{collection_id}/items/live", session.delete(f"{base}/live", timeout=30, json={
+            "items": [{"id": item_id, "cmsLocaleIds": LOCALES}]})),
+        ("DELETE", "/collections/{collection_id}/items", session.delete(base, timeout=30, json={
+            "items": [{"id": item_id, "cmsLocaleIds": LOCALES}]})),
+        ("DELETE", "/collections/{collection_id}/items/{item_id}", session.delete(f"{base}/{item_id}", timeout=30)),
+    ]
+    assert [answer.status_code for *_, answer in exchanges] == [200, 200, 400, 204, 204, 404]
+    for method, template, answer in exchanges:
+        request = answer.request
+        schema = openapi.request_schema(specs["v2"], method, template) if request.body else None
+        if schema is not None:
+            assert_valid(schema, json.loads(request.body), f"request body of {method} {template}")
+        documented = (openapi.operation(specs["v2"], method, template).get("responses") or {})
+        assert str(answer.status_code) in documented, f"{answer.status_code} not documented for {method} {template}"
+        if answer.status_code == 204:
+            assert answer.content == b""
+            continue
+        assert_valid(openapi.response_schema(specs["v2"], method, template, answer.status_code), answer.json(),
+                     f"{answer.status_code} answer to {method} {template}")
+    listed = exchanges[0][2].json()
+    assert listed["pagination"] == {"limit": 2, "offset": 2, "total": 9}
+    assert [v["fieldData"]["name"] for v in listed["items"]] == ["N2", "N1"]

@@ -1,4 +1,5 @@
 """The shared rate limiter: sliding-window decisions, Webflow's headers, and two OS processes sharing one budget."""
+import hashlib
 import json
 import os
 import subprocess
@@ -10,11 +11,10 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.core.cache import caches
 from django.db import connection
 
 from stagingapp.models import WebflowRateLimitState
-from stagingapp.webflow.ratelimit import CacheRateLimiter, DatabaseRateLimiter, get_limiter, limiter_key
+from stagingapp.webflow.ratelimit import DatabaseRateLimiter, RedisRateLimiter, get_limiter, limiter_key
 from webflow_sandbox.demo import DEMO_SITE_ID, seed_demo
 
 BASE_DIR = Path(django_settings.BASE_DIR)
@@ -83,24 +83,29 @@ def test_a_retry_after_blocks_every_user_of_the_token_until_it_passes(db, clock)
     assert sum(clock.sleeps) == pytest.approx(30.0, abs=0.1)
 
 
-def test_the_limiter_is_keyed_by_a_hash_never_the_token(db, settings):
+def test_the_limiter_is_keyed_by_an_hmac_under_the_secret_key_never_the_token_or_its_plain_hash(db, settings):
     settings.WEBFLOW_RATE_LIMITER = "database"
     limiter = get_limiter(base_url="http://x", token="plain-token-value")
     limiter.record(limiter.acquire(), limit=60, remaining=59)
     row = WebflowRateLimitState.objects.get()
+    stored = json.dumps(row.__dict__, default=str)
+    plain_hash = hashlib.sha256(b"http://x\nplain-token-value").hexdigest()
     assert row.key == limiter_key(base_url="http://x", token="plain-token-value")
-    assert "plain-token-value" not in json.dumps(row.__dict__, default=str)
+    assert "plain-token-value" not in stored and plain_hash not in stored
+    settings.SECRET_KEY = "another-secret-key-" + "x" * 40
+    assert limiter_key(base_url="http://x", token="plain-token-value") != row.key
 
 
-def test_the_cache_limiter_is_chosen_with_redis_and_shared_between_threads(settings):
+def test_the_redis_limiter_is_chosen_with_redis_and_shared_between_threads(settings):
     settings.REDIS_URL, settings.WEBFLOW_RATE_LIMITER = "redis://unused", "auto"
-    assert isinstance(get_limiter(base_url="http://x", token="t" * 10), CacheRateLimiter)
-    cache = caches["default"]
+    assert isinstance(get_limiter(base_url="http://x", token="t" * 10), RedisRateLimiter)
+    client = redis_client_or_skip()
+    client.delete("wf-rl:threads", "wf-rl-lock:threads")
     starts = []
     lock = threading.Lock()
 
     def worker():
-        limiter = CacheRateLimiter(cache=cache, key="threads", limit=4, window=1.0)
+        limiter = RedisRateLimiter(client=client, key="threads", limit=4, window=1.0)
         for _ in range(4):
             reservation = limiter.acquire()
             with lock:
@@ -115,6 +120,47 @@ def test_the_cache_limiter_is_chosen_with_redis_and_shared_between_threads(setti
     starts.sort()
     assert len(starts) == 8
     assert max_in_window(starts, 1.0) <= 4
+
+
+LOCK_HOLDER = textwrap.dedent("""
+    import sys, time
+    import redis
+    from stagingapp.webflow.ratelimit import RedisRateLimiter
+    url, key, count, stall = sys.argv[1], sys.argv[2], int(sys.argv[3]), float(sys.argv[4])
+    limiter = RedisRateLimiter(client=redis.Redis.from_url(url), key=key, limit=5)
+    limiter.lock_timeout = 0.3
+    stalls = [stall]
+
+    def change(state):
+        state["count"] = state.get("count", 0) + 1
+        if stalls and stalls.pop():
+            print("holding", flush=True)
+            time.sleep(stall)  # longer than the lock's expiry: the other process gets the lock meanwhile
+
+    for _ in range(count):
+        limiter._locked(change)
+    print("done", flush=True)
+""")
+
+
+@pytest.mark.slow
+def test_two_processes_never_lose_an_update_even_when_a_lock_holder_stalls_past_the_expiry():
+    """The old cache lock let a waiter take the lock over after a timeout, and the stalled holder then wrote
+    its stale state over the newer one. With redis-py's Lock the stalled holder's write is refused and redone."""
+    client = redis_client_or_skip()
+    key = f"two-processes-{os.getpid()}"
+    client.delete(f"wf-rl:{key}", f"wf-rl-lock:{key}")
+
+    def start(count, stall):
+        return subprocess.Popen([sys.executable, "-c", LOCK_HOLDER, TEST_REDIS_URL, key, str(count), str(stall)],
+                                cwd=BASE_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    staller = start(5, 1.0)
+    assert staller.stdout.readline() == "holding\n", staller.stderr.read()
+    other = start(30, 0)
+    outputs = [process.communicate(timeout=120) for process in (staller, other)]
+    assert [process.returncode for process in (staller, other)] == [0, 0], outputs
+    assert json.loads(client.get(f"wf-rl:{key}"))["count"] == 35
 
 
 def max_in_window(times, window):
@@ -147,6 +193,14 @@ WORKER = textwrap.dedent("""
 
 
 TEST_REDIS_URL = "redis://127.0.0.1:6379/15"
+
+
+def redis_client_or_skip():
+    if not redis_is_up():
+        pytest.skip(f"no Redis at {TEST_REDIS_URL} (CI starts one)")
+    import redis
+
+    return redis.Redis.from_url(TEST_REDIS_URL)
 
 
 def redis_is_up() -> bool:
@@ -184,6 +238,5 @@ def test_two_processes_sharing_the_database_limiter_stay_under_the_limit_togethe
 
 @pytest.mark.slow
 def test_two_processes_sharing_the_redis_limiter_stay_under_the_limit_together(webflow_sandbox):
-    if not redis_is_up():
-        pytest.skip(f"no Redis at {TEST_REDIS_URL} (CI starts one)")
-    run_two_workers(webflow_sandbox, {"REDIS_URL": TEST_REDIS_URL, "WEBFLOW_RATE_LIMITER": "cache"})
+    redis_client_or_skip()
+    run_two_workers(webflow_sandbox, {"REDIS_URL": TEST_REDIS_URL, "WEBFLOW_RATE_LIMITER": "redis"})

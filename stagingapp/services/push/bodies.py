@@ -69,9 +69,14 @@ def locale_field_data(item: DraftItem, translation) -> dict:
 
 def item_flags(batch: PushBatch, item: DraftItem) -> tuple[bool, bool]:
     """(isDraft, isArchived) to send: live pushes are never drafts; staged pushes follow the item's flags."""
+    return send_flags(batch, item.is_draft, item.is_archived)
+
+
+def send_flags(batch: PushBatch, is_draft: bool, is_archived: bool) -> tuple[bool, bool]:
+    """item_flags() for an item's stored flags."""
     if batch.mode == PushBatch.Mode.LIVE:
-        return False, item.is_archived
-    return item.is_draft, item.is_archived
+        return False, is_archived
+    return is_draft, is_archived
 
 
 def localized_locale_ids(item: DraftItem, locales: list[LocaleMapping]) -> list[int]:

@@ -59,9 +59,9 @@ class RunContext:
         if self.progress is not None:
             self.progress(batch_counts(self.batch))
 
-    def entries(self, *statuses) -> list[BatchItem]:
+    def entries(self, *statuses, **filters) -> list[BatchItem]:
         return list(
-            self.batch.entries.filter(status__in=statuses).select_related("item__collection")
+            self.batch.entries.filter(status__in=statuses, **filters).distinct().select_related("item__collection")
             .prefetch_related("item__translations", "item__webflow_refs").order_by("pk")
         )
 

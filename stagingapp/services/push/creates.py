@@ -3,18 +3,18 @@ import contextlib
 import json
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from ...exceptions import FieldDataInvalid
 from ...models import BatchItem, PushBatch, PushChunk
 from ...webflow.errors import WebflowBadResponse, WebflowError, WebflowRateLimited, WebflowValidationError
 from .approval import CHANGED_BEFORE_CREATE, still_approved
-from .bodies import item_flags, primary_field_data
+from .bodies import primary_field_data, send_flags
 from .lease import beat, nap
 from .outcomes import cancel_pending, fail_entries, finish_entries, settle_sent
 from .patches import patch_full_chunks
-from .planning import chunked, create_chunk_size
+from .planning import create_chunk_size
 from .policy import Action, Step, StopBatch, decide, wait_rate_limit
 from .reconcile import reconcile
 from .refs import build_refs, save_refs
@@ -23,28 +23,52 @@ from .refusals import isolate_invalid
 
 def create_all(run) -> None:
     """Create every pending item without Webflow refs, chunk by chunk; full PATCHes go out in between."""
-    pending = [e for e in run.entries(BatchItem.Status.PENDING) if not e.item.webflow_refs.all()]
+    for (is_draft, is_archived), chunk in create_chunks(run, create_chunk_size(run.batch, run.locales)):
+        if run.cancel_requested():
+            cancel_pending(run)
+            return
+        send_create(run, chunk, is_draft=is_draft, is_archived=is_archived)
+        patch_full_chunks(run)
+
+
+def create_chunks(run, size: int):
+    """(flags, full chunk) for the pending entries without Webflow refs, read page by page so memory stays flat
+    and the first request leaves right after the first page: one query per flag group plus one per page.
+    Entries whose values do not fit the schema fail on the way, unsent; chunks stay full (fewest requests)."""
+    pending = run.batch.entries.filter(status=BatchItem.Status.PENDING, item__webflow_refs__isnull=True)
+    groups: dict[tuple[bool, bool], list[tuple[bool, bool]]] = {}
+    for stored in sorted(set(pending.values_list("item__is_draft", "item__is_archived"))):
+        groups.setdefault(send_flags(run.batch, *stored), []).append(stored)
+    for flags, stored_flags in groups.items():
+        in_group = Q()
+        for is_draft, is_archived in stored_flags:
+            in_group |= Q(item__is_draft=is_draft, item__is_archived=is_archived)
+        buffer: list[BatchItem] = []
+        last_pk = 0
+        while True:
+            page = list(pending.filter(in_group, pk__gt=last_pk).select_related("item__collection")
+                        .prefetch_related("item__translations").order_by("pk")[:size])
+            if page:
+                last_pk = page[-1].pk
+            buffer += sendable(run, page)
+            while len(buffer) >= size or (buffer and not page):
+                yield flags, buffer[:size]
+                buffer = buffer[size:]
+            if not page:
+                break
+
+
+def sendable(run, entries: list[BatchItem]) -> list[BatchItem]:
+    """The entries whose values fit the collection's schema; the others fail with the field and reason."""
     invalid = []
-    for entry in pending:
+    for entry in entries:
         try:
             primary_field_data(entry.item)
         except FieldDataInvalid as exc:
-            field = next(iter(exc.errors), "")
-            invalid.append((entry, False, f"not sent: {exc}", field))
+            invalid.append((entry, False, f"not sent: {exc}", next(iter(exc.errors), "")))
     finish_entries(run, invalid)
     refused = {entry.pk for entry, *_ in invalid}
-    pending = [e for e in pending if e.pk not in refused]
-    groups: dict[tuple[bool, bool], list[BatchItem]] = {}
-    for entry in pending:
-        groups.setdefault(item_flags(run.batch, entry.item), []).append(entry)
-    size = create_chunk_size(run.batch, run.locales)
-    for (is_draft, is_archived), group in groups.items():
-        for chunk in chunked(group, size):
-            if run.cancel_requested():
-                cancel_pending(run)
-                return
-            send_create(run, chunk, is_draft=is_draft, is_archived=is_archived)
-            patch_full_chunks(run)
+    return [entry for entry in entries if entry.pk not in refused]
 
 
 def mark_in_flight(run, entries: list[BatchItem]) -> PushChunk:

@@ -7,7 +7,9 @@ from .lease import beat
 
 def prepare_updates(run) -> None:
     """Pending entries whose item has Webflow refs owe a full PATCH in every batch locale; they become SENT."""
-    pending = [e for e in run.entries(BatchItem.Status.PENDING) if e.item.webflow_refs.all()]
+    # Only the entries to update are loaded (the creates are read page by page later, see creates.create_chunks).
+    pending = [e for e in run.entries(BatchItem.Status.PENDING, item__webflow_refs__isnull=False)
+               if e.item.webflow_refs.all()]
     if not pending:
         return
     with transaction.atomic():

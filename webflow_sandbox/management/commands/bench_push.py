@@ -1,156 +1,153 @@
-"""Benchmark: push N items x 3 locales (with translations) to the local sandbox through a real qcluster worker.
+"""Benchmark: push N items x 3 locales (with translations) to the local sandbox through real qcluster workers.
 
-Prints requests used vs the minimum the limits allow, wall time vs requests / rate limit (and 429s received), and
-the worker's peak RSS. Meant for `make bench` on an empty database (it refuses a database that holds items).
+Prints requests used vs the minimum the plan needs, wall time vs requests / rate limit, 429s, duplicates, the
+busiest 60-s window of the sandbox's request log and the workers' peak RSS; with --floor, the same bodies sent by
+a bare `requests` loop; with --sdk, the official `webflow` SDK doing the same job. One summary row is appended
+to --summary (make bench prints them as one table). Meant for an empty scratch database.
 """
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 from django.conf import settings
-from django.contrib.auth.models import Group, User
 from django.core.management.base import BaseCommand, CommandError
-from django.db import connection
 
-from stagingapp.models import Collection, DraftItem, DraftTranslation, LocaleMapping, PushBatch, Site
-from stagingapp.selectors import batch_counts, batch_locales
+from stagingapp.models import DraftItem, PushBatch
+from stagingapp.selectors import batch_locales
 from stagingapp.services.batches import batch_create, batch_queue
-from stagingapp.services.push.bodies import item_content_fingerprint
 from stagingapp.services.push.planning import plan_items
-from webflow_sandbox.server import new_id
+
+from ... import floors, scenario
+
+NO_LIMIT = 1_000_000
 
 
-def _vm_hwm_kb(pid: int) -> int:
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    except (FileNotFoundError, ProcessLookupError, PermissionError):
-        return 0
-    return 0
-
-
-def _group_pids(pgid: int) -> list[int]:
-    pids = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if os.getpgid(int(entry.name)) == pgid:
-                    pids.append(int(entry.name))
-            except (ProcessLookupError, PermissionError):
-                continue
-    return pids
+def busiest_window(times: list[float], window: float = 60.0) -> int:
+    times, best, start = sorted(times), 0, 0
+    for end, moment in enumerate(times):
+        while moment - times[start] >= window:
+            start += 1
+        best = max(best, end - start + 1)
+    return best
 
 
 class Command(BaseCommand):
-    help = "Benchmark the push pipeline against the local Webflow sandbox with a real worker."
+    help = "Benchmark the push pipeline against the local Webflow sandbox with real workers."
 
     def add_arguments(self, parser):
-        parser.add_argument("--items", type=int, default=10_000)
-        parser.add_argument("--rate", type=int, default=120, help="Sandbox (and client) limit, requests/minute.")
-        parser.add_argument("--timeout", type=int, default=3600)
-        parser.add_argument("--latency", type=float, default=0.0,
-                            help="Seconds the sandbox waits before answering each request (a stand-in for the "
-                                 "network and Webflow's own processing time).")
+        parser.add_argument("--label", default="", help="scenario name for the summary row")
+        parser.add_argument("--items", type=int, default=3_000)
+        parser.add_argument("--rate", type=int, default=120, help="sandbox and client limit per minute (0: none)")
+        parser.add_argument("--latency", type=float, default=0.0, help="seconds before each sandbox answer")
+        parser.add_argument("--jitter", type=float, default=0.0, help="± seconds around --latency")
+        parser.add_argument("--batches", type=int, default=1, help="split the items over this many batches")
+        parser.add_argument("--workers", type=int, default=1, help="qcluster processes (one worker each)")
+        parser.add_argument("--drop-rate", type=float, default=0.0,
+                            help="share of bulk creates applied and then dropped without an answer")
+        parser.add_argument("--floor", action="store_true", help="also replay the bodies with a bare loop")
+        parser.add_argument("--sdk", action="store_true", help="also push the same items with the webflow SDK")
+        parser.add_argument("--sdk-items", type=int, default=300, help="items the SDK sends one at a time")
+        parser.add_argument("--summary", default="", help="file to append the summary row to")
+        parser.add_argument("--timeout", type=int, default=1800)
 
-    def handle(self, *args, items, rate, timeout, latency, **options):
+    def handle(self, *args, **opts):
         from webflow_sandbox.server import WebflowSandbox
 
         if DraftItem.objects.exists():
             raise CommandError("bench_push needs an empty database (set DATABASE_URL to a scratch database).")
-        sandbox = WebflowSandbox(rate_limit=rate, rate_window=60.0, retry_after=60.0, validate_requests=False)
-        if latency > 0:
-            sandbox.faults.add("slow", delay=latency, times=0)
+        rate = opts["rate"] or NO_LIMIT
+        sandbox = WebflowSandbox(rate_limit=rate, rate_window=60.0, retry_after=60.0, validate_requests=False,
+                                 latency=opts["latency"], jitter=opts["jitter"])
+        if opts["drop_rate"]:
+            sandbox.faults.add("drop_after_commit", path=r"/items/bulk$", method="POST", times=0,
+                               probability=opts["drop_rate"])
         sandbox.start()
         try:
-            self._run(sandbox, items, rate, timeout, latency)
+            self._run(sandbox, rate, opts)
         finally:
             sandbox.stop()
 
-    def _run(self, sandbox, count, rate, timeout, latency):
-        site = Site.objects.create(webflow_id=new_id(), name="Bench site")
-        locales = [LocaleMapping.objects.create(site=site, tag=tag, display_name=tag, cms_locale_id=new_id(),
-                                                is_primary=(i == 0))
-                   for i, tag in enumerate(("en-US", "fr-FR", "de-DE"))]
-        collection = Collection.objects.create(site=site, webflow_id=new_id(), name="Bench posts", fields_schema=[
-            {"id": new_id(), "slug": slug, "displayName": slug.title(), "type": "PlainText", "isRequired": True,
-             "isEditable": True, "validations": {"maxLength": 500}} for slug in ("name", "slug", "summary")])
-        sandbox.seed_from_models(site)
-        publisher = User.objects.create_user("bench-publisher", is_staff=True)
-        publisher.groups.add(Group.objects.get(name="Publishers"))
+    def _run(self, sandbox, rate, opts):
+        count = opts["items"]
+        collection, locales, publisher = scenario.make_site(sandbox, name="Bench")
         self.stdout.write(f"Creating {count} approved items with {len(locales) - 1} translations each...")
-        created = DraftItem.objects.bulk_create(
-            [DraftItem(collection=collection, name=f"Post {n}", slug=f"post-{n}",
-                       field_data={"summary": f"Summary {n}"}) for n in range(1, count + 1)], batch_size=1000)
-        DraftTranslation.objects.bulk_create(
-            [DraftTranslation(item=item, locale=loc, name=f"{item.name} [{loc.tag}]",
-                              field_data={"summary": f"{item.field_data['summary']} [{loc.tag}]"})
-             for item in created for loc in locales[1:]], batch_size=1000)
-        rows = []
-        for item in DraftItem.objects.prefetch_related("translations__locale").iterator(chunk_size=1000):
-            rows.append(("approved", item_content_fingerprint(item), item.pk))
-        with connection.cursor() as cursor:
-            cursor.executemany(
-                f"UPDATE {DraftItem._meta.db_table} SET status = %s, approved_fingerprint = %s WHERE id = %s", rows)
-
-        env = {**os.environ, "WEBFLOW_API_BASE_URL": sandbox.url, "WEBFLOW_API_TOKEN": sandbox.token,
-               "WEBFLOW_RATE_LIMIT_PER_MINUTE": str(rate), "Q_WORKERS": "1", "LOG_LEVEL": "WARNING"}
-        if "DATABASE_URL" not in env:
-            raise CommandError("Run with DATABASE_URL set (make bench does), so the worker uses the same database.")
+        ids = scenario.make_approved_items(collection, locales, count)
         settings.WEBFLOW_API_BASE_URL, settings.WEBFLOW_API_TOKEN = sandbox.url, sandbox.token
-        batch = batch_create(collection=collection, item_ids=list(DraftItem.objects.values_list("pk", flat=True)),
-                             mode="stage", actor=publisher)
-        self.stdout.write("Pre-flight and queue...")
-        queue_started = time.monotonic()
-        batch = batch_queue(batch_id=batch.pk, actor=publisher)
-        queue_seconds = time.monotonic() - queue_started
-        plan_batch_items = [e.item for e in batch.entries.select_related("item").prefetch_related(
-            "item__translations")]
-        minimum = plan_items(batch, plan_batch_items, batch_locales(batch)).requests
-        del plan_batch_items
-        self.stdout.write(f"Queued batch #{batch.pk}: {count} items x {len(locales)} locales, minimum {minimum} "
-                          f"requests at {rate}/min; starting qcluster...")
-        started = time.monotonic()
-        worker = subprocess.Popen([sys.executable, "manage.py", "qcluster"], cwd=settings.BASE_DIR, env=env,
-                                  start_new_session=True)
-        peak_kb = 0
+        per_batch = -(-count // opts["batches"])
+        batches, minimum = [], 0
+        for start in range(0, count, per_batch):
+            batch = batch_create(collection=collection, item_ids=ids[start:start + per_batch], mode="stage",
+                                 actor=publisher)
+            batch = batch_queue(batch_id=batch.pk, actor=publisher)
+            items = [e.item for e in batch.entries.select_related("item").prefetch_related("item__translations")]
+            minimum += plan_items(batch, items, batch_locales(batch)).requests
+            batches.append(batch.pk)
+        self.stdout.write(f"Queued {len(batches)} batches: minimum {minimum} requests at "
+                          f"{opts['rate'] or 'no limit'}/min; starting {opts['workers']} qcluster process(es)...")
+        env = scenario.worker_env(sandbox, WEBFLOW_RATE_LIMIT_PER_MINUTE=str(rate), Q_WORKERS="1")
+        workers = [scenario.start_worker(env) for _ in range(opts["workers"])]
+        started, peak_kb = time.monotonic(), 0
         try:
-            while True:
-                for pid in _group_pids(worker.pid):
-                    peak_kb = max(peak_kb, _vm_hwm_kb(pid))
-                batch.refresh_from_db()
-                if batch.status in PushBatch.FINISHED_STATUSES:
-                    break
-                if time.monotonic() - started > timeout:
-                    raise CommandError(f"batch not finished after {timeout} s")
+            while PushBatch.objects.filter(pk__in=batches).exclude(status__in=PushBatch.FINISHED_STATUSES).exists():
+                peak_kb = max([peak_kb] + [scenario.group_peak_kb(worker) for worker in workers])
+                if time.monotonic() - started > opts["timeout"]:
+                    raise CommandError(f"batches not finished after {opts['timeout']} s")
                 time.sleep(0.5)
-            for pid in _group_pids(worker.pid):
-                peak_kb = max(peak_kb, _vm_hwm_kb(pid))
+            peak_kb = max([peak_kb] + [scenario.group_peak_kb(worker) for worker in workers])
         finally:
-            os.killpg(worker.pid, 9)
-            worker.wait()
-        finish = batch.finished_at or batch.started_at
-        worker_wall = (finish - batch.started_at).total_seconds() if batch.started_at and finish else float("nan")
-        requests = [r for r in sandbox.requests if r["path"].startswith(("/v2", "/beta"))]
-        throttled = sum(1 for r in requests if r.get("status") == 429)
-        ideal = len(requests) / rate * 60
-        counts = batch_counts(batch)
-        duplicates = len(sandbox.items(collection.webflow_id)) - count * len(locales)
-        self.stdout.write("")
-        self.stdout.write("| metric | result | target |")
-        self.stdout.write("|---|---|---|")
-        self.stdout.write(f"| batch | {batch.get_status_display()}: {counts['done']} done, {counts['failed']} failed, "
-                          f"{duplicates} extra Webflow variants | all done, 0 extra |")
-        self.stdout.write(f"| requests used / minimum | {len(requests)} / {minimum} = "
-                          f"{len(requests) / minimum:.2f} | 1.00 |")
-        self.stdout.write(f"| wall time (worker claim → finish) / (requests ÷ {rate}/min) | {worker_wall:.0f} s / "
-                          f"{ideal:.0f} s = {worker_wall / ideal:.2f}× | ≤ 1.05× |")
-        self.stdout.write(f"| 429s received | {throttled} | 0 |")
-        self.stdout.write(f"| worker peak RSS (max VmHWM of the qcluster processes) | {peak_kb / 1024:.0f} MB "
-                          f"| ≤ 300 MB |")
-        self.stdout.write(f"| queueing: one transaction (pre-flight, {count} item moves, history and audit rows) | "
-                          f"{queue_seconds:.1f} s | |")
-        if latency > 0:
-            self.stdout.write(f"| sandbox answer delay per request (--latency) | {latency:g} s | |")
+            for worker in workers:
+                scenario.kill_worker(worker)
+        self._report(sandbox, collection, locales, batches, minimum, rate, peak_kb, opts)
+
+    def _report(self, sandbox, collection, locales, batch_ids, minimum, rate, peak_kb, opts):
+        batches = list(PushBatch.objects.filter(pk__in=batch_ids))
+        begun = [b.started_at for b in batches if b.started_at]
+        ended = [b.finished_at for b in batches if b.finished_at]
+        wall = (max(ended) - min(begun)).total_seconds() if begun and ended else float("nan")
+        api = [r for r in sandbox.requests if r["path"].startswith(("/v2", "/beta"))]
+        throttled = sum(1 for r in api if r.get("status") == 429)
+        lookups = sum(1 for r in api if r["method"] == "GET")
+        faults = sum(1 for r in api if r.get("fault") and r["fault"] != "slow")
+        names = [v["fieldData"]["name"].split(" [")[0] + v["cmsLocaleId"] for v in sandbox.items(collection.webflow_id)]
+        duplicates = len(names) - len(set(names))
+        statuses = ", ".join(sorted({b.get_status_display() for b in batches}))
+        ideal = len(api) / rate * 60 if rate != NO_LIMIT else float("nan")
+        rows = [
+            ("batches", f"{len(batches)}: {statuses}; {duplicates} duplicate variants at the sandbox"),
+            ("requests used / minimum", f"{len(api)} / {minimum} = {len(api) / minimum:.2f} ({lookups} lookups, "
+                                        f"{faults} faults injected)"),
+            ("wall time (first claim → last finish)", f"{wall:.1f} s"),
+            ("wall / (requests ÷ rate)", f"{wall / ideal:.2f}×" if ideal == ideal else "no limit"),
+            ("429s", f"{throttled} ({throttled / max(1, len(api)):.1%})"),
+            ("busiest 60-s window of the sandbox log", f"{busiest_window([r['time'] for r in api])} requests"),
+            ("worker peak RSS (max VmHWM over the qcluster processes)", f"{peak_kb / 1024:.0f} MB"),
+        ]
+        floor_text = sdk_text = ""
+        if opts["floor"]:
+            sent, seconds = floors.replay_floor(sandbox, collection.webflow_id)
+            floor_text = f"bare loop {sent} requests in {seconds:.1f} s: push/floor = {wall / seconds:.1f}×"
+            rows.append(("same bodies, bare `requests` loop, same sandbox", floor_text))
+        if opts["sdk"]:
+            sdk_text = self._sdk(sandbox, collection, locales, opts["sdk_items"])
+            rows.append(("official webflow SDK, same items", sdk_text))
+        self.stdout.write("\n| metric | result |\n|---|---|")
+        for label, value in rows:
+            self.stdout.write(f"| {label} | {value} |")
+        if opts["summary"]:
+            row = (f"| {opts['label'] or 'push'} | {opts['items']} × 3 | {opts['rate'] or 'none'} | "
+                   f"{len(api)} / {minimum} ({faults} faults) | {wall:.1f} s | "
+                   f"{f'{wall / ideal:.2f}×' if ideal == ideal else '–'} | {throttled} | {duplicates} | "
+                   f"{busiest_window([r['time'] for r in api])} | {peak_kb / 1024:.0f} MB | "
+                   f"{'; '.join(filter(None, [floor_text, sdk_text])) or ''} |\n")
+            with Path(opts["summary"]).open("a") as handle:
+                handle.write(row)
+
+    def _sdk(self, sandbox, collection, locales, one_by_one: int) -> str:
+        items = []
+        for item in DraftItem.objects.filter(collection=collection).prefetch_related("translations__locale"):
+            primary = {"name": item.name, "slug": item.slug, **item.field_data}
+            items.append({"primary": primary, "translations": {
+                t.locale.cms_locale_id: {"name": t.name, **t.field_data} for t in item.translations.all()}})
+        results = floors.sdk_runs(sandbox, collection, locales, items, one_by_one=one_by_one)
+        if isinstance(results, str):
+            return results
+        return "; ".join(f"{label}: {sent} requests, {seconds:.1f} s" for label, sent, seconds in results)

@@ -20,7 +20,7 @@ def remove_cleanup_schedule(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stagingapp', '0012_item_search_trigram'),
+        ('stagingapp', '0013_ratelimit_state_hmac_keys'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
         ("django_q", "0019_alter_task_options_alter_ormq_key_alter_ormq_lock_and_more"),
     ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stagingapp', '0013_import_jobs'),
+        ('stagingapp', '0014_import_jobs'),
     ]
 
     operations = [

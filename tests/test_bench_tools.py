@@ -1,0 +1,29 @@
+"""The benchmark's reference runs measure what they claim: the bare loop re-sends exactly the push's bodies."""
+from tests.test_sandbox import PRIMARY, call
+from webflow_sandbox.demo import DEMO_COLLECTION_ID, DEMO_LOCALES, seed_demo
+from webflow_sandbox.floors import replay_floor
+from webflow_sandbox.management.commands.bench_push import busiest_window
+
+ITEMS = f"/v2/collections/{DEMO_COLLECTION_ID}/items"
+
+
+def test_the_floor_replays_every_accepted_write_with_the_new_item_ids(webflow_sandbox):
+    seed_demo(webflow_sandbox)
+    locales = [PRIMARY, DEMO_LOCALES[1]["cmsLocaleId"]]
+    created = call(webflow_sandbox, "POST", f"{ITEMS}/bulk", {"fieldData": [
+        {"name": "A", "slug": "a", "summary": "s"}, {"name": "B", "slug": "b", "summary": "s"}],
+        "cmsLocaleIds": locales}).json()["items"]
+    call(webflow_sandbox, "PATCH", ITEMS, {"items": [{"id": created[1]["id"], "cmsLocaleId": locales[1],
+                                                      "fieldData": {"name": "A (fr)"}}]})
+    webflow_sandbox.faults.add("500", path="/items$")
+    call(webflow_sandbox, "PATCH", ITEMS, {"items": [{"id": created[0]["id"], "fieldData": {"name": "never"}}]})
+    sent, seconds = replay_floor(webflow_sandbox, DEMO_COLLECTION_ID)
+    assert sent == 2 and seconds > 0  # the refused PATCH is not part of the floor
+    names = sorted(v["fieldData"]["name"] for v in webflow_sandbox.items(DEMO_COLLECTION_ID))
+    assert names == ["A", "A (fr)", "B", "B"]
+    assert not {v["id"] for v in webflow_sandbox.items(DEMO_COLLECTION_ID)} & {v["id"] for v in created}
+
+
+def test_the_busiest_window_counts_the_most_requests_inside_any_60_seconds():
+    assert busiest_window([0, 10, 59.9, 60, 61, 119, 200]) == 4
+    assert busiest_window([]) == 0

@@ -1,0 +1,99 @@
+"""GET .../items and .../items/live as the spec defines them: filters, sorting and pagination at 100.
+
+Filters (deepObject style): `createdOn[gte]`, `createdOn[lte]`, `lastUpdated[...]`, `lastPublished[...]`
+(ISO 8601, bounds inclusive), plus the exact `name` and `slug`; `sortBy` one of createdOn, lastPublished,
+lastUpdated, name, slug with `sortOrder` asc (default) or desc; `offset` and `limit` (1..100, default 100).
+Without sortBy the order is creation order, as Webflow answers. `pagination.total` counts every match.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+DATE_FILTERS = ("createdOn", "lastUpdated", "lastPublished")
+SORT_KEYS = ("createdOn", "lastPublished", "lastUpdated", "name", "slug")
+MAX_LIMIT = 100
+
+
+class BadQuery(ValueError):
+    """A query parameter the spec does not allow: (param, description) for the 400's details."""
+
+    def __init__(self, param: str, description: str):
+        super().__init__(description)
+        self.param, self.description = param, description
+
+
+def _first(query: dict, name: str) -> str | None:
+    values = query.get(name)
+    return values[0] if values else None
+
+
+def _instant(param: str, value: str) -> datetime:
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BadQuery(param, f"{param} must be an ISO 8601 date-time, not {value!r}") from exc
+
+
+def parse_window(query: dict) -> tuple[int, int]:
+    """(offset, limit) from the query; BadQuery when they are not what the spec allows."""
+    try:
+        offset = int(_first(query, "offset") or 0)
+        limit = int(_first(query, "limit") or MAX_LIMIT)
+    except ValueError as exc:
+        raise BadQuery("offset", "offset and limit must be integers") from exc
+    if limit < 1 or limit > MAX_LIMIT:
+        raise BadQuery("limit", f"limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise BadQuery("offset", "offset must not be negative")
+    return offset, limit
+
+
+def _date_bounds(query: dict) -> list[tuple[str, str, datetime]]:
+    bounds = []
+    for field in DATE_FILTERS:
+        for side in ("gte", "lte"):
+            param = f"{field}[{side}]"
+            value = _first(query, param)
+            if value:
+                bounds.append((field, side, _instant(param, value)))
+    return bounds
+
+
+def _matches_dates(variant: dict, bounds) -> bool:
+    for field, side, limit in bounds:
+        stamp = variant.get(field)
+        if not stamp:
+            return False  # a never-published item has no lastPublished to fall inside a window
+        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+        if (side == "gte" and moment < limit) or (side == "lte" and moment > limit):
+            return False
+    return True
+
+
+def _sort_value(variant: dict, key: str):
+    if key in ("name", "slug"):
+        return (variant.get("fieldData") or {}).get(key) or ""
+    return variant.get(key) or ""  # ISO stamps with the same format sort as text; None (never) first
+
+
+def select(variants: list[dict], query: dict) -> tuple[list[dict], int, int, int]:
+    """(page, offset, limit, total) of `variants` (already in creation order) under the query's filters."""
+    offset, limit = parse_window(query)
+    bounds = _date_bounds(query)
+    sort_by, sort_order = _first(query, "sortBy"), _first(query, "sortOrder") or "asc"
+    if sort_by and sort_by not in SORT_KEYS:
+        raise BadQuery("sortBy", f"sortBy must be one of {', '.join(SORT_KEYS)}")
+    if sort_order not in ("asc", "desc"):
+        raise BadQuery("sortOrder", "sortOrder must be asc or desc")
+    name, slug = _first(query, "name"), _first(query, "slug")
+    matches = [
+        variant for variant in variants
+        if (name is None or variant["fieldData"].get("name") == name)
+        and (slug is None or variant["fieldData"].get("slug") == slug)
+        and _matches_dates(variant, bounds)
+    ]
+    if sort_by:
+        matches.sort(key=lambda variant: _sort_value(variant, sort_by), reverse=sort_order == "desc")
+    elif sort_order == "desc":
+        matches.reverse()
+    return matches[offset: offset + limit], offset, limit, len(matches)
