@@ -3,6 +3,7 @@ import importlib.util
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.templatetags.static import static
 
@@ -42,6 +43,8 @@ INSTALLED_APPS = [
     "simple_history",
     "import_export",
     "django_q",
+    "axes",
+    "csp",
     # Rich-text editor whose JS/CSS ship in the package (served by staticfiles, no CDN).
     "django_prose_editor",
     "stagingapp",
@@ -59,9 +62,28 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Sends CONTENT_SECURITY_POLICY below (none while it is None, i.e. in DEBUG runs unless CSP_ENABLED says so).
+    "csp.middleware.CSPMiddleware",
     # Records request.user on historical rows made during admin requests.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# django-axes checks every login first and refuses it while the account or the address is locked out.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Lock out after this many failed logins, per account and (separately) per client address.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=5)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# Hours a lockout lasts unless an admin lifts it earlier (README: Login lockout).
+AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+# Behind a proxy, the client address is the one the proxy adds (set AXES_IPWARE_PROXY_COUNT to its hops).
+AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
 
 ROOT_URLCONF = "project.urls"
 
@@ -139,6 +161,27 @@ SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=not DEBUG)
 if env.bool("USE_X_FORWARDED_PROTO", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
+# Content-Security-Policy (django-csp): scripts only from our own static files or carrying the request's nonce;
+# 'unsafe-eval' because the theme's bundled Alpine.js (the standard build; unfold ships no CSP build) compiles its
+# x- attributes with Function(); inline style attributes stay allowed because the admin and its theme set them;
+# images may come from any https host because item pages preview Webflow's asset URLs. On whenever DEBUG is off.
+STAGING_CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE, "'unsafe-eval'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "img-src": ["'self'", "data:", "https:"],
+        "font-src": ["'self'", "data:"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
+CSP_ENABLED = env.bool("CSP_ENABLED", default=not DEBUG)
+CONTENT_SECURITY_POLICY = STAGING_CONTENT_SECURITY_POLICY if CSP_ENABLED else None
+
 _DEFAULT_EMAIL_BACKEND = "console" if DEBUG else "smtp"
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=f"django.core.mail.backends.{_DEFAULT_EMAIL_BACKEND}.EmailBackend")
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
@@ -190,6 +233,19 @@ AUDIT_RETENTION_DAYS = env.int("AUDIT_RETENTION_DAYS", default=730)
 # An import is all or nothing, and only users who may add draft items (Editors, superusers) may import.
 IMPORT_EXPORT_USE_TRANSACTIONS = True
 IMPORT_EXPORT_IMPORT_PERMISSION_CODE = "add"
+# Uploaded import files wait here between the check and the import, named by the server, never by the browser.
+IMPORT_UPLOAD_DIR = env.path("IMPORT_UPLOAD_DIR", default=BASE_DIR / "var" / "imports")
+# Limits that keep one import from holding a web thread or the database for long (README: Importing drafts).
+IMPORT_MAX_FILE_BYTES = env.int("IMPORT_MAX_FILE_BYTES", default=10_000_000)
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=20_000)
+IMPORT_MAX_CELL_CHARS = env.int("IMPORT_MAX_CELL_CHARS", default=100_000)
+IMPORT_MAX_XLSX_UNPACKED_BYTES = env.int("IMPORT_MAX_XLSX_UNPACKED_BYTES", default=50_000_000)
+# Files with more rows than this are imported by the worker, with a progress page, instead of in the request.
+IMPORT_BACKGROUND_ROWS = env.int("IMPORT_BACKGROUND_ROWS", default=100)
+# Rows written per transaction by a background import, so SQLite's write lock is held briefly each time.
+IMPORT_WRITE_CHUNK_ROWS = env.int("IMPORT_WRITE_CHUNK_ROWS", default=100)
+# Uploads never confirmed are deleted by the "import cleanup" schedule once older than this.
+IMPORT_UPLOAD_MAX_AGE_HOURS = env.int("IMPORT_UPLOAD_MAX_AGE_HOURS", default=24)
 
 # --- django-q2 -----------------------------------------------------------------------------------------------
 # Retries belong to the push task (it reconciles before re-sending), so the broker never re-delivers:
@@ -225,6 +281,8 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_token"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # django-axes says hello on every start and logs each failure; failures are in the audit history already.
+    "loggers": {"axes": {"level": env.str("AXES_LOG_LEVEL", default="WARNING")}},
 }
 
 # --- Admin theme (django-unfold) -----------------------------------------------------------------------------

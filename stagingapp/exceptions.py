@@ -109,6 +109,22 @@ class PreflightFailed(BatchError):
         super().__init__(f"Pre-flight failed, nothing was queued: {lines}{more}", batch=batch)
 
 
+class ImportNotFound(StagingError):
+    """An import token that names no upload of this user and session (expired, finished, tampered or foreign)."""
+
+    def __init__(self):
+        super().__init__("This upload is not available any more (it was imported, expired, or belongs to another "
+                         "session). Upload the file again.")
+
+
+class TranslationRefused(StagingError):
+    """A translation in a locale it may not have (the primary, a disabled one, another site's); str() says why."""
+
+    def __init__(self, *, item, locale, reason: str):
+        self.item, self.locale, self.reason = item, locale, reason
+        super().__init__(f"'{item}': no {locale.tag} translation: {reason}")
+
+
 class RevertRefused(StagingError):
     """A history version cannot be put back: it is not this object's, changes nothing, or no longer fits."""
 

@@ -5,9 +5,10 @@ import json
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
-from .validators import SLUG_MAX_LENGTH, validate_item_slug, validate_webflow_id
+from .validators import SLUG_MAX_LENGTH, validate_item_slug, validate_language_tag, validate_webflow_id
 
 PRIMARY_CONTENT_FIELDS = ("name", "slug", "field_data", "is_archived", "is_draft")
 
@@ -63,7 +64,8 @@ class Collection(models.Model):
 class LocaleMapping(models.Model):
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="locales")
     tag = models.CharField(
-        "language tag", max_length=35, help_text="Our language tag, e.g. en-US or fr-FR (as Webflow shows it)."
+        "language tag", max_length=35, validators=[validate_language_tag],
+        help_text="Our language tag, e.g. en-US or fr-FR (as Webflow shows it).",
     )
     cms_locale_id = models.CharField(
         "Webflow CMS locale ID", max_length=64, validators=[validate_webflow_id],
@@ -80,7 +82,11 @@ class LocaleMapping(models.Model):
         ordering = ["site__name", "-is_primary", "tag"]
         verbose_name = "locale mapping"
         constraints = [
-            models.UniqueConstraint(fields=["site", "tag"], name="uniq_localemapping_site_tag"),
+            # en-US and EN-us are the same language (BCP 47 tags ignore case), so one of them per site.
+            models.UniqueConstraint(
+                "site", Lower("tag"), name="uniq_localemapping_site_tag_ci",
+                violation_error_message="This site already has a locale with this language tag (in any letter case).",
+            ),
             models.UniqueConstraint(fields=["site", "cms_locale_id"], name="uniq_localemapping_site_cmslocale"),
             models.UniqueConstraint(
                 fields=["site"], condition=Q(is_primary=True), name="uniq_localemapping_one_primary_per_site"
@@ -470,6 +476,41 @@ class WebflowRateLimitState(models.Model):
 
     def __str__(self):
         return f"{self.key[:12]}… ({len(self.hits or [])} recent requests)"
+
+
+class ImportJob(models.Model):
+    """One uploaded import file, bound to the user and session that uploaded it, from check to result.
+
+    The file sits in settings.IMPORT_UPLOAD_DIR under `stored_name`, a name the server made up; the browser only
+    ever holds `token`, which is looked up together with the user and session, never used as a path.
+    """
+
+    class Status(models.TextChoices):
+        CHECKED = "checked", "checked"
+        QUEUED = "queued", "queued"
+        RUNNING = "running", "importing"
+        DONE = "done", "imported"
+        FAILED = "failed", "failed"
+
+    token = models.CharField(max_length=64, unique=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    session_key = models.CharField(max_length=40)
+    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="+")
+    original_name = models.CharField(max_length=255)
+    stored_name = models.CharField(max_length=100, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.CHECKED)
+    rows = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = "import"
+
+    def __str__(self):
+        return f"Import of {self.original_name} ({self.get_status_display()})"
 
 
 from .models_sync import DriftFinding, DriftRun, PullConflict, WebflowSnapshot  # noqa: E402,F401  (registration)

@@ -4,16 +4,19 @@
   only a model-level hook sees a shell's ORM save. simple-history's post_create_historical_record fires for every
   save and delete of items and translations, and carries the acting user, so the hook hangs there.
 - One audit history: field edits and admin logins become AuditEvent rows, so the audit browser reads one table.
+- The review lock and the locale rules hold for translations on every write path, a shell's ORM save included:
+  pre_save/pre_delete refuse the write (services.translations raises) before anything reaches the database.
 - A django-q2 worker that starts plans a push recovery check: a batch whose worker just died resumes at once.
 Each receiver only calls a service.
 """
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
+from django.db.models.signals import pre_delete, pre_save
 from django.dispatch import receiver
 from django_q.signals import post_spawn
 from simple_history.signals import post_create_historical_record
 
 from .models import DraftItem, DraftTranslation
-from .services import audit, workflow
+from .services import audit, translations, workflow
 
 
 def _ip(request) -> str:
@@ -31,6 +34,20 @@ def history_to_audit(sender, instance, history_instance, history_user=None, **kw
             workflow.item_sync_workflow_fields(instance=instance, source=reset)
     elif isinstance(instance, DraftTranslation):
         workflow.item_content_changed(item_id=instance.item_id, actor=history_user, actor_label=event.actor_label)
+
+
+@receiver(pre_save, sender=DraftTranslation, dispatch_uid="stagingapp.translation_rules_on_save")
+def translation_rules_on_save(sender, instance, raw=False, update_fields=None, **kwargs):
+    if raw or (update_fields is not None and not set(update_fields) & {"name", "slug", "field_data", "locale"}):
+        return  # fixtures load as they are; bookkeeping-only saves change no content
+    translations.translation_ensure_allowed(item=instance.item, locale=instance.locale)
+
+
+@receiver(pre_delete, sender=DraftTranslation, dispatch_uid="stagingapp.translation_lock_on_delete")
+def translation_lock_on_delete(sender, instance, origin=None, **kwargs):
+    if isinstance(origin, DraftItem) or getattr(origin, "model", None) is DraftItem:
+        return  # the item itself is being deleted; its own admin and services decide whether it may be
+    workflow.item_ensure_editable(instance.item)
 
 
 @receiver(user_logged_in, dispatch_uid="stagingapp.audit_login")

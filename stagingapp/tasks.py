@@ -27,3 +27,17 @@ def verify_due() -> list[int]:
 
     return [collection_verify(collection_id=pk, trigger=DriftRun.Trigger.SCHEDULE, actor_label="schedule").pk
             for pk in collections_due()]
+
+
+def import_run(job_id: int):
+    """Import one confirmed upload (see services.import_jobs.import_run); returns its final status."""
+    from .services.import_jobs import import_run as run
+
+    return run(job_id=job_id).status
+
+
+def import_cleanup() -> int:
+    """Delete uploads never confirmed; runs from the "import cleanup" django-q2 schedule (hourly)."""
+    from .services.import_jobs import import_cleanup as cleanup
+
+    return cleanup()

@@ -41,3 +41,26 @@ def suggest_slug(name: str) -> str:
     slug = slugify(name or "").replace("_", "-")
     slug = re.sub(r"-{2,}", "-", slug).strip("-")
     return slug[:SLUG_MAX_LENGTH].rstrip("-")
+
+
+# RFC 5646 language tags (BCP 47) in their usual shape: language[-extlang][-Script][-REGION][-variant]
+# [-extension][-x-private], e.g. en-US, zh-Hans-CN, es-419, sr-Latn-RS; case is not significant.
+LANGUAGE_TAG_RE = re.compile(
+    r"^(?:[A-Za-z]{2,3}(?:-[A-Za-z]{3}){0,3}|[A-Za-z]{4,8})"
+    r"(?:-[A-Za-z]{4})?"
+    r"(?:-(?:[A-Za-z]{2}|[0-9]{3}))?"
+    r"(?:-(?:[A-Za-z0-9]{5,8}|[0-9][A-Za-z0-9]{3}))*"
+    r"(?:-[0-9A-WY-Za-wy-z](?:-[A-Za-z0-9]{2,8})+)*"
+    r"(?:-[xX](?:-[A-Za-z0-9]{1,8})+)?$"
+)
+LANGUAGE_TAG_MAX_LENGTH = 35
+
+
+def validate_language_tag(value: str) -> None:
+    if not isinstance(value, str) or len(value) > LANGUAGE_TAG_MAX_LENGTH or not LANGUAGE_TAG_RE.match(value):
+        raise ValidationError(
+            "'%(value)s' is not a language tag (BCP 47): use a language code with an optional script and region, "
+            "e.g. en-US, fr-FR, zh-Hans-CN or es-419.",
+            code="invalid_language_tag",
+            params={"value": str(value)[:60]},
+        )

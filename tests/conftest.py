@@ -17,6 +17,12 @@ def _no_heartbeat_thread(settings):
     settings.WEBFLOW_PUSH_HEARTBEAT_SECONDS = 0
 
 
+@pytest.fixture(autouse=True)
+def _own_import_folder(settings, tmp_path):
+    # Uploaded import files go to a folder of this test's own, never the project's var/imports.
+    settings.IMPORT_UPLOAD_DIR = tmp_path / "import-uploads"
+
+
 @pytest.fixture
 def site(db):
     return factories.make_site()

@@ -79,3 +79,23 @@ def test_sqlite_runs_in_wal_mode_with_immediate_transactions(tmp_path):
     db = _q_cluster({"DATABASE_URL": f"sqlite:///{tmp_path / 'x.sqlite3'}"})["db"]
     assert "journal_mode=WAL" in db["OPTIONS"]["init_command"]
     assert db["OPTIONS"]["transaction_mode"] == "IMMEDIATE"
+
+
+def test_production_settings_lock_logins_and_send_a_content_security_policy(tmp_path):
+    import json
+
+    env = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE"}}
+    env.update({"DEBUG": "False", "SECRET_KEY": "x9!" * 30, "ALLOWED_HOSTS": "staging.example.com",
+                "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite3'}", "DJANGO_SETTINGS_MODULE": "project.settings"})
+    result = subprocess.run(
+        [sys.executable, "-c", "import json, django; django.setup(); from django.conf import settings; "
+         "from csp.utils import build_policy; print(json.dumps({'middleware': settings.MIDDLEWARE, "
+         "'backends': settings.AUTHENTICATION_BACKENDS, 'csp': build_policy(nonce='N0NCE')}))"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    conf = json.loads(result.stdout)
+    assert "csp.middleware.CSPMiddleware" in conf["middleware"]
+    assert conf["middleware"][-1] == "axes.middleware.AxesMiddleware"
+    assert conf["backends"][0] == "axes.backends.AxesStandaloneBackend"
+    assert "script-src 'self' 'nonce-N0NCE'" in conf["csp"] and "object-src 'none'" in conf["csp"]

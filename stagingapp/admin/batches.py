@@ -25,6 +25,7 @@ from ..services.push.preflight import batch_preflight_report
 from ..services.push.preview import batch_preview
 from .batch_page import DETAIL_FIELDS, entry_page, estimate_sentence, readable_time, visible_details
 from .drift import confirm_overwrites, verify_batches
+from .lookups import object_or_404
 
 # Dark enough for white text to pass WCAG AA contrast (4.5:1).
 BADGE_COLOURS = {
@@ -121,7 +122,7 @@ class PushBatchAdmin(ModelAdmin):
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
-        batch = get_object_or_404(PushBatch.objects.select_related("collection"), pk=object_id)
+        batch = object_or_404(PushBatch.objects.select_related("collection"), object_id)
         counts = batch_counts(batch)
         extra = {**(extra_context or {}), "batch": batch, "counts": counts,
                  "badge": status_badge(batch.status, batch.get_status_display()),
@@ -149,7 +150,7 @@ class PushBatchAdmin(ModelAdmin):
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
     def progress_view(self, request, batch_id):
-        batch = get_object_or_404(PushBatch, pk=batch_id)
+        batch = object_or_404(PushBatch, batch_id)
         if not self.has_view_permission(request, batch):
             return JsonResponse({"error": "forbidden"}, status=403)
         return JsonResponse({"status": batch.status, "status_label": batch.get_status_display(),
@@ -162,7 +163,7 @@ class PushBatchAdmin(ModelAdmin):
             return HttpResponseNotAllowed(["POST"])
         if not batch_services.can_manage_batches(request.user, "create"):
             raise PermissionDenied
-        collection = get_object_or_404(Collection, pk=request.POST.get("collection") or 0)
+        collection = object_or_404(Collection, request.POST.get("collection") or 0)
         item_ids = list(items_ready_to_push(collection.pk).values_list("pk", flat=True))
         try:
             batch = batch_services.batch_create(collection=collection, item_ids=item_ids, mode=PushBatch.Mode.STAGE,
@@ -179,6 +180,7 @@ class PushBatchAdmin(ModelAdmin):
     def verb_view(self, request, batch_id, verb):
         if request.method != "POST" or verb not in ("queue", "cancel", "retry"):
             return HttpResponseNotAllowed(["POST"])
+        batch_id = object_or_404(PushBatch, batch_id).pk
         url = reverse("admin:stagingapp_pushbatch_change", args=[batch_id])
         try:
             if verb == "queue":

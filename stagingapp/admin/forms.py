@@ -10,9 +10,8 @@ import json
 from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, format_html
-from import_export.forms import ConfirmImportForm
-from unfold.contrib.import_export.forms import ImportForm
 
+from ..exceptions import ItemLocked, TranslationRefused
 from ..models import Collection, DraftItem, DraftTranslation, LocaleMapping
 from ..richtext import sanitize_rich_text
 from ..schema import (
@@ -27,6 +26,7 @@ from ..schema import (
 )
 from ..schema import clean_field_data as schema_clean_field_data
 from ..selectors import item_slug_clashes, translation_slug_clash
+from ..services.translations import translation_ensure_allowed
 from ..validators import suggest_slug
 from .display import preview_value
 from .widgets import (
@@ -181,6 +181,7 @@ class SchemaFieldsFormMixin:
         self.rendered: dict[str, dict] = {}
         self.inputs_were_missing = False
         self._parsed_json_ok = True
+        self._refused_json_values: dict[str, str] = {}
         if "field_data" not in self.fields:
             return  # a read-only view: the admin shows stored values as they are
         stored = dict(self.instance.field_data or {}) if self.instance.field_data else {}
@@ -257,15 +258,30 @@ class SchemaFieldsFormMixin:
         if isinstance(typed, dict):
             self.previous = {**self.previous, **typed}
             for slug, schema_field in self.rendered.items():
-                if slug in typed:
-                    value = data_value(schema_field, typed.pop(slug))
-                    if isinstance(value, list):
-                        data.setlist(self.add_prefix(FIELD_PREFIX + slug), value)
-                    else:
-                        data[self.add_prefix(FIELD_PREFIX + slug)] = value
+                if slug not in typed:
+                    continue
+                if not is_empty(typed[slug]) and not self._input_can_show(slug, typed[slug]):
+                    try:
+                        normalise_value(schema_field, typed[slug])
+                    except ValueError as exc:
+                        # A tick box or a choice would quietly turn it into something else ("yes please" into
+                        # a ticked box), so it is refused here, naming what was typed.
+                        self._refused_json_values[slug] = str(exc)
+                        continue
+                value = data_value(schema_field, typed.pop(slug))
+                if isinstance(value, list):
+                    data.setlist(self.add_prefix(FIELD_PREFIX + slug), value)
+                else:
+                    data[self.add_prefix(FIELD_PREFIX + slug)] = value
             data[self.add_prefix("field_data")] = json.dumps(typed, indent=2, ensure_ascii=False) if typed else ""
         data[self.add_prefix(MARKER_FIELD)] = str(self.collection.pk)
         self.data = data
+
+    def _input_can_show(self, slug: str, value) -> bool:
+        """True when the field's input shows `value` as typed (a text box), so its own error can explain it."""
+        widget = self.fields[FIELD_PREFIX + slug].widget
+        scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
+        return scalar and not isinstance(widget, forms.CheckboxInput | forms.Select | forms.CheckboxSelectMultiple)
 
     def clean_field_data(self):
         text = (self.cleaned_data.get("field_data") or "").strip()
@@ -291,6 +307,8 @@ class SchemaFieldsFormMixin:
         if "field_data" not in self.fields or not self._parsed_json_ok or self.has_error("field_data"):
             return
         values = dict(self.cleaned_data.get("field_data") or {})
+        for key, message in self._refused_json_values.items():
+            self.add_error(FIELD_PREFIX + key, f"The JSON gave {values.pop(key, '')!r}: {message}")
         for key, schema_field in self.rendered.items():
             if self.has_error(FIELD_PREFIX + key):
                 continue
@@ -458,7 +476,26 @@ class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
         cleaned = super().clean()
         self.clean_schema_values(name=cleaned.get("name") or "", slug=cleaned.get("slug") or "")
         self._check_slug_is_free_in_locale(cleaned)
+        self._check_translation_rules(cleaned)
         return cleaned
+
+    def _check_translation_rules(self, cleaned):
+        # The same rules the import and the model signals apply: no translation for a locked item, and only in
+        # a locale the push uses (not the primary, not a disabled one, not another site's).
+        item = cleaned.get("item") or (self.instance.item if self.instance.item_id or _has_item(self.instance)
+                                       else None)
+        locale = cleaned.get("locale")
+        if item is None or locale is None:
+            return
+        try:
+            translation_ensure_allowed(item=item, locale=locale)
+        except ItemLocked as exc:
+            self.add_error("item" if "item" in self.fields else None, forms.ValidationError(
+                "'%(item)s' cannot get or change a translation now: %(reason)s", code="item_locked",
+                params={"item": item, "reason": exc.reason}))
+        except TranslationRefused as exc:
+            self.add_error("locale", forms.ValidationError("%(reason)s.", code="locale_refused",
+                                                           params={"reason": exc.reason}))
 
     def _check_slug_is_free_in_locale(self, cleaned):
         slug, locale = cleaned.get("slug"), cleaned.get("locale")
@@ -487,6 +524,12 @@ def _primary_clash_error(site, other) -> forms.ValidationError:
         params={"site": site, "other": other.tag})
 
 
+def _same_tag_error(site, tag, other) -> forms.ValidationError:
+    return forms.ValidationError(
+        "%(site)s already has the locale %(other)s; language tags ignore letter case, so %(tag)s would be the same "
+        "language twice.", code="same_tag", params={"site": site, "other": other.tag, "tag": tag})
+
+
 class LocaleMappingForm(forms.ModelForm):
     """A locale on its own page: a second primary locale for a site is a form error, not a database error."""
 
@@ -496,7 +539,11 @@ class LocaleMappingForm(forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
-        site = cleaned.get("site")
+        site, tag = cleaned.get("site"), cleaned.get("tag")
+        if site is not None and tag:
+            other = LocaleMapping.objects.filter(site=site, tag__iexact=tag).exclude(pk=self.instance.pk).first()
+            if other is not None:
+                self.add_error("tag", _same_tag_error(site, tag, other))
         if cleaned.get("is_primary") and site is not None:
             other = LocaleMapping.objects.filter(site=site, is_primary=True).exclude(pk=self.instance.pk).first()
             if other is not None:
@@ -514,30 +561,18 @@ class LocaleMappingInlineFormSet(forms.BaseInlineFormSet):
         if any(self.errors):
             return
         kept = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        seen: dict[str, str] = {}
+        for form in kept:
+            tag = form.cleaned_data.get("tag") or ""
+            if tag.lower() in seen:
+                raise forms.ValidationError(
+                    "Two locales have the language tag %(tag)s (letter case does not make a different language: "
+                    "%(first)s and %(tag)s); keep one.", code="same_tag",
+                    params={"tag": tag, "first": seen[tag.lower()]})
+            seen[tag.lower()] = tag
         primaries = [f.cleaned_data.get("tag") for f in kept if f.cleaned_data.get("is_primary")]
         if kept and len(primaries) != 1:
             raise forms.ValidationError(
                 "Tick 'primary locale' for exactly one locale (the site's default language in Webflow); "
                 "%(count)s are ticked%(which)s.", code="one_primary",
                 params={"count": len(primaries) or "none", "which": f": {', '.join(primaries)}" if primaries else ""})
-
-
-class DraftImportForm(ImportForm):
-    """The admin import form, plus the collection the rows go into."""
-
-    collection = forms.ModelChoiceField(
-        queryset=Collection.objects.select_related("site"),
-        help_text="Rows are matched on this collection's slugs. Columns: name, slug (optional: suggested from "
-                  "the name), one per field slug, is_archived, is_draft, and LOCALE:FIELD for translations, "
-                  "e.g. fr-FR:name or fr-FR:summary. Row 1 is the first row after the header.",
-    )
-    field_order = ["collection", "resource", "import_file", "format"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if not self.is_bound and (only := sole_collection()) is not None:
-            self.initial.setdefault("collection", only.pk)
-
-
-class DraftConfirmImportForm(ConfirmImportForm):
-    collection = forms.ModelChoiceField(queryset=Collection.objects.all(), widget=forms.HiddenInput)

@@ -2,27 +2,23 @@
 
 from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets
-from django.http import HttpResponseRedirect
-from django.urls import reverse
-from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline
 
 from ..models import Collection, DraftItem, DraftTranslation
 from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
-from ..services.imports import IMPORT_FORMATS, DraftItemResource, import_counts, problems_from_result
 from .batches import PushItemAdminMixin
 from .bulk import BulkReviewAdminMixin
+from .csp import CspNonceMediaMixin
 from .forms import (
     FIELD_PREFIX,
     MARKER_FIELD,
-    DraftConfirmImportForm,
-    DraftImportForm,
     DraftItemForm,
     DraftTranslationForm,
     schema_input_names,
     sole_collection,
 )
+from .imports import ImportAdminMixin
 from .revert import HistoryRevertAdminMixin
 from .review import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
 
@@ -71,8 +67,8 @@ class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
 
 
 class DraftItemAdmin(
-    HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin,
-    SimpleHistoryAdmin, ModelAdmin,
+    CspNonceMediaMixin, HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin,
+    ImportAdminMixin, SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftItemForm
     actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
@@ -85,12 +81,6 @@ class DraftItemAdmin(
     ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DraftTranslationInline]
-    # Import: one resource shared with `manage.py import_drafts`; the editor picks the collection in the form.
-    resource_classes = [DraftItemResource]
-    import_formats = IMPORT_FORMATS
-    import_form_class = DraftImportForm
-    confirm_form_class = DraftConfirmImportForm
-
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
             inputs, marker = [], []  # read-only: the stored values are shown as they are
@@ -135,39 +125,6 @@ class DraftItemAdmin(
             obj.delete()
         formset.save_m2m()
 
-    # --- import (django-import-export) ---------------------------------------------------------------------
-
-    def get_import_resource_kwargs(self, request, **kwargs):
-        form = kwargs.get("form")
-        collection = form.cleaned_data.get("collection") if getattr(form, "cleaned_data", None) else None
-        return {"collection": collection, "actor": request.user}
-
-    def get_confirm_form_initial(self, request, import_form):
-        initial = super().get_confirm_form_initial(request, import_form)
-        if import_form is not None:
-            initial["collection"] = import_form.cleaned_data["collection"].pk
-        return initial
-
-    def get_import_data_kwargs(self, **kwargs):
-        kwargs = super().get_import_data_kwargs(**kwargs)
-        # All or nothing, also when the confirmed file turns out to have bad rows after the preview.
-        kwargs["rollback_on_validation_errors"] = True
-        return kwargs
-
-    def process_result(self, result, request):
-        problems = problems_from_result(result)
-        if problems:
-            shown = "; ".join(str(p) for p in problems[:20])
-            self.message_user(request, f"Nothing was imported: {shown}", messages.ERROR)
-            return HttpResponseRedirect(reverse("admin:stagingapp_draftitem_import"))
-        return super().process_result(result, request)
-
-    def add_success_message(self, result, request):
-        counts = import_counts(result)
-        self.message_user(
-            request, "Import finished: {new} new, {updated} updated, {unchanged} unchanged.".format(**counts)
-        )
-
 
 def collection_for_translation_form(request, translation=None):
     """The collection whose inputs a translation's own page shows: the posted item's, else the translation's."""
@@ -182,7 +139,9 @@ def collection_for_translation_form(request, translation=None):
     return item.collection if item is not None else None
 
 
-class DraftTranslationAdmin(HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin, ModelAdmin):
+class DraftTranslationAdmin(
+    CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin, ModelAdmin
+):
     form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]

@@ -10,7 +10,6 @@ from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
-from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
@@ -24,6 +23,7 @@ from ..selectors import dashboards
 from ..services import workflow
 from .bulk import TRANSITIONS, run_transition, transition_message
 from .display import comparison_rows, content_table
+from .lookups import object_or_404
 
 S = DraftItem.Status
 
@@ -160,7 +160,7 @@ class WorkflowItemAdminMixin:
         """POST only: run one review transition on one item; the service checks role, state and four-eyes."""
         if transition not in TRANSITIONS:
             raise PermissionDenied
-        item = get_object_or_404(DraftItem, pk=object_id)
+        item = object_or_404(DraftItem, object_id)
         if not self.has_view_permission(request, item):
             raise PermissionDenied
         form = CommentForm(request.POST)
@@ -174,7 +174,7 @@ class WorkflowItemAdminMixin:
         return HttpResponseRedirect(reverse("admin:stagingapp_draftitem_change", args=[item.pk]))
 
     def approval_diff_view(self, request, object_id):
-        item = get_object_or_404(DraftItem, pk=object_id)
+        item = object_or_404(DraftItem, object_id)
         if not self.has_view_permission(request, item):
             raise PermissionDenied
         approval = AuditEvent.objects.filter(item_id=item.pk, action="item.approve").order_by("-created_at", "-pk")

@@ -7,6 +7,7 @@ collection chosen for the import), ``name``, ``slug`` (optional: suggested from 
 updates them. A blank cell clears that value; a column that is absent leaves it alone.
 The whole import is one transaction: any bad row means nothing is written.
 """
+import copy
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,12 +19,12 @@ from import_export.fields import Field
 from import_export.formats import base_formats
 from import_export.results import Result, RowResult
 
-from ..exceptions import ImportFileUnreadable
 from ..models import DraftItem, DraftTranslation
 from ..schema import clean_field_data, is_empty, schema_fields
-from ..selectors import item_slug_clashes, translation_slug_clash
 from ..validators import suggest_slug
 from .audit import audit_record
+from .import_slugs import ImportSlugIndex
+from .translations import translation_locale_problem
 from .workflow import item_edit_lock_reason
 
 ITEM_COLUMNS = ("collection", "name", "slug", "is_archived", "is_draft")
@@ -32,6 +33,8 @@ _TRUE = {"true", "yes", "y", "1", "on", "x"}
 _FALSE = {"false", "no", "n", "0", "off"}
 # Content changes to items that already left the editors' hands; the workflow decides what that means.
 _EDITABLE_STATUSES = {DraftItem.Status.DRAFT, DraftItem.Status.REJECTED}
+# Model fields a file does not type directly (field_data is checked against the schema instead).
+_NOT_TYPED_COLUMNS = [f.name for f in DraftItem._meta.fields if f.name not in ("name", "slug")]
 
 
 class JSONObjects(base_formats.Format):
@@ -70,7 +73,10 @@ class JSONObjects(base_formats.Format):
         return objects_to_dataset(self.parse(in_stream))
 
     def parse(self, text: str) -> list:
-        data = json.loads(text)
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"it is not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from exc
         if isinstance(data, dict) and isinstance(data.get("items"), list):
             data = data["items"]
         if not isinstance(data, list):
@@ -131,6 +137,11 @@ def _header(value) -> str:
     return f"{tag.strip()}{separator}{key.strip().lower()}" if separator else text.lower()
 
 
+def _row_slug(row) -> str:
+    """The slug a row matches on: its own, else the one suggested from its name."""
+    return _text(row.get("slug")) or suggest_slug(_text(row.get("name")))
+
+
 def _boolean(value, column, errors, current: bool) -> bool:
     value = _cell(value)
     if is_empty(value):
@@ -150,7 +161,9 @@ class DraftItemResource(resources.ModelResource):
     class Meta:
         model = DraftItem
         fields = ("name", "slug", "field_data", "is_archived", "is_draft")
-        clean_model_instances = True
+        # Not import-export's full_clean: it costs two queries a row (the collection exists; collection and slug
+        # unique), which the import knows already; import_instance checks the typed fields itself.
+        clean_model_instances = False
         skip_unchanged = True
         report_skipped = True
         use_transactions = True
@@ -178,16 +191,26 @@ class DraftItemResource(resources.ModelResource):
             raise ValueError("Choose the collection to import into.")
         dataset.headers = [_header(h) for h in dataset.headers or []]
         self._locales = {loc.tag.lower(): loc for loc in self.collection.site.locales.all()}
-        self._slug_rows, self.non_draft_updated = {}, []
+        self._slug_rows, self._translated_slug_rows, self.non_draft_updated = {}, {}, []
+        # One query each for the items the rows match and their translations, instead of two per row.
+        rows = dataset.dict
+        slugs = {_row_slug(row) for row in rows} - {""}
+        self._existing = {item.slug: item for item in self.get_queryset().filter(slug__in=slugs)}
+        self._existing_translations = {
+            (t.item_id, t.locale_id): t for t in DraftTranslation.objects.filter(item__in=self._existing.values())}
+        translated = {_text(value) for row in rows for column, value in row.items()
+                      if column.endswith(f"{TRANSLATION_SEPARATOR}slug")}
+        self._slugs = ImportSlugIndex(collection=self.collection, slugs=slugs | translated,
+                                      item_ids=[item.pk for item in self._existing.values()])
 
     def get_queryset(self):
         return DraftItem.objects.filter(collection=self.collection)
 
     def get_instance(self, instance_loader, row):
         # Rows match on (collection, slug); a missing slug is suggested from the name first so re-imports match.
-        slug = _text(row.get("slug")) or suggest_slug(_text(row.get("name")))
-        row["slug"] = slug
-        return self.get_queryset().filter(slug=slug).first() if slug else None
+        row["slug"] = slug = _row_slug(row)
+        existing = self._existing.get(slug) if slug else None
+        return copy.copy(existing) if existing is not None else None
 
     def import_instance(self, instance, row, **kwargs):
         errors: dict[str, list[str]] = {}
@@ -231,10 +254,10 @@ class DraftItemResource(resources.ModelResource):
             for key, messages in exc.message_dict.items():
                 errors.setdefault(key, []).extend(messages)
 
-        instance._import_translations = self._plan_translations(instance, row, errors)
+        instance._import_translations = self._plan_translations(instance, row, errors, kwargs.get("row_number"))
         if instance.slug and "slug" not in errors:
             own = {locale.pk for locale, _, _, slug, _ in instance._import_translations if slug}
-            for clash in item_slug_clashes(collection=collection, slug=instance.slug, item_pk=instance.pk):
+            for clash in self._slugs.item_slug_clashes(slug=instance.slug, item_pk=instance.pk):
                 if clash.locale.pk not in own:
                     errors.setdefault("slug", []).append(f"{clash} Choose a different slug.")
         if instance.pk and (instance._import_translations or _content_of(instance) != before):
@@ -242,10 +265,16 @@ class DraftItemResource(resources.ModelResource):
             lock_reason = item_edit_lock_reason(instance)
             if lock_reason:
                 errors.setdefault("item", []).append(f"'{instance.name}' cannot be changed now: {lock_reason}")
+        try:
+            instance.clean_fields(exclude=_NOT_TYPED_COLUMNS)
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                if not any(message in errors.get(key, []) for message in messages):
+                    errors.setdefault(key, []).extend(messages)
         if errors:
             raise ValidationError(errors)
 
-    def _plan_translations(self, instance, row, errors) -> list:
+    def _plan_translations(self, instance, row, errors, row_number) -> list:
         """Translation columns -> [(locale, existing, name, slug, field_data)] for translations that change."""
         by_locale: dict = {}
         for column, value in row.items():
@@ -262,13 +291,14 @@ class DraftItemResource(resources.ModelResource):
             elif locale.is_primary:
                 errors[column] = [f"{locale.tag} is the site's primary locale; put its content in the "
                                   f"'{key}' column instead."]
+            elif not locale.is_enabled:
+                errors[column] = [f"{translation_locale_problem(item=instance, locale=locale)}."]
             else:
                 by_locale.setdefault(locale, {})[key] = _cell(value)
 
         plans = []
         for locale, values in by_locale.items():
-            existing = (DraftTranslation.objects.filter(item=instance, locale=locale).first()
-                        if instance.pk else None)
+            existing = self._existing_translations.get((instance.pk, locale.pk)) if instance.pk else None
             name = _text(values.pop("name")) if "name" in values else (existing.name if existing else "")
             slug = _text(values.pop("slug")) if "slug" in values else (existing.slug if existing else "")
             data = dict(existing.field_data) if existing else {}
@@ -286,8 +316,12 @@ class DraftItemResource(resources.ModelResource):
                 continue
             if existing is None and not (name or slug or data):
                 continue
-            clash = translation_slug_clash(collection=self.collection, locale=locale, slug=slug,
-                                           item_pk=instance.pk)
+            first = self._translated_slug_rows.setdefault((locale.pk, slug), row_number) if slug else row_number
+            if first != row_number:
+                errors.setdefault(f"{locale.tag}:slug", []).append(
+                    f"the {locale.tag} slug '{slug}' is also used by row {first} of this file; each row needs its own.")
+                continue
+            clash = self._slugs.translation_slug_clash(locale=locale, slug=slug, item_pk=instance.pk)
             if clash is not None:
                 errors.setdefault(f"{locale.tag}:slug", []).append(f"{clash} Choose a different slug.")
                 continue
@@ -302,6 +336,11 @@ class DraftItemResource(resources.ModelResource):
             return False
         return all(getattr(instance, f) == getattr(original, f)
                    for f in ("name", "slug", "field_data", "is_archived", "is_draft"))
+
+    def save_instance(self, instance, is_create, row, **kwargs):
+        if self._is_dry_run(kwargs):
+            return  # a check writes nothing, not even inside a transaction that is rolled back afterwards
+        super().save_instance(instance, is_create, row, **kwargs)
 
     def before_save_instance(self, instance, row, **kwargs):
         actor = self.actor or kwargs.get("user")
@@ -330,6 +369,8 @@ class DraftItemResource(resources.ModelResource):
         super().after_import(dataset, result, **kwargs)
         if self._is_dry_run(kwargs) or result.has_errors() or result.has_validation_errors():
             return
+        if not kwargs.get("audit", True):
+            return  # a chunked import writes one entry for the whole file itself
         counts = import_counts(result)
         file_name = kwargs.get("file_name") or ""
         audit_record(
@@ -406,42 +447,25 @@ def problems_from_result(result: Result) -> list[RowProblem]:
     return sorted(problems, key=lambda p: p.row)
 
 
-def import_format_for(path) -> base_formats.Format:
-    """The import format for a file name's extension; raises ImportFileUnreadable for any other extension."""
-    suffix = Path(str(path)).suffix.lower()
-    format_class = FORMAT_BY_EXTENSION.get(suffix)
-    if format_class is None:
-        raise ImportFileUnreadable(
-            path=path, reason=f"unknown file type '{suffix}'; use one of {', '.join(FORMAT_BY_EXTENSION)}"
-        )
-    return format_class(encoding="utf-8-sig")
-
-
 def dataset_from_file(path) -> tablib.Dataset:
-    """Read a .csv/.xlsx/.json/.jsonl file into rows; raises ImportFileUnreadable with the reason."""
-    file_format = import_format_for(path)
-    try:
-        raw = Path(path).read_bytes()
-        dataset = file_format.create_dataset(raw if file_format.is_binary() else raw.decode("utf-8-sig"))
-    except ImportFileUnreadable:
-        raise
-    except Exception as exc:  # every reader has its own errors; all mean "not a readable file of this type"
-        raise ImportFileUnreadable(path=path, reason=f"{type(exc).__name__}: {exc}") from exc
-    return dataset
+    """Read a .csv/.xlsx/.json/.jsonl file into rows within the IMPORT_* limits; raises ImportFileUnreadable."""
+    from .import_files import read_import_file  # reads with this module's formats, so it imports them
+
+    return read_import_file(Path(path), name=str(path))
 
 
-def drafts_import(*, collection, dataset: tablib.Dataset, actor, file_name: str = "", dry_run: bool = False
-                  ) -> ImportReport:
+def drafts_import(*, collection, dataset: tablib.Dataset, actor, file_name: str = "", dry_run: bool = False,
+                  audit: bool = True) -> ImportReport:
     """Create or update the collection's draft items from rows -> ImportReport.
 
     Everything happens in one transaction: with any problem (or dry_run) it is rolled back and nothing is
     written. On success history rows are recorded per item/translation and one `item.import` audit entry is
-    added. Raises nothing for bad rows: they come back as report.problems.
+    added (unless audit=False). Raises nothing for bad rows: they come back as report.problems.
     """
     resource = DraftItemResource(collection=collection, actor=actor)
     result = resource.import_data(
         dataset, dry_run=dry_run, raise_errors=False, use_transactions=True, rollback_on_validation_errors=True,
-        file_name=file_name, user=actor,
+        file_name=file_name, user=actor, audit=audit,
     )
     return ImportReport(**import_counts(result), problems=problems_from_result(result), dry_run=dry_run,
                         result=result)

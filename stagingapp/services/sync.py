@@ -3,11 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from ..exceptions import WebflowSyncFailed
 from ..models import Collection, LocaleMapping, Site
+from ..schema import FIELD_TYPES
+from ..validators import LANGUAGE_TAG_MAX_LENGTH, validate_language_tag, validate_webflow_id
 from ..webflow import errors as wf
 from ..webflow.client import get_client
 from .audit import audit_record
@@ -78,10 +81,77 @@ def _locales_from_site(data: dict, site_id: str) -> list[dict]:
     for entry in entries:
         if not entry.get("cmsLocaleId") or not entry.get("tag"):
             raise WebflowSyncFailed(
-                f"Webflow returned a locale without a tag or cmsLocaleId for site {site_id} ({entry.get('id')}). "
-                "Nothing was changed."
+                f"Webflow returned a locale without a tag or cmsLocaleId for site {site_id} "
+                f"({_shown(entry.get('id'))}). Nothing was changed."
             )
+        problem = _locale_problem(entry)
+        if problem:
+            raise WebflowSyncFailed(f"Webflow's locales for site {site_id} cannot be used: {problem}. "
+                                    "Nothing was changed.")
+    for key, label in (("cmsLocaleId", "cmsLocaleId"), ("tag", "tag")):
+        seen: dict[str, str] = {}
+        for entry in entries:
+            value = str(entry[key]).lower()
+            if value in seen:
+                raise WebflowSyncFailed(
+                    f"Webflow's locales for site {site_id} cannot be used: two locales have the {label} "
+                    f"{_shown(entry[key])} ({_shown(seen[value])} and {_shown(entry['tag'])}). Nothing was changed.")
+            seen[value] = entry["tag"]
     return entries
+
+
+def _text(value, default: str = "") -> str:
+    """A name Webflow sent, as text: anything that is not a non-empty string counts as missing."""
+    return value if isinstance(value, str) and value else default
+
+
+def _shown(value, limit: int = 60) -> str:
+    """A value from Webflow quoted for a message, cut short so a hostile answer cannot flood the page."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + f"… ({len(text)} characters)"
+
+
+def _locale_problem(entry: dict) -> str:
+    tag, cms_id = entry["tag"], entry["cmsLocaleId"]
+    if not isinstance(tag, str):
+        return f"a locale's tag is {_shown(tag)}, not text"
+    if not isinstance(cms_id, str):
+        return f"locale {_shown(tag)} has cmsLocaleId {_shown(cms_id)}, not text"
+    try:
+        validate_language_tag(tag)
+    except ValidationError:
+        return f"the tag {_shown(tag)} is not a language tag (at most {LANGUAGE_TAG_MAX_LENGTH} characters)"
+    try:
+        validate_webflow_id(cms_id)
+    except ValidationError:
+        return f"locale {tag} has cmsLocaleId {_shown(cms_id)}, which is not a Webflow ID (12 to 64 letters and digits)"
+    if not isinstance(entry.get("displayName") or "", str):
+        return f"locale {tag} has displayName {_shown(entry.get('displayName'))}, not text"
+    return ""
+
+
+def _fields_problem(fields) -> str:
+    """Why a collection's `fields` answer cannot be stored, or "" when it can."""
+    if not isinstance(fields, list) or not fields:
+        return "it has no fields list"
+    slugs: set[str] = set()
+    for number, field_ in enumerate(fields, 1):
+        if not isinstance(field_, dict):
+            return f"field {number} is {_shown(field_)}, not an object"
+        slug, kind = field_.get("slug"), field_.get("type")
+        if not isinstance(slug, str) or not slug.strip():
+            return f"field {number} has slug {_shown(slug)}, not text"
+        if len(slug) > 100:
+            return f"field {number} has a slug of {len(slug)} characters"
+        if slug in slugs:
+            return f"two fields have the slug {_shown(slug)}"
+        slugs.add(slug)
+        if kind not in FIELD_TYPES:
+            return (f"field {_shown(slug)} has type {_shown(kind)}, which this app does not know "
+                    f"(known: {', '.join(sorted(FIELD_TYPES))})")
+        if not isinstance(field_.get("displayName") or "", str):
+            return f"field {_shown(slug)} has displayName {_shown(field_.get('displayName'))}, not text"
+    return ""
 
 
 def site_sync_locales(*, site_webflow_id: str, actor=None, client=None) -> LocaleSyncResult:
@@ -102,11 +172,11 @@ def site_sync_locales(*, site_webflow_id: str, actor=None, client=None) -> Local
         site = Site.objects.select_for_update().filter(webflow_id=site_webflow_id).first()
         if site is None:
             site = Site.objects.create(webflow_id=site_webflow_id,
-                                       name=(data.get("displayName") or site_webflow_id)[:200])
+                                       name=_text(data.get("displayName"), site_webflow_id)[:200])
         result = LocaleSyncResult(site=site)
         existing = list(LocaleMapping.objects.select_for_update().filter(site=site).order_by("pk"))
         by_cms = {mapping.cms_locale_id: mapping for mapping in existing}
-        by_tag = {mapping.tag: mapping for mapping in existing}
+        by_tag = {mapping.tag.lower(): mapping for mapping in existing}
         seen: set[int] = set()
         # The one-primary constraint holds at every statement, so demote first, then (re)assign.
         primary_cms = entries[0]["cmsLocaleId"]
@@ -115,14 +185,14 @@ def site_sync_locales(*, site_webflow_id: str, actor=None, client=None) -> Local
                 mapping.is_primary = False
                 mapping.save(update_fields=["is_primary", "updated_at"])
         for entry in entries:
-            mapping = by_cms.get(entry["cmsLocaleId"]) or by_tag.get(entry["tag"])
+            mapping = by_cms.get(entry["cmsLocaleId"]) or by_tag.get(entry["tag"].lower())
             wanted = {"tag": entry["tag"], "cms_locale_id": entry["cmsLocaleId"],
                       "display_name": (entry.get("displayName") or "")[:200], "is_primary": entry["_primary"]}
             if mapping is None:
                 mapping = LocaleMapping.objects.create(site=site, is_enabled=True, **wanted)
                 result.created.append(mapping.tag)
             else:
-                clash = by_tag.get(wanted["tag"])
+                clash = by_tag.get(wanted["tag"].lower())
                 if clash is not None and clash.pk != mapping.pk:
                     raise WebflowSyncFailed(
                         f"Locale {wanted['tag']} maps to cmsLocaleId {wanted['cms_locale_id']} in Webflow, but "
@@ -170,15 +240,16 @@ def collection_sync_schema(*, collection_webflow_id: str, site: Site | None = No
     except wf.WebflowError as exc:
         raise _explain(exc, what="collection", webflow_id=collection_webflow_id) from exc
     fields = data.get("fields")
-    if not isinstance(fields, list) or not all(isinstance(f, dict) and f.get("slug") for f in fields):
+    problem = _fields_problem(fields)
+    if problem:
         raise WebflowSyncFailed(
-            f"Webflow's answer for collection {collection_webflow_id} has no usable fields list. Nothing was changed."
+            f"Webflow's answer for collection {collection_webflow_id} cannot be used: {problem}. Nothing was changed."
         )
     with transaction.atomic():
         if collection is None:
             collection = Collection.objects.create(
                 site=site, webflow_id=collection_webflow_id,
-                name=(data.get("displayName") or collection_webflow_id)[:200], slug=(data.get("slug") or "")[:200],
+                name=_text(data.get("displayName"), collection_webflow_id)[:200], slug=_text(data.get("slug"))[:200],
             )
         collection = Collection.objects.select_for_update().get(pk=collection.pk)
         before = [f.get("slug") for f in collection.fields_schema or []]
@@ -186,8 +257,8 @@ def collection_sync_schema(*, collection_webflow_id: str, site: Site | None = No
         collection.fields_schema = fields
         collection.schema_synced_at = timezone.now()
         update = ["fields_schema", "schema_synced_at", "updated_at"]
-        if not collection.slug and data.get("slug"):
-            collection.slug = data["slug"][:200]
+        if not collection.slug and _text(data.get("slug")):
+            collection.slug = _text(data.get("slug"))[:200]
             update.append("slug")
         collection.save(update_fields=update)
         result = SchemaSyncResult(collection=collection, field_slugs=after,

@@ -86,21 +86,19 @@ def test_an_editor_imports_a_csv_after_a_preview_and_a_bad_file_writes_nothing(p
     page.goto("/admin/stagingapp/draftitem/import/")
     page.set_input_files("#id_import_file", str(write_csv(tmp_path / "bad.csv", [
         ["Fine", "fine", "ok", ""], ["Broken", "broken", "", "Cassé"]])))
-    page.select_option("#id_format", label="csv")
-    page.click("button[type=submit]:has-text('Submit')")
-    expect(page.locator("table[class^=import-preview]")).to_contain_text("This field is required.")
-    expect(page.locator("button:has-text('Confirm import')")).to_have_count(0)
+    page.click("#import-form input[type=submit]")
+    # Problems are listed under their row, visible without hovering, beside every column of the file.
+    expect(page.locator("#import-preview")).to_contain_text("Row 2, summary: This field is required.")
+    expect(page.locator("#import-preview thead")).to_contain_text("fr-FR:name")
+    expect(page.locator("#import-confirm")).to_have_count(0)
     assert DraftItem.objects.count() == 1
 
-    page.goto("/admin/stagingapp/draftitem/import/")
-    page.set_input_files("#id_import_file", str(write_csv(tmp_path / "posts.csv", [
+    page.set_input_files("#import-recheck input[type=file]", str(write_csv(tmp_path / "posts.csv", [
         ["New post", "", "Fresh", "Nouveau"], ["Existing", "existing", "Newer", ""]])))
-    page.select_option("#id_format", label="csv")
-    page.click("button[type=submit]:has-text('Submit')")
-    preview = page.locator("table[class^=import-preview]")
-    expect(preview.locator("tr.new")).to_contain_text("New post")
-    expect(preview.locator("tr.update")).to_contain_text("Existing")
-    page.click("button:has-text('Confirm import')")
+    page.click("#import-recheck input[type=submit]")
+    expect(page.locator("#import-summary")).to_contain_text("Ready to import: 1 new, 1 updated, 0 unchanged.")
+    expect(page.locator("#import-preview")).to_contain_text("Nouveau")
+    page.click("#import-confirm input[type=submit]")
 
     expect(page.locator(".messagelist")).to_contain_text("Import finished: 1 new, 1 updated, 0 unchanged.")
     assert DraftItem.objects.get(slug="existing").field_data == {"summary": "Newer"}

@@ -9,6 +9,7 @@ from ...schema import schema_is_synced, validate_field_data
 from ...selectors import batch_locales
 from ...validators import validate_item_slug
 from ..overwrite_guard import overwrite_problems
+from ..translations import translation_locale_problem
 from .bodies import item_matches_approval
 from .planning import Plan, plan_items, refs_by_item
 
@@ -107,6 +108,10 @@ def batch_preflight_report(batch: PushBatch, *, items: list[DraftItem] | None = 
         problems.extend(check_field_data(item, batch.collection, locale_ids))
         slugs = [(None, item.slug)]
         for translation in item.translations.all():
+            problem = translation_locale_problem(item=item, locale=translation.locale)
+            if problem:  # never pushed, so never silently: the publisher hears of it before queueing
+                problems.append(Problem(item, f"has a {translation.locale.tag} translation that cannot be pushed: "
+                                              f"{problem}; delete the translation or fix the locale"))
             if translation.locale_id in locale_ids and translation.slug:
                 slugs.append((translation.locale_id, translation.slug))
         for locale_id, slug in slugs:

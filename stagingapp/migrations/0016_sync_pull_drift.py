@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('stagingapp', '0013_ratelimit_state_hmac_keys'),
+        ('stagingapp', '0015_locale_tags_bcp47'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

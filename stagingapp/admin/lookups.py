@@ -1,0 +1,12 @@
+"""Looking up the object an admin URL names: a malformed or unknown id is a 404, never a 500."""
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+
+def object_or_404(queryset_or_model, raw_pk):
+    """The object with primary key raw_pk (as typed in a URL); Http404 when it is malformed or does not exist."""
+    try:
+        return get_object_or_404(queryset_or_model, pk=raw_pk)
+    except (ValueError, TypeError, ValidationError, OverflowError) as exc:
+        raise Http404(f"No object with id {raw_pk!r}.") from exc
