@@ -193,6 +193,9 @@ class DraftTranslationAdmin(HistoryRevertAdminMixin, TranslationLockAdminMixin, 
     autocomplete_fields = ["item"]
     readonly_fields = ["last_edited_by", "created_at", "updated_at"]
 
+    class Media:
+        js = ["stagingapp/unsaved_guard.js"]
+
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
             inputs, marker = [], []
