@@ -47,7 +47,10 @@
 
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    var dirty = guarded.filter(function (other) { return other !== form && isDirty(other); });
+    // A comment typed for one review button belongs to that button only; it never blocks another one.
+    var dirty = guarded.filter(function (other) {
+      return other !== form && isDirty(other) && !/\/review\/\w+\/?$/.test(other.getAttribute("action") || "");
+    });
     if (!dirty.length) { leaving = true; return; }
     event.preventDefault();
     var main = dirty[0];
