@@ -4,6 +4,7 @@ from pathlib import Path
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
+from django.templatetags.static import static
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -27,6 +28,11 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # The admin theme: its templates must win over django.contrib.admin's, simple-history's and import-export's.
+    "unfold",
+    "unfold.contrib.filters",
+    "unfold.contrib.simple_history",
+    "unfold.contrib.import_export",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -120,6 +126,8 @@ STATIC_URL = "static/"
 STATIC_ROOT = env.path("STATIC_ROOT", default=BASE_DIR / "staticfiles")
 
 LOGIN_URL = "admin:login"
+# unfold's login form posts no `next` field when none was asked for; land on the dashboard, not /accounts/profile/.
+LOGIN_REDIRECT_URL = "admin:index"
 
 # Security: strict by default whenever DEBUG is off; each can be relaxed explicitly behind a TLS proxy.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
@@ -205,4 +213,17 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact_token"]},
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+}
+
+# --- Admin theme (django-unfold) -----------------------------------------------------------------------------
+UNFOLD = {
+    "SITE_TITLE": "Webflow content staging",
+    "SITE_HEADER": "Webflow content staging",
+    "SITE_SUBHEADER": "Drafts, reviews and pushes",
+    "SHOW_HISTORY": True,
+    "SHOW_VIEW_ON_SITE": False,
+    "SHOW_BACK_BUTTON": False,
+    "STYLES": [lambda request: static("stagingapp/admin.css")],
+    # Role dashboards on the admin index (templates/admin/index.html).
+    "DASHBOARD_CALLBACK": "stagingapp.admin.dashboard.dashboard_callback",
 }

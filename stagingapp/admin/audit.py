@@ -19,6 +19,7 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
+from unfold.admin import ModelAdmin
 
 from ..models import AuditEvent
 from ..services.audit import AUDIT_ACTIONS
@@ -176,7 +177,7 @@ class _Echo:
         return value
 
 
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ModelAdmin):
     list_display = ["created_at", "actor_label", "action", "object_link", "collection", "locale", "short_message"]
     list_filter = [
         ActorFilter, ActionFilter, DateRangeFilter, "collection", id_filter("item", _("item")), "locale",

@@ -3,101 +3,93 @@ import json
 
 from django.contrib import admin, messages
 from django.contrib.auth import get_permission_codename
+from django.core.exceptions import PermissionDenied
+from django.db import models
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from unfold.admin import ModelAdmin
+from unfold.views import ChangeList
+from unfold.widgets import UnfoldAdminCheckboxSelectMultipleWidget
 
 from ..exceptions import PreflightFailed, StagingError
-from ..models import BatchItem, PushBatch
-from ..selectors import batch_counts
+from ..models import Collection, PushBatch
+from ..selectors import batch_counts, batch_locales
+from ..selectors.dashboards import batch_counts_for, items_ready_to_push
 from ..services import batches as batch_services
 from ..services.push.preflight import batch_preflight_report
 from ..services.push.preview import batch_preview
+from .batch_page import DETAIL_FIELDS, entry_page, estimate_sentence, readable_time, visible_details
 
+# Dark enough for white text to pass WCAG AA contrast (4.5:1).
 BADGE_COLOURS = {
-    "pending": "#6c757d", "queued": "#0d6efd", "running": "#fd7e14", "succeeded": "#198754",
-    "partly_failed": "#d63384", "failed": "#dc3545", "cancelled": "#495057",
-    "in_flight": "#fd7e14", "sent": "#0dcaf0", "done": "#198754",
+    "pending": "#57534e", "queued": "#1d4ed8", "running": "#c2410c", "succeeded": "#15803d",
+    "partly_failed": "#be185d", "failed": "#b91c1c", "cancelled": "#44403c",
+    "in_flight": "#c2410c", "sent": "#0e7490", "done": "#15803d",
 }
 
 
 def status_badge(value: str, label: str):
-    return format_html(
-        '<span style="background:{};color:#fff;padding:2px 8px;border-radius:10px;font-size:11px">{}</span>',
-        BADGE_COLOURS.get(value, "#6c757d"), label,
-    )
+    return format_html('<span class="sa-badge" style="background:{}">{}</span>',
+                       BADGE_COLOURS.get(value, "#57534e"), label)
 
 
 @admin.display(description="Webflow IDs (per locale)")
 def webflow_ids_table(obj):
-    """Every ID Webflow returned for the item, per locale, with its timestamps (read-only)."""
-    refs = list(obj.webflow_refs.select_related("locale", "last_batch")) if obj and obj.pk else []
+    """Every ID Webflow returned for the item, per locale (read-only), in columns that fit the page."""
+    refs = list(obj.webflow_refs.select_related("locale", "last_batch__collection")
+                .order_by("-locale__is_primary", "locale__tag")) if obj and obj.pk else []
     if not refs:
         return "Not in Webflow yet."
-    rows = [
-        (ref.locale.tag, ref.webflow_item_id, ref.cms_locale_id, ref.slug, ref.created_on or "—",
-         ref.last_updated or "—", ref.last_published or "—", "yes" if ref.is_published else "no",
-         ref.last_batch or "—")
-        for ref in refs
-    ]
-    header = ("locale", "item ID", "cmsLocaleId", "slug", "created", "updated", "published", "live", "batch")
+    rows = format_html_join("", (
+        '<tr><td><b>{}</b><br><span class="sa-muted" title="cmsLocaleId">{}</span></td><td><code>{}</code></td>'
+        "<td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>"), (
+        (ref.locale.tag, ref.cms_locale_id, ref.webflow_item_id, ref.slug,
+         "published" if ref.is_published else ("draft" if ref.is_draft else "staged"),
+         readable_time(ref.last_published or ref.last_updated or ref.created_on) or "—", ref.last_batch or "—")
+        for ref in refs))
     return format_html(
-        "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
-        format_html_join("", "<th>{}</th>", ((h,) for h in header)),
-        format_html_join("", "<tr>" + "<td>{}</td>" * len(header) + "</tr>", rows),
-    )
+        '<div class="sa-scroll"><table class="sa-table" id="webflow-ids"><thead><tr><th>Locale</th><th>Item ID</th>'
+        "<th>Slug</th><th>State</th><th>Last change</th><th>Batch</th></tr></thead><tbody>{}</tbody></table></div>",
+        rows)
 
 
-class BatchItemInline(admin.TabularInline):
-    model = BatchItem
-    extra = 0
-    can_delete = False
-    fields = ["item", "status_badge", "reason", "field", "attempts", "webflow_ids"]
-    readonly_fields = fields
-    show_change_link = False
+class BatchChangeList(ChangeList):
+    """The batch list with every row's entry counts fetched in one query, whatever the page size."""
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("item").prefetch_related("item__webflow_refs__locale")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    @admin.display(description="status")
-    def status_badge(self, obj):
-        return status_badge(obj.status, obj.get_status_display())
-
-    @admin.display(description="Webflow IDs")
-    def webflow_ids(self, obj):
-        refs = list(obj.item.webflow_refs.all())
-        if not refs:
-            return "—"
-        return format_html("<br>".join(["{}"] * len(refs)),
-                           *[f"{ref.locale.tag}: {ref.webflow_item_id} ({ref.cms_locale_id})" for ref in refs])
+    def get_results(self, request):
+        super().get_results(request)
+        counts = batch_counts_for([batch.pk for batch in self.result_list])
+        for batch in self.result_list:
+            batch.entry_counts = counts[batch.pk]
 
 
-class PushBatchAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "status_badge", "mode", "progress", "created_by", "created_at", "scheduled_for",
-                    "finished_at"]
+class PushBatchAdmin(ModelAdmin):
+    list_display = ["__str__", "status_badge", "progress", "created_by", "created_at", "finished_at"]
     list_filter = ["status", "mode", "collection"]
     list_select_related = ["collection", "created_by"]
     search_fields = ["pk", "collection__name", "last_error"]
-    filter_horizontal = ["locales"]
-    readonly_fields = ["collection", "status", "created_by", "created_at", "queued_at", "started_at", "finished_at",
-                       "claimed_by", "heartbeat_at", "cancel_requested", "last_error", "retry_of", "estimate",
-                       "requests_sent"]
-    fields = ["collection", "mode", "locales", "scheduled_for", *readonly_fields[1:]]
-    inlines = [BatchItemInline]
+    # A site has a handful of locales: ticks fit the page where a two-pane picker overflowed it.
+    formfield_overrides = {models.ManyToManyField: {"widget": UnfoldAdminCheckboxSelectMultipleWidget}}
+    settings_fields = ["collection", "mode", "locales", "scheduled_for"]
+    readonly_fields = ["collection", *DETAIL_FIELDS]
     actions = ["queue_selected", "cancel_selected", "retry_failed_selected"]
     change_form_template = "admin/stagingapp/pushbatch/change_form.html"
 
+    def get_changelist(self, request, **kwargs):
+        return BatchChangeList
+
+    def get_fieldsets(self, request, obj=None):
+        details = visible_details(obj) if obj is not None else []
+        return [("Settings", {"fields": self.settings_fields}),
+                *([("Details", {"fields": details})] if details else [])]
+
     def has_add_permission(self, request):
-        return False  # batches are made from selected approved items (draft item list → action)
+        return False  # batches are made from approved items (dashboard → New batch, or the item list's action)
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.status != PushBatch.Status.PENDING:
@@ -123,28 +115,35 @@ class PushBatchAdmin(admin.ModelAdmin):
                  name="{}_{}_progress".format(*info)),
             path("<int:batch_id>/do/<str:verb>/", self.admin_site.admin_view(self.verb_view),
                  name="{}_{}_do".format(*info)),
+            path("new/", self.admin_site.admin_view(self.new_batch_view), name="{}_{}_new".format(*info)),
             *super().get_urls(),
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         batch = get_object_or_404(PushBatch.objects.select_related("collection"), pk=object_id)
-        extra = extra_context or {}
-        extra["counts"] = batch_counts(batch)
-        extra["progress_url"] = reverse("admin:stagingapp_pushbatch_progress", args=[batch.pk])
-        extra["do_url"] = reverse("admin:stagingapp_pushbatch_do", args=[batch.pk, "VERB"])
-        extra["batch"] = batch
-        extra["history_timeline_url"] = reverse("admin:stagingapp_auditevent_changelist") + f"?batch={batch.pk}"
-        extra["badge"] = status_badge(batch.status, batch.get_status_display())
+        counts = batch_counts(batch)
+        extra = {**(extra_context or {}), "batch": batch, "counts": counts,
+                 "badge": status_badge(batch.status, batch.get_status_display()),
+                 "progress_url": reverse("admin:stagingapp_pushbatch_progress", args=[batch.pk]),
+                 "history_timeline_url": reverse("admin:stagingapp_auditevent_changelist") + f"?batch={batch.pk}",
+                 "entry_page": entry_page(batch, counts, outcome=request.GET.get("entries", ""),
+                                          page=request.GET.get("page", 1)),
+                 "locale_tags": [locale.tag for locale in batch_locales(batch)],
+                 "scheduled_text": readable_time(batch.scheduled_for),
+                 "estimate_text": estimate_sentence(batch.estimate)}
+        extra["do_urls"] = {verb: reverse("admin:stagingapp_pushbatch_do", args=[batch.pk, verb])
+                            for verb in ("queue", "cancel", "retry")}
         if batch.status == PushBatch.Status.PENDING:
             report = batch_preflight_report(batch)
             extra["preflight"] = report
+            extra["estimate_text"] = estimate_sentence(report.estimate)
             extra["preview"] = [
                 {**request_, "json": json.dumps(request_["body"], indent=2, ensure_ascii=False)}
                 for request_ in batch_preview(batch, max_requests=2)
             ]
         extra["can_queue"] = batch.status == PushBatch.Status.PENDING and self.has_queue_permission(request)
         extra["can_cancel"] = batch.status in PushBatch.ACTIVE_STATUSES and self.has_cancel_permission(request)
-        extra["can_retry"] = (batch.status in PushBatch.FINISHED_STATUSES and extra["counts"]["failed"]
+        extra["can_retry"] = (batch.status in PushBatch.FINISHED_STATUSES and counts["failed"]
                               and self.has_retry_permission(request))
         return super().change_view(request, object_id, form_url, extra_context=extra)
 
@@ -156,29 +155,56 @@ class PushBatchAdmin(admin.ModelAdmin):
                              "requests_sent": batch.requests_sent, "last_error": batch.last_error,
                              "counts": batch_counts(batch)})
 
-    def verb_view(self, request, batch_id, verb):
+    def new_batch_view(self, request):
+        """From the dashboard: a batch of every approved item of one collection that no active batch holds."""
         if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not batch_services.can_manage_batches(request.user, "create"):
+            raise PermissionDenied
+        collection = get_object_or_404(Collection, pk=request.POST.get("collection") or 0)
+        item_ids = list(items_ready_to_push(collection.pk).values_list("pk", flat=True))
+        try:
+            batch = batch_services.batch_create(collection=collection, item_ids=item_ids, mode=PushBatch.Mode.STAGE,
+                                                actor=request.user)
+        except StagingError as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:index"))
+        self.message_user(request, ngettext(
+            "Created %(batch)s with %(n)d approved item. Check the settings and the pre-flight, then queue it.",
+            "Created %(batch)s with %(n)d approved items. Check the settings and the pre-flight, then queue it.",
+            len(item_ids)) % {"batch": batch, "n": len(item_ids)}, messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:stagingapp_pushbatch_change", args=[batch.pk]))
+
+    def verb_view(self, request, batch_id, verb):
+        if request.method != "POST" or verb not in ("queue", "cancel", "retry"):
             return HttpResponseNotAllowed(["POST"])
         url = reverse("admin:stagingapp_pushbatch_change", args=[batch_id])
         try:
             if verb == "queue":
+                batch = get_object_or_404(PushBatch, pk=batch_id)
+                shown = request.POST.get("page_mode")
+                if shown and shown != batch.mode:
+                    # The page's Mode was changed but not saved; queueing the saved one would surprise the publisher.
+                    self.message_user(request, _(
+                        "Nothing was queued: Mode on the page is %(shown)s but the saved batch says %(saved)s. "
+                        "Save the settings first; Queue always uses the saved settings.") % {
+                        "shown": PushBatch.Mode(shown).label if shown in PushBatch.Mode.values else shown,
+                        "saved": batch.get_mode_display()}, messages.ERROR)
+                    return HttpResponseRedirect(url)
                 batch = batch_services.batch_queue(batch_id=batch_id, actor=request.user)
-                self.message_user(request, _("%(batch)s queued: about %(requests)s requests, %(minutes)s minutes.")
-                                  % {"batch": batch, **batch.estimate})
+                self.message_user(request, _("Queued %(batch)s: %(estimate)s.") % {
+                    "batch": batch, "estimate": estimate_sentence(batch.estimate)}, messages.SUCCESS)
             elif verb == "cancel":
                 batch = batch_services.batch_cancel(batch_id=batch_id, actor=request.user)
-                self.message_user(request, _("%(batch)s: %(status)s.") % {
-                    "batch": batch, "status": "cancel requested" if batch.cancel_requested else "cancelled"})
-            elif verb == "retry":
-                retry, skipped = batch_services.batch_retry_failed(batch_id=batch_id, actor=request.user)
-                self.message_user(request, _("%(batch)s queued with the failed items.") % {"batch": retry})
+                self.message_user(request, cancel_message(batch))
+            else:
+                retry, skipped = batch_services.batch_retry_failed(batch_id=batch_id, actor=request.user, queue=False)
+                self.message_user(request, retry_message(retry))
                 for reason in skipped:
                     self.message_user(request, reason, messages.WARNING)
                 url = reverse("admin:stagingapp_pushbatch_change", args=[retry.pk])
-            else:
-                return HttpResponseNotAllowed(["POST"])
         except PreflightFailed as exc:
-            self.message_user(request, _("Pre-flight failed; nothing was queued."), messages.ERROR)
+            self.message_user(request, _("Nothing was queued: the pre-flight found problems."), messages.ERROR)
             for problem in exc.problems[:50]:
                 self.message_user(request, str(problem), messages.ERROR)
         except StagingError as exc:
@@ -191,8 +217,10 @@ class PushBatchAdmin(admin.ModelAdmin):
 
     @admin.display(description="progress")
     def progress(self, obj):
-        counts = batch_counts(obj)
-        return f"{counts['done']} done, {counts['failed']} failed / {counts['total']}"
+        counts = getattr(obj, "entry_counts", None) or batch_counts(obj)
+        bar = render_to_string("admin/stagingapp/includes/progress.html", {"counts": counts})
+        return format_html('<div class="sa-list-progress">{}<span class="sa-muted">{}</span></div>', bar,
+                           progress_text(counts))
 
     @admin.action(description=_("Queue selected batches (after pre-flight)"), permissions=["queue"])
     def queue_selected(self, request, queryset):
@@ -201,20 +229,17 @@ class PushBatchAdmin(admin.ModelAdmin):
             try:
                 batch_services.batch_queue(batch_id=batch.pk, actor=request.user)
                 queued += 1
-            except PreflightFailed as exc:
-                self.message_user(request, str(exc), messages.ERROR)
             except StagingError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
         if queued:
-            self.message_user(request, ngettext("%d batch queued.", "%d batches queued.", queued) % queued)
+            self.message_user(request, ngettext("Queued %d batch.", "Queued %d batches.", queued) % queued)
 
     @admin.action(description=_("Cancel selected batches"), permissions=["cancel"])
     def cancel_selected(self, request, queryset):
         for batch in queryset.order_by("pk"):
             try:
-                batch = batch_services.batch_cancel(batch_id=batch.pk, actor=request.user)
-                self.message_user(request, _("%(batch)s: %(status)s.") % {
-                    "batch": batch, "status": "cancel requested" if batch.cancel_requested else "cancelled"})
+                self.message_user(request, cancel_message(
+                    batch_services.batch_cancel(batch_id=batch.pk, actor=request.user)))
             except StagingError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
 
@@ -222,12 +247,31 @@ class PushBatchAdmin(admin.ModelAdmin):
     def retry_failed_selected(self, request, queryset):
         for batch in queryset.order_by("pk"):
             try:
-                retry, skipped = batch_services.batch_retry_failed(batch_id=batch.pk, actor=request.user)
-                self.message_user(request, _("%(batch)s queued with the failed items.") % {"batch": retry})
+                retry, skipped = batch_services.batch_retry_failed(batch_id=batch.pk, actor=request.user, queue=False)
+                self.message_user(request, retry_message(retry))
                 for reason in skipped:
                     self.message_user(request, reason, messages.WARNING)
             except StagingError as exc:
                 self.message_user(request, str(exc), messages.ERROR)
+
+
+def progress_text(counts: dict) -> str:
+    parts = [f"{counts['done']} done"]
+    parts += [f"{counts[key]} {label}" for key, label in (("failed", "failed"), ("cancelled", "cancelled"))
+              if counts[key]]
+    return f"{', '.join(parts)} of {counts['total']}"
+
+
+def cancel_message(batch) -> str:
+    if batch.cancel_requested and batch.status != PushBatch.Status.CANCELLED:
+        return f"Asked the worker to stop {batch}; items already sent stay in Webflow."
+    return f"Cancelled {batch}; nothing more will be sent."
+
+
+def retry_message(retry) -> str:
+    n = retry.entries.count()
+    return (f"Created {retry} with the {n} failed item{'s' if n != 1 else ''} that can go again. "
+            "Check the pre-flight, then queue it.")
 
 
 class PushItemAdminMixin:
@@ -245,7 +289,7 @@ class PushItemAdminMixin:
             )
         except StagingError as exc:
             return self.message_user(request, str(exc), messages.ERROR)
-        self.message_user(request, _("%(batch)s created; check the pre-flight, pick the mode, then queue it.")
+        self.message_user(request, _("Created %(batch)s. Check the settings and the pre-flight, then queue it.")
                           % {"batch": batch})
         return HttpResponseRedirect(reverse("admin:stagingapp_pushbatch_change", args=[batch.pk]))
 

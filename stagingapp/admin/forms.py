@@ -10,7 +10,8 @@ import json
 from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, format_html
-from import_export.forms import ConfirmImportForm, ImportForm
+from import_export.forms import ConfirmImportForm
+from unfold.contrib.import_export.forms import ImportForm
 
 from ..models import Collection, DraftItem, DraftTranslation, LocaleMapping
 from ..richtext import sanitize_rich_text

@@ -1,11 +1,12 @@
 """Admin for draft items and their translations: editing, import, and the workflow and push mixins."""
 
-from django.contrib import admin, messages
+from django.contrib import messages
 from django.contrib.admin.utils import flatten_fieldsets
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from import_export.admin import ImportMixin
 from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, StackedInline
 
 from ..models import Collection, DraftItem, DraftTranslation
 from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
@@ -48,7 +49,7 @@ def model_fields_only(fields):
     return [f for f in fields if not f.startswith(FIELD_PREFIX) and f != MARKER_FIELD]
 
 
-class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
+class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
     model = DraftTranslation
     form = DraftTranslationForm
     extra = 0
@@ -71,7 +72,7 @@ class DraftTranslationInline(LockedItemInlineMixin, admin.StackedInline):
 
 class DraftItemAdmin(
     HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportMixin,
-    SimpleHistoryAdmin,
+    SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftItemForm
     actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
@@ -184,7 +185,7 @@ def collection_for_translation_form(request, translation=None):
     return item.collection if item is not None else None
 
 
-class DraftTranslationAdmin(HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin):
+class DraftTranslationAdmin(HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin, ModelAdmin):
     form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]

@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_POST
 
 from ..exceptions import StagingError
 from ..models import AuditEvent, DraftItem, DraftTranslation, LocaleMapping
+from ..selectors import dashboards
 from ..services import workflow
 from .bulk import TRANSITIONS, run_transition, transition_message
 from .display import comparison_rows, content_table
@@ -39,17 +40,11 @@ class ReviewQueueFilter(admin.SimpleListFilter):
         return choices
 
     def queryset(self, request, queryset):
-        me = request.user.pk
+        # The same querysets as the dashboard's counts, so a count and the list it links to always agree.
         if self.value() == "review":
-            # Four-eyes: what the approver may not review is not waiting for them.
-            own_translation = DraftTranslation.objects.filter(item=OuterRef("pk"), last_edited_by_id=me)
-            return queryset.filter(status=S.IN_REVIEW).exclude(
-                Q(created_by_id=me) | Q(last_edited_by_id=me) | Q(submitted_by_id=me)
-            ).exclude(Exists(own_translation))
+            return queryset.filter(pk__in=dashboards.items_waiting_for_review(request.user).values("pk"))
         if self.value() == "rejected":
-            return queryset.filter(status=S.REJECTED).filter(
-                Q(created_by_id=me) | Q(last_edited_by_id=me) | Q(submitted_by_id=me)
-            )
+            return queryset.filter(pk__in=dashboards.items_rejected_for(request.user).values("pk"))
         return queryset
 
 

@@ -2,6 +2,7 @@
 
 from django.contrib import admin, messages
 from simple_history.admin import SimpleHistoryAdmin
+from unfold.admin import ModelAdmin, TabularInline
 
 from ..exceptions import StagingError
 from ..models import LocaleMapping
@@ -18,14 +19,14 @@ def warn_unless_canonical_id(model_admin, request, obj, value: str, label: str):
             "saved; check that the whole ID was copied."), messages.WARNING)
 
 
-class LocaleMappingInline(admin.TabularInline):
+class LocaleMappingInline(TabularInline):
     model = LocaleMapping
     formset = LocaleMappingInlineFormSet
     extra = 0
     fields = ["tag", "display_name", "cms_locale_id", "is_primary", "is_enabled"]
 
 
-class SiteAdmin(admin.ModelAdmin):
+class SiteAdmin(ModelAdmin):
     list_display = ["name", "webflow_id", "locales_synced_at"]
     search_fields = ["name", "webflow_id"]
     readonly_fields = ["locales_synced_at", "created_at", "updated_at"]
@@ -59,7 +60,7 @@ class SiteAdmin(admin.ModelAdmin):
         formset.save_m2m()
 
 
-class CollectionAdmin(admin.ModelAdmin):
+class CollectionAdmin(ModelAdmin):
     list_display = ["name", "site", "webflow_id", "field_count", "schema_synced_at"]
     list_filter = ["site"]
     list_select_related = ["site"]
@@ -87,7 +88,7 @@ class CollectionAdmin(admin.ModelAdmin):
                 self.message_user(request, result.summary(), messages.SUCCESS)
 
 
-class LocaleMappingAdmin(SimpleHistoryAdmin):
+class LocaleMappingAdmin(SimpleHistoryAdmin, ModelAdmin):
     list_display = ["tag", "display_name", "site", "cms_locale_id", "is_primary", "is_enabled"]
     list_filter = ["site", "is_primary", "is_enabled"]
     list_select_related = ["site"]

@@ -172,8 +172,9 @@ def batch_cancel(*, batch_id: int, actor) -> PushBatch:
     return batch
 
 
-def batch_retry_failed(*, batch_id: int, actor) -> tuple[PushBatch, list[str]]:
-    """A follow-up batch (same mode and locales) holding only this batch's failed items that can go again, queued.
+def batch_retry_failed(*, batch_id: int, actor, queue: bool = True) -> tuple[PushBatch, list[str]]:
+    """A follow-up batch (same mode and locales) holding only this batch's failed items that can go again, queued
+    (or, with queue=False, left pending so the publisher sees its pre-flight first, as the admin does).
 
     An item can go again when it is approved (fixed and re-approved) or still failed with its approved content
     unchanged (a transient failure). Returns (new batch, reasons for items left out).
@@ -203,6 +204,7 @@ def batch_retry_failed(*, batch_id: int, actor) -> tuple[PushBatch, list[str]]:
     with transaction.atomic():
         retry = batch_create(collection=batch.collection, item_ids=eligible, mode=batch.mode, actor=actor,
                              locale_ids=list(batch.locales.values_list("pk", flat=True)), retry_of=batch)
-        batch_queue(batch_id=retry.pk, actor=actor)
+        if queue:
+            batch_queue(batch_id=retry.pk, actor=actor)
     retry.refresh_from_db()
     return retry, skipped

@@ -107,7 +107,18 @@ class _SlidingWindow:
         now = self.clock()
         self._locked(lambda state: self._apply_answer(state, reservation, now, limit, remaining, retry_after))
 
+    def budget(self) -> dict:
+        """The budget right now, read without a lock and without taking a slot (for the dashboard)."""
+        now = self.clock()
+        state = self._peek() or {}
+        hits, pending = self._prune(dict(state), now)
+        return {"limit": self.effective_limit(state), "used": len(hits) + len(pending), "window": self.window,
+                "blocked_for": max(0.0, (state.get("blocked_until") or 0.0) - now)}
+
     def _locked(self, change):
+        raise NotImplementedError
+
+    def _peek(self) -> dict | None:
         raise NotImplementedError
 
 
@@ -127,6 +138,12 @@ class DatabaseRateLimiter(_SlidingWindow):
             row.server_limit, row.blocked_until = state["server_limit"], state["blocked_until"]
             row.save(update_fields=["hits", "pending", "server_limit", "blocked_until", "updated_at"])
         return result
+
+    def _peek(self):
+        from ..models import WebflowRateLimitState
+
+        return (WebflowRateLimitState.objects.filter(key=self.key)
+                .values("hits", "pending", "server_limit", "blocked_until").first())
 
 
 class CacheRateLimiter(_SlidingWindow):
@@ -161,6 +178,9 @@ class CacheRateLimiter(_SlidingWindow):
                 self.cache.delete(lock_key)
         return result
 
+    def _peek(self):
+        return self.cache.get(f"wf-rl:{self.key}")
+
 
 class NoRateLimiter:
     """For scripts that must not touch the database; still honours nothing but the server's 429s."""
@@ -169,6 +189,9 @@ class NoRateLimiter:
         return ""
 
     def record(self, reservation: str, **kwargs) -> None:
+        return None
+
+    def budget(self) -> None:
         return None
 
 

@@ -58,8 +58,8 @@ def login(page):
         page.goto("/admin/login/")
         page.fill("#id_username", username)
         page.fill("#id_password", password)
-        page.click("input[type=submit]")
-        page.wait_for_selector("#user-tools")
+        page.click("button[type=submit]")
+        page.wait_for_selector("#header-inner")
         return page
 
     return _login

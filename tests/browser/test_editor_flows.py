@@ -35,7 +35,7 @@ def test_an_editor_creates_a_draft_fixing_a_field_error_without_retyping(page, l
     page.fill("#id_wf__reading-minutes", "-2")
     page.select_option("#id_wf__category", label="Guides")
     page.check("#id_wf__featured")
-    page.click("input[name=_save]")
+    page.click("button[name=_save]")
 
     expect(field_row(page, "wf__reading-minutes").locator(".errorlist")).to_have_text("Must not be negative.")
     expect(page.locator("#id_wf__reading-minutes")).to_have_value("-2")
@@ -43,7 +43,7 @@ def test_an_editor_creates_a_draft_fixing_a_field_error_without_retyping(page, l
     assert not DraftItem.objects.exists()
 
     page.fill("#id_wf__reading-minutes", "4")
-    page.click("input[name=_save]")
+    page.click("button[name=_save]")
 
     expect(page.locator(".messagelist .success")).to_contain_text("Launch notes")
     item = DraftItem.objects.get()
@@ -58,12 +58,12 @@ def test_an_editor_adds_a_translation_inline_and_saves(page, login, editor, coll
     login("editor")
     page.goto(f"/admin/stagingapp/draftitem/{item.pk}/change/")
 
-    page.click(".add-row a")
+    page.click("a.add-row")
     page.select_option("#id_translations-0-locale", value=str(locales[1].pk))
     page.fill("#id_translations-0-name", "Notes de lancement")
     page.fill("#id_translations-0-slug", "notes-de-lancement")
     page.fill("#id_translations-0-wf__summary", "Ce qui sort cette semaine")
-    page.click("input[name=_continue]")
+    page.click("button[name=_continue]")
 
     expect(page.locator(".messagelist .success")).to_be_visible()
     translation = DraftTranslation.objects.get()
@@ -87,20 +87,20 @@ def test_an_editor_imports_a_csv_after_a_preview_and_a_bad_file_writes_nothing(p
     page.set_input_files("#id_import_file", str(write_csv(tmp_path / "bad.csv", [
         ["Fine", "fine", "ok", ""], ["Broken", "broken", "", "Cassé"]])))
     page.select_option("#id_format", label="csv")
-    page.click("input[type=submit]")
-    expect(page.locator("table.import-preview")).to_contain_text("This field is required.")
-    expect(page.locator("input[name=confirm]")).to_have_count(0)
+    page.click("button[type=submit]:has-text('Submit')")
+    expect(page.locator("table[class^=import-preview]")).to_contain_text("This field is required.")
+    expect(page.locator("button:has-text('Confirm import')")).to_have_count(0)
     assert DraftItem.objects.count() == 1
 
     page.goto("/admin/stagingapp/draftitem/import/")
     page.set_input_files("#id_import_file", str(write_csv(tmp_path / "posts.csv", [
         ["New post", "", "Fresh", "Nouveau"], ["Existing", "existing", "Newer", ""]])))
     page.select_option("#id_format", label="csv")
-    page.click("input[type=submit]")
-    preview = page.locator("table.import-preview")
+    page.click("button[type=submit]:has-text('Submit')")
+    preview = page.locator("table[class^=import-preview]")
     expect(preview.locator("tr.new")).to_contain_text("New post")
     expect(preview.locator("tr.update")).to_contain_text("Existing")
-    page.click("input[name=confirm]")
+    page.click("button:has-text('Confirm import')")
 
     expect(page.locator(".messagelist")).to_contain_text("Import finished: 1 new, 1 updated, 0 unchanged.")
     assert DraftItem.objects.get(slug="existing").field_data == {"summary": "Newer"}
@@ -115,7 +115,7 @@ def test_a_publisher_adds_a_locale_with_an_unusual_id_and_is_warned(page, login,
     page.fill("#id_tag", "it-IT")
     page.fill("#id_display_name", "Italiano")
     page.fill("#id_cms_locale_id", "ItalianLocale2024")
-    page.click("input[name=_save]")
+    page.click("button[name=_save]")
 
     expect(page.locator(".messagelist .warning")).to_contain_text(
         "the CMS locale ID 'ItalianLocale2024' is not 24 hex characters")

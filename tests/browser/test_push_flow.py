@@ -1,5 +1,6 @@
-"""A publisher's push in a real browser: a batch from selected items, pre-flight and preview, queue, and the
-batch page following the worker on its own until Webflow's IDs are shown."""
+"""A publisher's push in a real browser: a batch from the dashboard, pre-flight and preview, a confirmed queue,
+and the batch page following the worker on its own until Webflow's IDs are shown; cancel and a retry that opens
+the new batch's pre-flight."""
 import re
 import threading
 
@@ -38,16 +39,29 @@ def test_a_publisher_queues_approved_items_and_the_batch_page_follows_the_push_t
     webflow_sandbox.faults.add("slow", path="/items$", method="PATCH", delay=5)
 
     login("publisher")
-    page.goto("/admin/stagingapp/draftitem/")
-    for item in items:
-        page.check(f"input[name=_selected_action][value='{item.pk}']")
-    page.select_option("select[name=action]", "create_push_batch")
-    page.click("button[name=index]")
+    page.goto("/admin/")
+    ready = page.locator("#dash-ready")
+    expect(ready).to_contain_text("3 items")
+    ready.locator("button[name=new_batch]").click()
     expect(page.locator("#push-status")).to_have_text("Pending")
-    expect(page.locator("body")).to_contain_text("All checks passed.")
-    expect(page.locator("body")).to_contain_text(f"POST /v2/collections/{collection.webflow_id}/items/bulk")
+    expect(page.locator(".messagelist .success")).to_contain_text("with 3 approved items")
+    expect(page.locator("#preflight")).to_contain_text("All checks passed.")
+    page.click("#preview summary")
+    expect(page.locator("#preview")).to_contain_text(f"POST /v2/collections/{collection.webflow_id}/items/bulk")
 
-    page.click("text=Queue this batch")
+    # An unsaved change of Mode is never queued silently: the dialog says so and offers to save.
+    page.select_option("#id_mode", "live")
+    page.click("#queue-button")
+    expect(page.locator("#queue-dialog [data-when=unsaved]")).to_contain_text("You changed Mode")
+    page.click("#queue-dialog [data-when=unsaved] [data-close]")
+    page.select_option("#id_mode", "stage")
+    page.click("#queue-button")
+    dialog = page.locator("#queue-dialog [data-when=saved]")
+    expect(dialog).to_contain_text("Stage")
+    expect(dialog).to_contain_text("en-US, de-DE, fr-FR")
+    expect(dialog).to_contain_text("now")
+    expect(dialog).to_contain_text("under a minute")
+    page.click("#queue-confirm")
     expect(page.locator("#push-status")).to_have_text("Queued")
     batch = PushBatch.objects.get()
     worker = push_in_background(batch.pk)
@@ -62,7 +76,7 @@ def test_a_publisher_queues_approved_items_and_the_batch_page_follows_the_push_t
         worker.join(timeout=30)
     assert not worker.is_alive()
     expect(page.locator("#push-counts b[data-k=done]")).to_have_text("3")
-    assert page.eval_on_selector("#push-bar", "bar => bar.style.width") == "100%"
+    assert page.eval_on_selector("#push-progress [data-seg=done]", "bar => bar.style.width") == "100%"
     refs = WebflowItemRef.objects.filter(item__in=items)
     assert refs.count() == 3 * len(locales)
     body = page.locator("body")
@@ -80,6 +94,10 @@ def test_the_cancel_and_retry_buttons_act_from_the_batch_page(
                                  actor=publisher)
     login("publisher")
     page.goto(f"/admin/stagingapp/pushbatch/{pending_batch.pk}/change/")
+    page.once("dialog", lambda dialog: dialog.dismiss())
+    page.click("text=Cancel batch")  # asked first; dismissed, nothing happens
+    expect(page.locator("#push-status")).to_have_text("Pending")
+    page.once("dialog", lambda dialog: dialog.accept())
     page.click("text=Cancel batch")
     expect(page.locator("#push-status")).to_have_text("Cancelled")
     assert PushBatch.objects.get(pk=pending_batch.pk).status == PushBatch.Status.CANCELLED
@@ -97,8 +115,11 @@ def test_the_cancel_and_retry_buttons_act_from_the_batch_page(
     expect(page.locator("#push-status")).to_have_text("Partly failed")
     expect(page.locator("body")).to_contain_text("slug 'post-12' is already used in Webflow")
 
+    expect(page.locator("#push-progress [data-seg=failed]")).not_to_have_attribute("style", "width:0%")
     page.click("text=Retry failed items")
-    expect(page.locator("#push-status")).to_have_text("Queued")  # the follow-up batch's own page
+    # The follow-up batch's own page, pending with its pre-flight: nothing is queued blind.
+    expect(page.locator("#push-status")).to_have_text("Pending")
+    expect(page.locator("#preflight")).to_be_visible()
     retry = PushBatch.objects.get(retry_of=batch)
     expect(page).to_have_url(re.compile(rf"/admin/stagingapp/pushbatch/{retry.pk}/change/$"))
     assert list(retry.entries.values_list("item_id", flat=True)) == [items[1].pk]

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 
-from .models import BatchItem, DraftItem, DraftTranslation, LocaleMapping, PushBatch, WebflowItemRef
+from ..models import BatchItem, DraftItem, DraftTranslation, LocaleMapping, PushBatch, WebflowItemRef
 
 
 @dataclass(frozen=True)
@@ -72,6 +72,11 @@ def batch_counts(batch: PushBatch) -> dict:
     counts = dict.fromkeys(BatchItem.Status.values, 0)
     for row in batch.entries.values("status").annotate(n=Count("pk")):
         counts[row["status"]] = row["n"]
+    return with_totals(counts)
+
+
+def with_totals(counts: dict) -> dict:
+    """Adds `total` and `percent` (finished share) to counts by BatchItem status."""
     counts["total"] = sum(counts[s] for s in BatchItem.Status.values)
     finished = counts["done"] + counts["failed"] + counts["cancelled"]
     counts["percent"] = int(100 * finished / counts["total"]) if counts["total"] else 0

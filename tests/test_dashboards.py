@@ -1,0 +1,142 @@
+"""The role dashboards at /admin/: what each role sees, that counts link to their lists, and a fixed query count."""
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from stagingapp.models import AuditEvent, BatchItem, DraftItem, PushBatch, WebflowRateLimitState
+from stagingapp.webflow.ratelimit import limiter_key
+from tests import factories
+
+S = DraftItem.Status
+INDEX = "/admin/"
+
+
+def client_for(client, user):
+    client.force_login(user)
+    return client
+
+
+def fill(collection, *, editor, approver, publisher, size: int):
+    """`size` rows of everything a dashboard shows: drafts, rejections, reviews, ready items, batches, failures."""
+    now = timezone.now()
+    for n in range(size):
+        factories.make_item(collection, status=S.DRAFT, last_edited_by=editor, created_by=editor)
+        factories.make_item(collection, status=S.REJECTED, last_edited_by=editor, created_by=editor,
+                            reviewed_by=approver, reviewed_at=now, status_reason=f"Fix {n}")
+        factories.make_item(collection, status=S.IN_REVIEW, last_edited_by=editor, submitted_by=editor,
+                            submitted_at=now - timedelta(hours=n))
+        factories.make_item(collection, status=S.APPROVED, last_edited_by=editor)
+        batch = PushBatch.objects.create(collection=collection, created_by=publisher,
+                                         status=PushBatch.Status.PARTLY_FAILED, finished_at=now)
+        for outcome in (BatchItem.Status.DONE, BatchItem.Status.FAILED):
+            item = factories.make_item(collection, status=S.STAGED if outcome == "done" else S.FAILED)
+            BatchItem.objects.create(batch=batch, item=item, status=outcome,
+                                     reason="" if outcome == "done" else "slug already used")
+        AuditEvent.objects.create(action="item.push_staged", actor_label="worker", object_repr=f"Post {n}")
+
+
+def dashboard_queries(client) -> int:
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(INDEX).status_code == 200
+    return len(queries)
+
+
+def test_the_dashboard_runs_the_same_number_of_queries_with_few_and_many_rows(
+        client, collection, editor, approver, publisher, superuser):
+    client = client_for(client, superuser)
+    fill(collection, editor=editor, approver=approver, publisher=publisher, size=2)
+    small = dashboard_queries(client)
+    fill(collection, editor=editor, approver=approver, publisher=publisher, size=15)
+
+    assert dashboard_queries(client) == small
+
+
+def test_each_role_sees_only_its_panels(client, collection, editor, approver, publisher):
+    panels = {"dash-editor", "dash-approver", "dash-ready", "dash-batches"}
+    expected = {editor: {"dash-editor"}, approver: {"dash-approver"}, publisher: {"dash-ready", "dash-batches"}}
+    for user, mine in expected.items():
+        page = client_for(client, user).get(INDEX).content.decode()
+        assert {p for p in panels if f'id="{p}"' in page} == mine, user
+        assert 'id="dash-activity"' in page
+
+
+def test_an_editor_sees_their_drafts_by_state_and_each_rejection_with_comment_reviewer_and_time(
+        client, collection, editor, approver):
+    factories.make_item(collection, status=S.DRAFT, last_edited_by=editor)
+    factories.make_item(collection, name="Launch notes", status=S.REJECTED, last_edited_by=editor,
+                        reviewed_by=approver, reviewed_at=timezone.now() - timedelta(hours=3),
+                        status_reason="Shorten the summary.")
+
+    page = client_for(client, editor).get(INDEX)
+
+    html = page.content.decode()
+    draft_url = (reverse("admin:stagingapp_draftitem_changelist")
+                 + f"?status__exact=draft&amp;last_edited_by__id__exact={editor.pk}")
+    assert f'href="{draft_url}"><b>1</b>Draft' in html
+    rejected = page.context["board"]["editor"]["rejected"]
+    assert [item.name for item in rejected] == ["Launch notes"]
+    assert "approver, <time" in html and "3\xa0hours ago" in html and "Shorten the summary." in html
+
+
+def test_an_approver_sees_what_waits_for_them_oldest_first_with_its_age_and_never_their_own_edit(
+        client, collection, editor, approver):
+    now = timezone.now()
+    factories.make_item(collection, name="Newer", status=S.IN_REVIEW, submitted_by=editor,
+                        submitted_at=now - timedelta(hours=1))
+    factories.make_item(collection, name="Older", status=S.IN_REVIEW, submitted_by=editor,
+                        submitted_at=now - timedelta(days=2))
+    factories.make_item(collection, name="Mine", status=S.IN_REVIEW, last_edited_by=approver, submitted_at=now)
+
+    page = client_for(client, approver).get(INDEX)
+
+    panel = page.context["board"]["approver"]
+    assert [item.name for item in panel["waiting"]] == ["Older", "Newer"]
+    assert panel["waiting_count"] == 2
+    assert "2\xa0days" in page.content.decode()
+
+
+def test_a_publisher_makes_a_batch_of_a_collections_ready_items_from_the_dashboard(
+        client, collection, editor, publisher):
+    ready = [factories.make_item(collection, status=S.APPROVED, last_edited_by=editor) for _ in range(3)]
+    held = factories.make_item(collection, status=S.APPROVED)
+    busy = PushBatch.objects.create(collection=collection, created_by=publisher)
+    BatchItem.objects.create(batch=busy, item=held)
+    client = client_for(client, publisher)
+    assert client.get(INDEX).context["board"]["publisher"]["ready"][0]["n"] == 3
+
+    answer = client.post(reverse("admin:stagingapp_pushbatch_new"), {"collection": collection.pk}, follow=True)
+
+    batch = PushBatch.objects.exclude(pk=busy.pk).get()
+    assert answer.redirect_chain[-1][0] == reverse("admin:stagingapp_pushbatch_change", args=[batch.pk])
+    assert set(batch.entries.values_list("item_id", flat=True)) == {item.pk for item in ready}
+    assert "with 3 approved items" in answer.content.decode()
+
+
+def test_an_editor_cannot_make_a_batch(client, collection, editor):
+    factories.make_item(collection, status=S.APPROVED)
+
+    answer = client_for(client, editor).post(reverse("admin:stagingapp_pushbatch_new"), {"collection": collection.pk})
+
+    assert answer.status_code == 403
+    assert not PushBatch.objects.exists()
+
+
+@pytest.mark.parametrize("token", ["", "test-token"])
+def test_the_publisher_sees_the_shared_request_budget_as_the_limiter_holds_it(
+        client, settings, collection, publisher, token):
+    settings.WEBFLOW_API_TOKEN, settings.WEBFLOW_RATE_LIMIT_PER_MINUTE = token, 60
+    now = timezone.now().timestamp()
+    WebflowRateLimitState.objects.create(key=limiter_key(base_url=settings.WEBFLOW_API_BASE_URL, token=token),
+                                         hits=[now - 5, now - 2, now - 120], pending=[["r", now + 60]])
+
+    html = client_for(client, publisher).get(INDEX).content.decode()
+
+    if token:
+        assert "4 of 60 requests used in the last 60 s; 56 free now." not in html  # the 2-minute-old hit expired
+        assert "3 of 60 requests used in the last 60 s; 57 free now." in html
+    else:
+        assert "No Webflow token is configured" in html
