@@ -88,6 +88,7 @@ class DraftItemAdmin(
 
     class Media:
         js = ["stagingapp/unsaved_guard.js"]
+
     # Import: one resource shared with `manage.py import_drafts`; the editor picks the collection in the form.
     resource_classes = [DraftItemResource]
     import_formats = IMPORT_FORMATS
