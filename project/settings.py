@@ -165,12 +165,19 @@ _OPENAPI_CANDIDATES = [parent / "shared" / "webflow-openapi" for parent in BASE_
 WEBFLOW_OPENAPI_DIR = Path(env.str("WEBFLOW_OPENAPI_DIR", default=str(
     next((path for path in _OPENAPI_CANDIDATES if path.is_dir()), _OPENAPI_CANDIDATES[0])
 )))
-WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=5)
+# Attempts of one request whose outcome was unknown or failed (no answer, 5xx, a 2xx the push cannot use)
+# before the batch stops; 429 waits are counted apart (policy.MAX_RATE_LIMIT_WAITS).
+WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=3)
 # Exponential backoff with full jitter between attempts after a 5xx or transport error: base * 2**n, capped.
 WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_BASE_SECONDS", default=2.0)
 WEBFLOW_PUSH_BACKOFF_MAX_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_MAX_SECONDS", default=60.0)
-# A running batch whose worker has not shown a sign of life for this long may be resumed by another run.
-WEBFLOW_PUSH_STALE_SECONDS = env.int("WEBFLOW_PUSH_STALE_SECONDS", default=300)
+# A running batch whose worker has not shown a sign of life for this long may be resumed by another run; the
+# recovery check runs every minute and once this long after a cluster starts, so a dead worker's batch resumes
+# within about a minute. A queued batch whose task was lost is handed to the queue again after the same time.
+WEBFLOW_PUSH_STALE_SECONDS = env.int("WEBFLOW_PUSH_STALE_SECONDS", default=30)
+# A running batch's heartbeat, written from its own thread, so long HTTP or rate-limit waits never look like a
+# dead worker. Kept at most a third of the stale time; 0 switches the thread off (the run still beats per step).
+WEBFLOW_PUSH_HEARTBEAT_SECONDS = env.float("WEBFLOW_PUSH_HEARTBEAT_SECONDS", default=5.0)
 
 # --- Workflow ------------------------------------------------------------------------------------------------
 # Four-eyes review: even superusers may not approve their own edits unless this is switched on.
@@ -195,6 +202,9 @@ Q_CLUSTER = {
     "ack_failures": True,
     "catch_up": False,
     "save_limit": env.int("Q_SAVE_LIMIT", default=1000),
+    # The default (workers squared) let an early cluster hold tasks its busy workers could not start while
+    # another cluster sat idle; recovery re-enqueues a queued batch whose task is held too long anyway.
+    "queue_limit": env.int("Q_QUEUE_LIMIT", default=1),
     "label": "Task queue",
 }
 if REDIS_URL:

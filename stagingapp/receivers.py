@@ -4,10 +4,12 @@
   only a model-level hook sees a shell's ORM save. simple-history's post_create_historical_record fires for every
   save and delete of items and translations, and carries the acting user, so the hook hangs there.
 - One audit history: field edits and admin logins become AuditEvent rows, so the audit browser reads one table.
+- A django-q2 worker that starts plans a push recovery check: a batch whose worker just died resumes at once.
 Each receiver only calls a service.
 """
 from django.contrib.auth.signals import user_logged_in, user_logged_out, user_login_failed
 from django.dispatch import receiver
+from django_q.signals import post_spawn
 from simple_history.signals import post_create_historical_record
 
 from .models import DraftItem, DraftTranslation
@@ -45,3 +47,10 @@ def login_failed_to_audit(sender, credentials, request=None, **kwargs):
 def logout_to_audit(sender, request, user, **kwargs):
     if user is not None:
         audit.audit_record(action="auth.logout", actor=user, object_repr=user.get_username(), data={"ip": _ip(request)})
+
+
+@receiver(post_spawn, dispatch_uid="stagingapp.push_recovery_after_start")
+def push_recovery_after_start(sender, proc_name, **kwargs):
+    from .services.push.recovery import recovery_check_after_start
+
+    recovery_check_after_start()

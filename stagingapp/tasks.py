@@ -1,8 +1,4 @@
 """django-q2 entry points: each takes ids and calls one service."""
-from datetime import timedelta
-
-from django.conf import settings
-from django.utils import timezone
 
 
 def push_batch(batch_id: int):
@@ -14,19 +10,10 @@ def push_batch(batch_id: int):
 
 
 def push_recover() -> list[int]:
-    """Re-enqueue running batches whose worker stopped beating (killed, OOM, host lost); they resume, never redo.
+    """Hand batches whose worker died, or whose queued task was lost, to a worker again (they resume, never redo).
 
-    Runs from the "push batch recovery" django-q2 schedule (every 5 minutes; created by migration 0007).
+    Runs from the "push batch recovery" django-q2 schedule (every minute) and once after a worker starts.
     """
-    from django_q.tasks import async_task
+    from .services.push.recovery import batch_recover
 
-    from .models import PushBatch
-
-    stale_before = timezone.now() - timedelta(seconds=settings.WEBFLOW_PUSH_STALE_SECONDS)
-    ids = list(
-        PushBatch.objects.filter(status=PushBatch.Status.RUNNING, heartbeat_at__lt=stale_before)
-        .values_list("pk", flat=True)
-    )
-    for batch_id in ids:
-        async_task("stagingapp.tasks.push_batch", batch_id)
-    return ids
+    return batch_recover()

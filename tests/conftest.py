@@ -10,6 +10,13 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _no_heartbeat_thread(settings):
+    # In-process pushes run inside the test's transaction, which a heartbeat thread's own connection cannot see;
+    # the thread has its own test (test_push_recovery) and runs in every real-worker test.
+    settings.WEBFLOW_PUSH_HEARTBEAT_SECONDS = 0
+
+
 @pytest.fixture
 def site(db):
     return factories.make_site()

@@ -18,7 +18,8 @@ Fault kinds (FaultPlan.add): "500", "502", "503" (JSON error body; json_body=Fal
 "429" (a storm: `times` answers with Retry-After), "slow" (`delay` seconds, then normal), "drop_after_commit"
 (the write is applied, then the connection is closed without an answer), "timeout_after_commit" (applied, then
 silence for `delay` seconds and a close), "malformed" (applied, then a 2xx with a body that is not JSON),
-"truncated" (applied, then a body shorter than its Content-Length), "drop_before" (closed, nothing applied).
+"truncated" (applied, then a body shorter than its Content-Length), "drop_before" (closed, nothing applied),
+"null_ids" / "empty_items" (nothing applied, a 200 whose items have "id": null / an empty items list).
 """
 from __future__ import annotations
 
@@ -41,7 +42,12 @@ logger = logging.getLogger(__name__)
 
 MAX_VARIANTS_PER_REQUEST = 100
 WRITE_FAULTS = {"drop_after_commit", "timeout_after_commit", "malformed", "truncated"}
-FAULT_KINDS = {"500", "502", "503", "429", "slow", "drop_before"} | WRITE_FAULTS
+# Well-formed 2xx answers the client cannot use; nothing is applied.
+UNUSABLE_2XX = {
+    "null_ids": {"items": [{"id": None, "cmsLocaleId": None, "isDraft": False, "fieldData": {}}]},
+    "empty_items": {"items": [], "pagination": {"limit": 100, "offset": 0, "total": 0}},
+}
+FAULT_KINDS = {"500", "502", "503", "429", "slow", "drop_before"} | WRITE_FAULTS | set(UNUSABLE_2XX)
 
 # (method, regex on the path after /v2 or /beta, handler name, spec template)
 ROUTES = [
@@ -883,6 +889,8 @@ class _Handler(BaseHTTPRequestHandler):
                                 "details": []}, headers
             elif fault.kind in WRITE_FAULTS:
                 entry["_write_fault"] = fault
+            elif fault.kind in UNUSABLE_2XX:
+                return 200, json.loads(json.dumps(UNUSABLE_2XX[fault.kind])), headers
         if isinstance(entry["body"], str):
             return 400, {"code": "bad_request", "message": "Request body is not valid JSON",
                          "externalReference": None, "details": []}, headers

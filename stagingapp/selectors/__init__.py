@@ -93,7 +93,7 @@ def owed_refs(batch: PushBatch, limit: int | None = None, **flags) -> list[Webfl
     """The owed refs with what a PATCH body needs (item, collection, translations), in item and locale order."""
     refs = (
         owed_refs_query(batch, **flags)
-        .select_related("item__collection", "locale").prefetch_related("item__translations")
+        .select_related("item__collection", "locale").prefetch_related("item__translations__locale")
         .order_by("item_id", "locale_id")
     )
     return list(refs[:limit] if limit else refs)

@@ -278,3 +278,64 @@ def error_for(*, status: int, body_text: str, headers, secrets: tuple[str, ...] 
     if status >= 500:
         return WebflowServerError(**common)
     return WebflowAPIError(**common)
+
+
+# --- which items of a request a 400 names ---------------------------------------------------------------------
+
+_DUPLICATE_SLUG = re.compile(r"unique|already|duplicate", re.I)
+_INDEX_IN_TEXT = re.compile(r"(?:fieldData|items)\s*(?:\[|\.)\s*(\d+)", re.I)
+_QUOTED = re.compile(r"'([^']+)'|\"([^\"]+)\"")
+
+
+@dataclass(frozen=True)
+class NamedItem:
+    """One item of a refused request that Webflow's 400 names: its index in the request, the message, the field
+    (its last part, "" when Webflow named none or only fieldData) and whether it says the slug is taken."""
+
+    index: int
+    message: str
+    field: str
+    duplicate_slug: bool
+
+
+def leaf_field(field: str | None) -> str:
+    """`fieldData[3].slug` -> `slug`, `items[2].fieldData` -> "" (a whole fieldData is no field an editor sees)."""
+    leaf = (field or "").split(".")[-1].split("]")[-1] or ""
+    return "" if leaf.startswith("fieldData") else leaf
+
+
+def items_named(exc: WebflowValidationError, count: int, slugs: list[str] | None = None) -> dict[int, NamedItem]:
+    """Index -> NamedItem for the items of a `count`-item request that a 400 names.
+
+    An item is named by an index in the field or text (`fieldData[3]`, `items.3`), or, when `slugs` (the request's
+    slugs in order) are given, by one of them in quotes ('post-7' or "post-7"). Errors naming nothing are left out.
+    """
+    by_slug = {slug: index for index, slug in enumerate(slugs or [])}
+    named: dict[int, NamedItem] = {}
+    for error in exc.field_errors or []:
+        index = None
+        match = _INDEX_IN_TEXT.search(f"{error.field or ''} {error.message}")
+        if match and int(match.group(1)) < count:
+            index = int(match.group(1))
+        if index is None:
+            for quoted in _QUOTED.finditer(error.message):
+                value = quoted.group(1) or quoted.group(2)
+                if value in by_slug:
+                    index = by_slug[value]
+                    break
+        if index is None:
+            continue
+        field = leaf_field(error.field)
+        named[index] = NamedItem(index=index, message=error.message, field=field,
+                                 duplicate_slug=field == "slug" and bool(_DUPLICATE_SLUG.search(error.message)))
+    return named
+
+
+def first_field(exc: WebflowValidationError) -> str:
+    """The first field a 400 names, as Webflow wrote it ("" when none)."""
+    return next((error.field for error in exc.field_errors or [] if error.field), "") or ""
+
+
+def says_slug_taken(exc: WebflowValidationError) -> bool:
+    """A 400 for a single item that says its slug is already used (Webflow's duplicate-slug refusal)."""
+    return first_field(exc) == "slug" and bool(_DUPLICATE_SLUG.search(str(exc)))

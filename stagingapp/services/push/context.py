@@ -1,4 +1,6 @@
 """The state one claimed run shares between its steps; every step is a function taking this context."""
+import random
+
 from django.conf import settings
 from django.db.models import F
 
@@ -29,10 +31,14 @@ class RunContext:
         self.request_info: dict = {"items": [], "step": ""}  # what the audit of the next HTTP exchange names
         self.rate_limited = 0
         self._updated_item_ids: set[int] | None = None
+        self.heartbeat = None  # lease.Heartbeat while the run owns the batch (None: beats happen per step only)
+        self.jitter = random.uniform  # backoff jitter (policy.backoff_seconds), kept apart so tests can pin it
         if client is None:
             client = get_client(observer=self.observe, sleep=sleep)
-        else:
-            client.observer = self.observe
+        client.observer = self.observe
+        # The push's policy is the only retry layer: the client sends each request once and reports.
+        client.max_retries = 0
+        client.max_rate_limit_retries = 0
         self.client = client
 
     def observe(self, exchange) -> None:

@@ -1,5 +1,6 @@
 """Creates: each chunk is committed as in flight before its request leaves, and its answer recorded at once."""
 import contextlib
+import json
 
 from django.db import transaction
 from django.db.models import F
@@ -7,20 +8,14 @@ from django.utils import timezone
 
 from ...exceptions import FieldDataInvalid
 from ...models import BatchItem, PushBatch, PushChunk
-from ...webflow.errors import (
-    WebflowAuthError,
-    WebflowError,
-    WebflowForbidden,
-    WebflowNotFound,
-    WebflowRateLimited,
-    WebflowValidationError,
-)
+from ...webflow.errors import WebflowBadResponse, WebflowError, WebflowRateLimited, WebflowValidationError
+from .approval import CHANGED_BEFORE_CREATE, still_approved
 from .bodies import item_flags, primary_field_data
 from .lease import beat, nap
 from .outcomes import cancel_pending, fail_entries, finish_entries, settle_sent
 from .patches import patch_full_chunks
 from .planning import chunked, create_chunk_size
-from .policy import COLLECTION_GONE_MESSAGE, TOKEN_MESSAGE, StopBatch, backoff, wait_rate_limit
+from .policy import Action, Step, StopBatch, decide, wait_rate_limit
 from .reconcile import reconcile
 from .refs import build_refs, save_refs
 from .refusals import isolate_invalid
@@ -77,70 +72,68 @@ def post_create(run, group: list[BatchItem], *, is_draft: bool, is_archived: boo
 
 
 def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: bool) -> None:
-    """Create one chunk; validation errors isolate the bad items, unknown outcomes reconcile before re-sending."""
+    """Create one chunk under the call policy: refusals isolate the named items, an unknown outcome (no answer,
+    5xx, or a 2xx the run cannot use) is reconciled before anything is re-sent, and every unknown outcome counts
+    against WEBFLOW_PUSH_MAX_ATTEMPTS, after which the batch stops naming what Webflow sent."""
     work = [entries]
-    failures = 0
+    attempt = 0
     while work:
         group = work.pop()
-        needs_reconcile = False
         while group:
-            if needs_reconcile:
-                try:
-                    group = reconcile(run, group)
-                except (WebflowAuthError, WebflowForbidden) as exc:
-                    raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
-                except WebflowError as exc:
-                    failures += 1
-                    if failures >= run.max_attempts:
-                        raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts.") from exc
-                    nap(run, backoff(failures))
-                    continue
-                needs_reconcile = False
-                if not group:
-                    break
+            group, changed = still_approved(group)
+            fail_entries(run, changed, CHANGED_BEFORE_CREATE)
+            if not group:
+                break
             chunk = mark_in_flight(run, group)
             run.request_info.update(items=[e.item_id for e in group], step="create")
             try:
                 variants = post_create(run, group, is_draft=is_draft, is_archived=is_archived)
-            except (WebflowAuthError, WebflowForbidden) as exc:
-                return_to_pending(group, chunk)
-                raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
-            except WebflowNotFound as exc:
-                return_to_pending(group, chunk)
-                raise StopBatch(COLLECTION_GONE_MESSAGE.format(collection_id=run.collection_id, error=exc)) from exc
             except WebflowRateLimited as exc:
-                # Nothing was written; wait as told and send the same chunk again (not a failed attempt).
-                return_to_pending(group, chunk)
+                return_to_pending(group, chunk)  # nothing was written: not a failed attempt
                 wait_rate_limit(run, exc)
                 continue
-            except WebflowValidationError as exc:
-                return_to_pending(group, chunk)
-                work.extend(reversed(isolate_invalid(run, group, exc)))
-                group = []
-                continue
             except WebflowError as exc:
-                failures += 1
-                if exc.outcome_unknown:
-                    flag_unknown(group, chunk, exc)
-                    needs_reconcile = True
-                else:
-                    return_to_pending(group, chunk)
-                if not exc.retryable and not exc.outcome_unknown:
-                    fail_entries(run, group, f"Webflow refused the create: {exc}")
-                    group = []
-                    continue
-                if failures >= run.max_attempts:
-                    if needs_reconcile:
-                        with contextlib.suppress(WebflowError):
-                            group = reconcile(run, group)
-                    raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts; "
-                                    "the batch was stopped.") from exc
-                nap(run, backoff(failures))
+                attempt += 1
+                group = after_failed_create(run, group, chunk, exc, attempt, work)
                 continue
+            sent = len(group)
             group = record_created(run, group, chunk, variants)
             if group:
-                # Webflow answered without some of the items: treat those as unknown and look them up.
-                needs_reconcile = True
+                attempt += 1
+                left_out = WebflowBadResponse(
+                    f"Webflow's create answer had no usable item for {len(group)} of {sent} item(s); "
+                    f"it sent: {answer_excerpt(variants)}", status=200)
+                group = after_failed_create(run, group, chunk, left_out, attempt, work)
+
+
+def answer_excerpt(variants: list) -> str:
+    text = json.dumps([v.raw for v in variants], default=str)
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+def after_failed_create(run, group: list[BatchItem], chunk: PushChunk, exc: WebflowError, attempt: int,
+                        work: list) -> list[BatchItem]:
+    """Apply the policy's decision to a create that failed; returns the entries to send again now."""
+    decision = decide(exc, step=Step.CREATE, attempt=attempt, collection_id=run.collection_id, jitter=run.jitter)
+    if exc.outcome_unknown:
+        flag_unknown(group, chunk, exc)
+    else:
+        return_to_pending(group, chunk)
+    if decision.action is Action.STOP:
+        if exc.outcome_unknown:
+            with contextlib.suppress(WebflowError, StopBatch):
+                reconcile(run, group)  # adopt what did land; the rest fails as "Webflow may hold this item"
+        raise StopBatch(decision.message) from exc
+    if decision.action is Action.REFUSE:
+        if isinstance(exc, WebflowValidationError):
+            work.extend(reversed(isolate_invalid(run, group, exc)))
+        else:
+            fail_entries(run, group, f"Webflow refused the create: {exc}")
+        return []
+    nap(run, decision.seconds)
+    if decision.action is Action.RECONCILE:
+        return reconcile(run, group)
+    return group
 
 
 def return_to_pending(entries: list[BatchItem], chunk: PushChunk) -> None:
@@ -163,7 +156,7 @@ def match_variants(entries: list[BatchItem], variants: list) -> dict[int, list]:
     by_slug: dict[str, list] = {}
     order: list[str] = []
     by_id: dict[str, list] = {}
-    for variant in variants:
+    for variant in (v for v in variants if v.id):  # an item without an ID is no answer for it
         if variant.id not in by_id:
             order.append(variant.id)
         by_id.setdefault(variant.id, []).append(variant)

@@ -1,17 +1,21 @@
 """Who owns a batch: the claim (QUEUED or stale RUNNING -> RUNNING), the heartbeat, and waits that keep it fresh."""
+import logging
 import os
 import socket
+import threading
 import time
 import uuid
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import DatabaseError, connection, connections, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from ...models import PushBatch
 from ..audit import audit_record
+
+logger = logging.getLogger(__name__)
 
 
 class ClaimLost(Exception):
@@ -41,7 +45,10 @@ def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
             | Q(status=PushBatch.Status.RUNNING) & (Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
         )
         if connection.features.has_select_for_update_skip_locked:
-            candidates = candidates.select_for_update(skip_locked=True)
+            # of=("self",): only the batch row. Locking the joined collection row too made a claim skip every
+            # other batch of that collection while one claim transaction was open (the batch stayed QUEUED).
+            of = ("self",) if connection.features.has_select_for_update_of else ()
+            candidates = candidates.select_for_update(skip_locked=True, of=of)
         batch = candidates.select_related("collection").first()
         if batch is None:
             return None
@@ -61,6 +68,8 @@ def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
 
 def beat(run) -> None:
     """Prove this run still owns the batch; raises ClaimLost when another run took it over."""
+    if run.heartbeat is not None and run.heartbeat.lost:
+        raise ClaimLost()
     alive = PushBatch.objects.filter(
         pk=run.batch.pk, claimed_by=run.worker, status=PushBatch.Status.RUNNING
     ).update(heartbeat_at=timezone.now())
@@ -79,3 +88,47 @@ def nap(run, seconds: float) -> None:
         beat(run)
         if run.sleep is not time.sleep:
             return  # an injected sleep (tests) returns at once; one call stands for the whole wait
+
+
+def heartbeat_interval() -> float:
+    """Seconds between heartbeats: the setting, capped at a third of the stale time; 0 means no thread."""
+    configured = float(settings.WEBFLOW_PUSH_HEARTBEAT_SECONDS)
+    if configured <= 0:
+        return 0.0
+    return min(configured, max(0.5, settings.WEBFLOW_PUSH_STALE_SECONDS / 3))
+
+
+class Heartbeat:
+    """Keeps a claim fresh from its own thread (with its own database connection) while the run waits on HTTP
+    or the rate limiter; `lost` turns True when the claim was taken over, and the run's next beat stops it."""
+
+    def __init__(self, *, batch_id: int, worker: str, interval: float):
+        self.batch_id, self.worker, self.interval = batch_id, worker, interval
+        self.lost = False
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._loop, name=f"push-heartbeat-{batch_id}", daemon=True)
+
+    def start(self) -> "Heartbeat":
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=self.interval + 10)
+
+    def _loop(self) -> None:
+        try:
+            while not self._stop.wait(self.interval):
+                try:
+                    alive = PushBatch.objects.filter(
+                        pk=self.batch_id, claimed_by=self.worker, status=PushBatch.Status.RUNNING
+                    ).update(heartbeat_at=timezone.now())
+                except DatabaseError:
+                    logger.warning("Heartbeat of batch %s could not be written; trying again", self.batch_id,
+                                   exc_info=True)
+                    continue
+                if not alive:
+                    self.lost = True
+                    return
+        finally:
+            connections.close_all()  # this thread's own connections only (they are per thread)

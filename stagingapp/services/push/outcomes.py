@@ -118,7 +118,8 @@ def stop(run, reason: str) -> None:
         outcomes = []
         for entry in open_entries:
             note = reason
-            if entry.status == BatchItem.Status.IN_FLIGHT:
+            if entry.status == BatchItem.Status.IN_FLIGHT or (
+                    entry.status == BatchItem.Status.PENDING and entry.outcome_unknown):
                 note = (f"{reason} Webflow may hold this item (the last create had no clear answer); a retry "
                         "looks its slug up first and adopts it.")
             elif entry.status == BatchItem.Status.SENT:

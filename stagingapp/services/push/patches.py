@@ -4,21 +4,14 @@ from django.utils import timezone
 
 from ...models import BatchItem, WebflowItemRef
 from ...selectors import owed_refs, owed_refs_query
-from ...webflow.errors import (
-    WebflowAuthError,
-    WebflowConflict,
-    WebflowError,
-    WebflowForbidden,
-    WebflowNotFound,
-    WebflowRateLimited,
-    WebflowValidationError,
-)
+from ...webflow.errors import WebflowError, WebflowNotFound, WebflowRateLimited, WebflowValidationError
 from ..audit import audit_record
+from .approval import CHANGED_BEFORE_PATCH, changed_item_ids
 from .bodies import item_flags, locale_field_data, translation_patch_data
 from .lease import beat, nap
-from .outcomes import settle_sent
+from .outcomes import fail_refs, settle_sent
 from .planning import MAX_ENTRIES_PER_PATCH, chunked
-from .policy import COLLECTION_GONE_MESSAGE, TOKEN_MESSAGE, StopBatch, backoff, wait_rate_limit
+from .policy import Action, Step, StopBatch, decide, wait_rate_limit
 from .refs import parse_time
 from .refusals import split_or_fail
 
@@ -60,47 +53,50 @@ def patch_body(run, ref: WebflowItemRef) -> dict:
 
 
 def send_patch(run, refs: list[WebflowItemRef], *, live: bool) -> None:
+    """PATCH these entries under the call policy (a PATCH is idempotent, so a failed one is simply sent again);
+    entries Webflow refuses are isolated and fail, items whose content changed since approval are not sent."""
+    step = Step.PATCH_LIVE if live else Step.PATCH
     work = [refs]
-    failures = 0
+    attempt = 0
     while work:
-        group = work.pop()
+        group = unchanged_refs(run, work.pop())
+        if not group:
+            continue
         beat(run)
-        run.request_info.update(items=sorted({r.item_id for r in group}), step="patch-live" if live else "patch")
+        run.request_info.update(items=sorted({r.item_id for r in group}), step=step.value)
         try:
             variants = run.client.update_items(run.collection_id, items=[patch_body(run, r) for r in group],
                                                live=live)
-        except (WebflowAuthError, WebflowForbidden) as exc:
-            raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
-        except WebflowNotFound as exc:
-            if exc.resource == "collection":
-                raise StopBatch(COLLECTION_GONE_MESSAGE.format(collection_id=run.collection_id, error=exc)) from exc
-            work.extend(split_or_fail(run, group, f"Webflow no longer has this item: {exc}"))
-            continue
         except WebflowRateLimited as exc:
             work.append(group)
             wait_rate_limit(run, exc)
             continue
-        except WebflowConflict as exc:
-            if live:
-                reroute_unpublished(run, group)
-                continue
-            work.extend(split_or_fail(run, group, f"Webflow refused the update: {exc}"))
-            continue
-        except WebflowValidationError as exc:
-            work.extend(split_or_fail(run, group, f"Webflow refused the update: {exc}", exc=exc))
-            continue
         except WebflowError as exc:
-            failures += 1
-            if not exc.retryable and not exc.outcome_unknown:
-                work.extend(split_or_fail(run, group, f"Webflow refused the update: {exc}"))
-                continue
-            if failures >= run.max_attempts:
-                raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts; "
-                                "the batch was stopped.") from exc
-            work.append(group)  # PATCH is idempotent: the same body may simply go again
-            nap(run, backoff(failures))
+            attempt += 1
+            decision = decide(exc, step=step, attempt=attempt, collection_id=run.collection_id, jitter=run.jitter)
+            if decision.action is Action.STOP:
+                raise StopBatch(decision.message) from exc
+            if decision.action is Action.REROUTE:
+                reroute_unpublished(run, group)
+            elif decision.action is Action.REFUSE:
+                if isinstance(exc, WebflowNotFound):
+                    work.extend(split_or_fail(run, group, f"Webflow no longer has this item: {exc}"))
+                else:
+                    work.extend(split_or_fail(run, group, f"Webflow refused the update: {exc}",
+                                              exc=exc if isinstance(exc, WebflowValidationError) else None))
+            else:
+                work.append(group)
+                nap(run, decision.seconds)
             continue
         record_patched(run, group, variants, live=live)
+
+
+def unchanged_refs(run, refs: list[WebflowItemRef]) -> list[WebflowItemRef]:
+    """The refs whose item is still the approved content; the others' items fail with the reason."""
+    changed = changed_item_ids(run, list({r.item_id: r.item for r in refs}.values()))
+    if changed:
+        fail_refs(run, [r for r in refs if r.item_id in changed], CHANGED_BEFORE_PATCH)
+    return [r for r in refs if r.item_id not in changed]
 
 
 def reroute_unpublished(run, refs: list[WebflowItemRef]) -> None:

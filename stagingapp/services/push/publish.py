@@ -10,7 +10,7 @@ from ...webflow.errors import WebflowAuthError, WebflowError, WebflowForbidden, 
 from .lease import beat, nap
 from .outcomes import fail_refs, settle_sent
 from .planning import MAX_ITEMS_PER_PUBLISH
-from .policy import COLLECTION_GONE_MESSAGE, TOKEN_MESSAGE, StopBatch, backoff, wait_rate_limit
+from .policy import Action, Step, StopBatch, decide, wait_rate_limit
 
 _HEX_ID = re.compile(r"\b[0-9a-fA-F]{24}\b")
 
@@ -33,30 +33,29 @@ def publish_all(run) -> None:
 def send_publish(run, per_item: dict[int, list[WebflowItemRef]]) -> None:
     body = [{"id": refs[0].webflow_item_id, "cmsLocaleIds": [r.cms_locale_id for r in refs]}
             for refs in per_item.values()]
-    failures = 0
+    attempt = 0
     while True:
         beat(run)
-        run.request_info.update(items=list(per_item), step="publish")
+        run.request_info.update(items=list(per_item), step=Step.PUBLISH.value)
         try:
             result = run.client.publish_items(run.collection_id, items=body)
             break
         except WebflowRateLimited as exc:
             wait_rate_limit(run, exc)
             continue
-        except (WebflowAuthError, WebflowForbidden) as exc:
-            raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
-        except WebflowNotFound as exc:
-            raise StopBatch(COLLECTION_GONE_MESSAGE.format(collection_id=run.collection_id, error=exc)) from exc
         except WebflowError as exc:
-            failures += 1
-            if (not exc.retryable and not exc.outcome_unknown) or failures >= run.max_attempts:
+            attempt += 1
+            decision = decide(exc, step=Step.PUBLISH, attempt=attempt, collection_id=run.collection_id,
+                              jitter=run.jitter)
+            if decision.action in (Action.REFUSE, Action.STOP) and not isinstance(
+                    exc, (WebflowAuthError, WebflowForbidden, WebflowNotFound)):
                 fail_refs(run, [r for refs in per_item.values() for r in refs],
                           f"Webflow did not publish the item: {exc}")
-                if exc.retryable or exc.outcome_unknown:
-                    raise StopBatch(f"Webflow kept failing ({exc}) after {failures} attempts; "
-                                    "the batch was stopped.") from exc
+            if decision.action is Action.STOP:
+                raise StopBatch(decision.message) from exc
+            if decision.action is Action.REFUSE:
                 return
-            nap(run, backoff(failures))
+            nap(run, decision.seconds)
     record_published(run, per_item, result)
 
 

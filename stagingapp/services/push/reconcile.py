@@ -1,35 +1,38 @@
 """Unknown outcomes: find in Webflow what an unanswered create may have made, adopt it, re-send only the rest."""
-import logging
-
 from django.db import transaction
 from django.utils import timezone
 
 from ...models import BatchItem, PushChunk
-from ...webflow.errors import WebflowAuthError, WebflowError, WebflowForbidden
+from ...webflow.errors import WebflowError
 from ..audit import audit_record
-from .lease import beat, nap
+from .lease import beat
 from .outcomes import fail_entries, settle_sent
-from .policy import TOKEN_MESSAGE, StopBatch, backoff
+from .policy import StopBatch, call_idempotent
 from .refs import build_refs, save_refs, store_variants
-
-logger = logging.getLogger(__name__)
 
 
 def lookup_slug(run, slug: str) -> list:
-    """Every variant Webflow holds for an exact slug in the batch's locales (one GET)."""
+    """Every usable variant Webflow holds for exactly this slug in the batch's locales (one GET, repeated under
+    the policy). Variants without an ID, or with another slug (a filter Webflow ignored), are no match."""
     run.request_info["step"] = f"lookup {slug}"
-    return list(run.client.list_items(run.collection_id, slug=slug, cms_locale_ids=run.cms_ids, live=False).items)
+    page = call_idempotent(run, lambda: run.client.list_items(run.collection_id, slug=slug,
+                                                              cms_locale_ids=run.cms_ids, live=False))
+    return [v for v in page.items if v.id and v.slug == slug]
 
 
 def reconcile(run, entries: list[BatchItem]) -> list[BatchItem]:
     """Adopt what Webflow already created for these in-flight entries; return the ones still missing.
 
-    Raises WebflowError when the lookups themselves fail (the entries then stay in flight).
+    Raises StopBatch when the lookups themselves keep failing (the entries then stay in flight).
     """
     run.request_info["items"] = [e.item_id for e in entries]
     found: dict[int, list] = {}
     for entry in entries:
-        variants = [v for v in lookup_slug(run, entry.item.slug) if v.slug == entry.item.slug]
+        try:
+            variants = lookup_slug(run, entry.item.slug)
+        except WebflowError as exc:
+            raise StopBatch(f"Webflow refused to look up items whose create had no clear answer ({exc}); the batch "
+                            "was stopped.") from exc
         if variants:
             found[entry.pk] = variants
     missing = [e for e in entries if e.pk not in found]
@@ -69,22 +72,13 @@ def reconcile_in_flight(run) -> None:
         return
     with transaction.atomic():
         BatchItem.objects.filter(pk__in=[e.pk for e in stuck]).update(outcome_unknown=True)
-    for attempt in range(run.max_attempts):
-        try:
-            reconcile(run, stuck)
-            return
-        except (WebflowAuthError, WebflowForbidden) as exc:
-            raise StopBatch(TOKEN_MESSAGE.format(error=exc)) from exc
-        except WebflowError as exc:
-            logger.warning("Reconciling batch %s failed (%s); retrying", run.batch.pk, exc)
-            nap(run, backoff(attempt))
-    raise StopBatch("Webflow kept failing while looking up items whose create had no clear answer.")
+    reconcile(run, stuck)
 
 
 def adopt_or_fail_duplicate(run, entry: BatchItem) -> None:
     """A duplicate-slug refusal: adopt the Webflow item when an earlier create of ours may have made it."""
     try:
-        variants = [v for v in lookup_slug(run, entry.item.slug) if v.slug == entry.item.slug]
+        variants = lookup_slug(run, entry.item.slug)
     except WebflowError as exc:
         fail_entries(run, [entry], f"slug '{entry.item.slug}' is already used in Webflow ({exc})", "slug")
         return

@@ -10,15 +10,16 @@ the remaining PATCHes, publish (live batches), close.
 """
 import logging
 import time
+import uuid
 from collections.abc import Callable
 
 from ...models import PushBatch
 from .context import RunContext
 from .creates import create_all
-from .lease import ClaimLost, batch_claim, worker_label
+from .lease import ClaimLost, Heartbeat, batch_claim, heartbeat_interval, worker_label
 from .outcomes import finish, stop
 from .patches import patch_all
-from .policy import StopBatch
+from .policy import INTERNAL_ERROR_MESSAGE, StopBatch
 from .publish import publish_all
 from .reconcile import reconcile_in_flight
 from .updates import prepare_updates
@@ -43,15 +44,23 @@ def batch_push(
         logger.info("Batch %s is not claimable (running elsewhere or finished)", batch_id)
         return None
     run = RunContext(batch=batch, client=client, worker=worker, progress=progress, sleep=sleep)
+    interval = heartbeat_interval()
+    if interval:
+        run.heartbeat = Heartbeat(batch_id=batch.pk, worker=worker, interval=interval).start()
     try:
         execute(run)
     except ClaimLost:
         logger.warning("Batch %s was taken over by another worker; this run stops", batch_id)
         return None
-    except Exception as exc:
-        logger.exception("Batch %s failed unexpectedly", batch_id)
-        stop(run, f"Internal error while pushing: {type(exc).__name__}: {exc}")
+    except Exception:
+        # Editors see a reference, never `TypeError: ...`; the traceback is in the log under that reference.
+        reference = uuid.uuid4().hex[:12]
+        logger.exception("Batch %s failed unexpectedly (reference %s)", batch_id, reference)
+        stop(run, INTERNAL_ERROR_MESSAGE.format(reference=reference))
         raise
+    finally:
+        if run.heartbeat is not None:
+            run.heartbeat.stop()
     batch.refresh_from_db()
     return batch
 

@@ -1,0 +1,37 @@
+"""Only approved content leaves: each request re-checks, just before it is sent, that its items' content is still
+exactly what was approved (the fingerprint pinned on the batch entry when the batch was queued)."""
+from ...models import BatchItem, DraftItem
+
+CHANGED_BEFORE_CREATE = (
+    "not sent: its content changed after it was approved (for example a translation was added while the batch "
+    "was queued). Have the new content approved, then push it in a new batch."
+)
+CHANGED_BEFORE_PATCH = (
+    "its locales were not updated: its content changed after it was approved (for example a translation was "
+    "added while the batch was running). Have the new content approved, then push it in a new batch."
+)
+
+
+def matches_pin(item: DraftItem, pin: str) -> bool:
+    """The item's content (translations prefetched with their locale) is exactly the pinned approval."""
+    pin = pin or item.approved_fingerprint
+    return bool(pin) and item.fingerprint() == pin
+
+
+def still_approved(entries: list[BatchItem]) -> tuple[list[BatchItem], list[BatchItem]]:
+    """(entries to send, entries whose content changed), with each entry's item freshly read: the bodies are then
+    built from exactly the content just checked."""
+    items = {item.pk: item for item in DraftItem.objects.filter(pk__in=[e.item_id for e in entries])
+             .select_related("collection").prefetch_related("translations__locale", "webflow_refs")}
+    keep, changed = [], []
+    for entry in entries:
+        entry.item = items[entry.item_id]
+        (keep if matches_pin(entry.item, entry.approved_fingerprint) else changed).append(entry)
+    return keep, changed
+
+
+def changed_item_ids(run, items: list[DraftItem]) -> set[int]:
+    """Items (translations prefetched with their locale) whose content no longer matches this batch's pin."""
+    pins = dict(run.batch.entries.filter(item_id__in=[i.pk for i in items])
+                .values_list("item_id", "approved_fingerprint"))
+    return {item.pk for item in items if not matches_pin(item, pins.get(item.pk, ""))}
