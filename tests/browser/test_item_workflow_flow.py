@@ -44,7 +44,8 @@ def test_editor_creates_translates_and_submits_without_losing_edits_then_the_app
     page.get_by_role("link", name="History timeline").click()
     expect(page.locator("[name=wf__summary]")).to_have_value("A better summary")
     page.click("[name=_workflow_submit]")
-    expect(page.locator("body")).to_contain_text("Saved your changes. Submitted 'Spring launch' for review.")
+    expect(page.locator("body")).to_contain_text("Saved your changes. Submitted 'Spring launch' for review.",
+                                                 timeout=20_000)
     item.refresh_from_db()
     assert (item.status, item.field_data["summary"]) == (S.IN_REVIEW, "A better summary")
     page.context.clear_cookies()
@@ -56,7 +57,7 @@ def test_editor_creates_translates_and_submits_without_losing_edits_then_the_app
     page.goto(f"/admin/stagingapp/draftitem/{item.pk}/change/")
     expect(page.locator("#item-content-table")).to_contain_text("Spring launch fr-FR")
     page.click("[name=_workflow_approve]")
-    expect(page.locator("body")).to_contain_text("Approved 'Spring launch'.")
+    expect(page.locator("body")).to_contain_text("Approved 'Spring launch'.", timeout=20_000)
     item.refresh_from_db()
     assert item.status == S.APPROVED and item.reviewed_by == approver
     assert AuditEvent.objects.filter(item=item, action="item.approve", actor=approver).exists()
