@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,10 @@ demo: install
 ## The test suite (DATABASE_URL selects the database; SQLite by default).
 test: install
 	DEBUG=True $(PY) -m pytest $(PYTEST_ARGS)
+
+## Refreshes the README's tour (docs/screenshots/*.png) from the layout and accessibility browser test.
+screenshots: install
+	SCREENSHOT_DIR=$(CURDIR)/docs/screenshots DEBUG=True $(PY) -m pytest -q -p no:cacheprovider tests/browser/test_layout.py
 
 lint: install
 	$(PY) -m ruff check .

@@ -23,6 +23,7 @@ from unfold.admin import ModelAdmin
 
 from ..models import AuditEvent
 from ..services.audit import AUDIT_ACTIONS
+from .batch_page import readable_time
 
 
 class CappedCountPaginator(Paginator):
@@ -178,7 +179,7 @@ class _Echo:
 
 
 class AuditEventAdmin(ModelAdmin):
-    list_display = ["created_at", "actor_label", "action", "object_link", "collection", "locale", "short_message"]
+    list_display = ["when", "actor_label", "action_text", "object_link", "collection", "locale", "short_message"]
     list_filter = [
         ActorFilter, ActionFilter, DateRangeFilter, "collection", id_filter("item", _("item")), "locale",
         *_extra_link_filters(),
@@ -193,8 +194,10 @@ class AuditEventAdmin(ModelAdmin):
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedCountPaginator
     change_list_template = "admin/stagingapp/auditevent/change_list.html"
-    exclude = ["data"]
-    readonly_fields = ["item_timeline", "changes_table", "data_pretty"]
+    # One "Actor" (the readable label, kept even when the user is deleted), labels instead of action codes.
+    fields = ["when", "actor_label", "action_text", "object_link", "collection", "locale", "batch_link", "message",
+              "item_timeline", "changes_table", "data_pretty"]
+    readonly_fields = fields
 
     def has_add_permission(self, request):
         return False
@@ -211,6 +214,21 @@ class AuditEventAdmin(ModelAdmin):
             path("export-csv/", self.admin_site.admin_view(self.export_csv_view), name=name),
             *super().get_urls(),
         ]
+
+    @admin.display(description=_("when"), ordering="created_at")
+    def when(self, obj):
+        return format_html('<time datetime="{}">{}</time>', obj.created_at.isoformat(), readable_time(obj.created_at))
+
+    @admin.display(description=_("action"))
+    def action_text(self, obj):
+        return format_html('<span title="{}">{}</span>', obj.action, AUDIT_ACTIONS.get(obj.action, obj.action))
+
+    @admin.display(description=_("batch"))
+    def batch_link(self, obj):
+        if not obj.batch_id:
+            return "-"
+        url = reverse("admin:stagingapp_pushbatch_change", args=[obj.batch_id])
+        return format_html('<a href="{}">{}</a>', url, _("Batch #%(id)s") % {"id": obj.batch_id})
 
     @admin.display(description=_("object"))
     def object_link(self, obj):
@@ -240,7 +258,8 @@ class AuditEventAdmin(ModelAdmin):
             ((c.get("field"), _json(c.get("old")), _json(c.get("new"))) for c in changes),
         )
         return format_html(
-            "<table><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead><tbody>{}</tbody></table>",
+            '<table class="sa-table"><thead><tr><th>{}</th><th>{}</th><th>{}</th></tr></thead>'
+            "<tbody>{}</tbody></table>",
             _("field"), _("before"), _("after"), rows,
         )
 

@@ -1,0 +1,81 @@
+"""The main pages in Chromium at 1280 px: each role's dashboard, nothing wider than the window, and no serious or
+critical axe-core finding. The screenshots it takes are the README's tour (`make screenshots` writes them to
+docs/screenshots/; otherwise they go to a temporary folder)."""
+import os
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from django.utils import timezone
+from playwright.sync_api import expect
+
+from stagingapp.models import AuditEvent, DraftItem
+from tests import factories
+from tests.test_batch_page import finished_batch
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+S = DraftItem.Status
+
+WIDER_THAN_WINDOW = """() => [...document.querySelectorAll('body *')]
+  .filter(e => e.getBoundingClientRect().right > window.innerWidth + 1 && e.getClientRects().length)
+  .map(e => e.tagName + (e.id ? '#' + e.id : '') + '.' + String(e.className).slice(0, 40))"""
+
+
+@pytest.fixture
+def shots(tmp_path) -> Path:
+    folder = Path(os.environ.get("SCREENSHOT_DIR") or tmp_path)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def some_of_everything(collection, editor, approver, publisher):
+    now = timezone.now()
+    factories.make_item(collection, name="Launch notes", status=S.DRAFT, last_edited_by=editor)
+    factories.make_item(collection, name="Pricing update", status=S.REJECTED, last_edited_by=editor,
+                        reviewed_by=approver, reviewed_at=now - timedelta(hours=2),
+                        status_reason="Shorten the summary and check the German title.")
+    factories.make_item(collection, name="Spring release", status=S.IN_REVIEW, submitted_by=editor,
+                        submitted_at=now - timedelta(days=1))
+    factories.make_item(collection, name="Team page", status=S.APPROVED, last_edited_by=editor)
+    batch = finished_batch(collection, publisher, done=3, failed=1, start=50)
+    AuditEvent.objects.create(action="item.push_staged", actor_label="worker", object_repr="Post 50",
+                              message="Created in Webflow as a staged item in en-US, fr-FR and de-DE.")
+    return batch
+
+
+def check(page, path: str, shots: Path, name: str | None = None):
+    """Opens `path`, checks width and accessibility, and saves a screenshot when `name` is given."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    page.goto(path)
+    assert page.evaluate(WIDER_THAN_WINDOW) == [], path
+    findings = [(v["id"], v["impact"], [n["target"] for n in v["nodes"][:3]])
+                for v in Axe().run(page).response["violations"] if v["impact"] in ("serious", "critical")]
+    assert findings == [], path
+    if name:
+        page.screenshot(path=str(shots / f"{name}.png"))
+
+
+def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
+        chromium_browser, live_server, shots, collection, editor, approver, publisher):
+    batch = some_of_everything(collection, editor, approver, publisher)
+    item = DraftItem.objects.get(name="Spring release")
+    pages = {
+        editor: [("/admin/", "dashboard-editor"), ("/admin/stagingapp/draftitem/", "items")],
+        approver: [("/admin/", "dashboard-approver"), (f"/admin/stagingapp/draftitem/{item.pk}/change/", "review")],
+        publisher: [("/admin/", "dashboard-publisher"), (f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "batch"),
+                    ("/admin/stagingapp/pushbatch/", None), ("/admin/stagingapp/auditevent/", "audit")],
+    }
+    panels = {editor: "#dash-editor", approver: "#dash-approver", publisher: "#dash-ready"}
+    for user, visits in pages.items():
+        context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+        context.set_default_timeout(10_000)
+        page = context.new_page()
+        page.goto("/admin/login/")
+        page.fill("#id_username", user.username)
+        page.fill("#id_password", "pw")
+        page.click("button[type=submit]")
+        expect(page.locator(panels[user])).to_be_visible()
+        for path, name in visits:
+            check(page, path, shots, name)
+        context.close()
