@@ -81,6 +81,10 @@ class DraftItemAdmin(
     ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DraftTranslationInline]
+
+    class Media:
+        js = ["stagingapp/unsaved_guard.js"]
+
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
             inputs, marker = [], []  # read-only: the stored values are shown as they are
@@ -149,6 +153,9 @@ class DraftTranslationAdmin(
     search_fields = ["item__name", "item__slug", "name"]
     autocomplete_fields = ["item"]
     readonly_fields = ["last_edited_by", "created_at", "updated_at"]
+
+    class Media:
+        js = ["stagingapp/unsaved_guard.js"]
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):

@@ -155,6 +155,23 @@ class WorkflowItemAdminMixin:
             })
         return super().change_view(request, object_id, form_url, extra_context=extra_context)
 
+    def response_change(self, request, obj):
+        """After a save from a page whose edits were unsaved when "Submit for review" was pressed
+        (unsaved_guard.js), run the submission on what was just saved."""
+        then = request.POST.get("_workflow_after_save")
+        if then != "submit":
+            return super().response_change(request, obj)
+        try:
+            items = run_transition(then, item_ids=[obj.pk], actor=request.user,
+                                   comment=request.POST.get("_workflow_comment", ""))
+        except StagingError as exc:
+            self.message_user(request, _("Your changes were saved, but the item was not submitted: %(why)s")
+                              % {"why": exc}, messages.ERROR)
+        else:
+            self.message_user(request, _("Saved your changes. %(done)s") % {"done": transition_message(then, items)},
+                              messages.SUCCESS)
+        return HttpResponseRedirect(reverse("admin:stagingapp_draftitem_change", args=[obj.pk]))
+
     @method_decorator(require_POST)
     def transition_view(self, request, object_id, transition):
         """POST only: run one review transition on one item; the service checks role, state and four-eyes."""

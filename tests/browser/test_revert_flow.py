@@ -24,7 +24,7 @@ def test_an_approved_item_reverted_from_its_history_is_a_draft_again_and_the_his
     expect(page.locator("#version-comparison")).to_contain_text("Version one")
     page.click("input[name=_revert]")
 
-    expect(page.locator("body")).to_contain_text("It is draft now")
+    expect(page.locator("body")).to_contain_text("It is draft now", timeout=20_000)
     item.refresh_from_db()
     assert (item.status, item.field_data) == (DraftItem.Status.DRAFT, {"summary": "Version one"})
     assert AuditEvent.objects.filter(item=item, action="item.revert", actor=editor).exists()

@@ -3,10 +3,16 @@
 (function () {
   var active = 0;
 
+  // One container per translation form, whatever the admin theme's markup: Django's stacked inline gives each
+  // form id="translations-N"; unfold puts each in a ".form-group" under "#translations-data".
   function translationForms(group) {
-    return Array.prototype.filter.call(group.querySelectorAll("[id^='translations-']"), function (el) {
-      return /^translations-\d+$/.test(el.id);
+    var forms = [];
+    group.querySelectorAll("[name^='translations-']").forEach(function (input) {
+      if (!/^translations-\d+-/.test(input.name)) return;
+      var form = input.closest(".inline-related[id^='translations-'], #translations-data > .form-group");
+      if (form && forms.indexOf(form) < 0) forms.push(form);
     });
+    return forms;
   }
 
   function label(form) {

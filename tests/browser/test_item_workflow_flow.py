@@ -1,0 +1,63 @@
+"""The editor's and approver's day in a real browser: create with rich text and two translations, keep unsaved
+work (leaving warns, Submit saves first), submit, and four-eyes review."""
+import pytest
+from playwright.sync_api import expect
+
+from stagingapp.models import AuditEvent, DraftItem
+from tests import factories
+
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+S = DraftItem.Status
+
+
+def test_editor_creates_translates_and_submits_without_losing_edits_then_the_approver_reviews(
+        page, login, editor, approver, collection, locales):
+    own = factories.make_item(collection, name="Approver's own", created_by=approver, last_edited_by=approver,
+                              status=S.IN_REVIEW)
+
+    login("editor")
+    page.goto(f"/admin/stagingapp/draftitem/add/?collection={collection.pk}")
+    page.fill("[name=name]", "Spring launch")
+    page.fill("[name=wf__summary]", "A short summary")
+    page.locator(".ProseMirror >> visible=true").first.click()
+    page.keyboard.type("Hello ")
+    page.keyboard.press("Control+b")
+    page.keyboard.type("bold")
+    page.keyboard.press("Control+b")
+    page.keyboard.type(" world")
+    for index, locale in enumerate(locales[1:]):
+        page.get_by_text("Add another Translation").click()
+        page.select_option(f"[name=translations-{index}-locale]", str(locale.pk))
+        page.fill(f"[name=translations-{index}-name]", f"Spring launch {locale.tag}")
+    expect(page.locator(".locale-tab")).to_have_count(2)
+    page.click("[name=_continue]")
+
+    item = DraftItem.objects.get(name="Spring launch")
+    assert item.field_data["body"] == "<p>Hello <strong>bold</strong> world</p>"
+    assert sorted(item.translations.values_list("name", flat=True)) == ["Spring launch de-DE", "Spring launch fr-FR"]
+
+    # Unsaved work: leaving asks first, and "Submit for review" saves the edit before submitting it.
+    page.click("[name=wf__summary]")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("A better summary")
+    page.once("dialog", lambda dialog: dialog.dismiss() if dialog.type == "beforeunload" else dialog.accept())
+    page.get_by_role("link", name="History timeline").click()
+    expect(page.locator("[name=wf__summary]")).to_have_value("A better summary")
+    page.click("[name=_workflow_submit]")
+    expect(page.locator("body")).to_contain_text("Saved your changes. Submitted 'Spring launch' for review.",
+                                                 timeout=20_000)
+    item.refresh_from_db()
+    assert (item.status, item.field_data["summary"]) == (S.IN_REVIEW, "A better summary")
+    page.context.clear_cookies()
+
+    login("approver")
+    page.goto(f"/admin/stagingapp/draftitem/{own.pk}/change/")
+    expect(page.locator("#workflow-panel")).to_be_visible()
+    expect(page.locator("[name=_workflow_approve]")).to_have_count(0)  # four-eyes: not on their own edit
+    page.goto(f"/admin/stagingapp/draftitem/{item.pk}/change/")
+    expect(page.locator("#item-content-table")).to_contain_text("Spring launch fr-FR")
+    page.click("[name=_workflow_approve]")
+    expect(page.locator("body")).to_contain_text("Approved 'Spring launch'.", timeout=20_000)
+    item.refresh_from_db()
+    assert item.status == S.APPROVED and item.reviewed_by == approver
+    assert AuditEvent.objects.filter(item=item, action="item.approve", actor=approver).exists()
