@@ -30,13 +30,13 @@ def shots(tmp_path) -> Path:
 
 def some_of_everything(collection, editor, approver, publisher):
     now = timezone.now()
-    factories.make_item(collection, name="Launch notes", status=S.DRAFT, last_edited_by=editor)
-    factories.make_item(collection, name="Pricing update", status=S.REJECTED, last_edited_by=editor,
-                        reviewed_by=approver, reviewed_at=now - timedelta(hours=2),
+    factories.make_item(collection, name="Launch notes", slug="launch-notes", status=S.DRAFT, last_edited_by=editor)
+    factories.make_item(collection, name="Pricing update", slug="pricing-update", status=S.REJECTED,
+                        last_edited_by=editor, reviewed_by=approver, reviewed_at=now - timedelta(hours=2),
                         status_reason="Shorten the summary and check the German title.")
-    factories.make_item(collection, name="Spring release", status=S.IN_REVIEW, submitted_by=editor,
-                        submitted_at=now - timedelta(days=1))
-    factories.make_item(collection, name="Team page", status=S.APPROVED, last_edited_by=editor)
+    factories.make_item(collection, name="Spring release", slug="spring-release", status=S.IN_REVIEW,
+                        submitted_by=editor, submitted_at=now - timedelta(days=1))
+    factories.make_item(collection, name="Team page", slug="team-page", status=S.APPROVED, last_edited_by=editor)
     batch = finished_batch(collection, publisher, done=3, failed=1, start=50)
     AuditEvent.objects.create(action="item.push_staged", actor_label="worker", object_repr="Post 50",
                               message="Created in Webflow as a staged item in en-US, fr-FR and de-DE.")
