@@ -19,11 +19,11 @@ from django.utils.functional import cached_property
 from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
-from unfold.admin import ModelAdmin
 
 from ..models import AuditEvent
 from ..services.audit import AUDIT_ACTIONS
 from .batch_page import readable_time
+from .readonly import ReadOnlyAdmin, csv_safe
 
 
 class CappedCountPaginator(Paginator):
@@ -166,19 +166,12 @@ def _extra_link_filters() -> list:
     ]
 
 
-def _csv_safe(value) -> str:
-    text = "" if value is None else json.dumps(value, ensure_ascii=False) if isinstance(value, (dict, list)) else str(
-        value)
-    # A leading =, +, - or @ would run as a formula when the file is opened in a spreadsheet.
-    return "'" + text if text[:1] in {"=", "+", "-", "@"} else text
-
-
 class _Echo:
     def write(self, value):
         return value
 
 
-class AuditEventAdmin(ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     list_display = ["when", "actor_label", "action_text", "object_link", "collection", "locale", "short_message"]
     list_filter = [
         ActorFilter, ActionFilter, DateRangeFilter, "collection", id_filter("item", _("item")), "locale",
@@ -198,15 +191,6 @@ class AuditEventAdmin(ModelAdmin):
     fields = ["when", "actor_label", "action_text", "object_link", "collection", "locale", "batch_link", "message",
               "item_timeline", "changes_table", "data_pretty"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         name = f"{self.opts.app_label}_{self.opts.model_name}_export_csv"
@@ -282,7 +266,7 @@ class AuditEventAdmin(ModelAdmin):
         def rows():
             yield writer.writerow(columns)
             for values in queryset.values_list(*columns).iterator(chunk_size=2000):
-                yield writer.writerow([_csv_safe(value) for value in values])
+                yield writer.writerow([csv_safe(value) for value in values])
 
         stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
         return StreamingHttpResponse(

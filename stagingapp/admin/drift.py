@@ -6,13 +6,12 @@ from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
-from unfold.admin import ModelAdmin
 
 from ..exceptions import StagingError
 from ..models import DriftFinding, DriftRun
 from ..services import drift as drift_services
 from ..services import overwrite_guard
-from .audit import _csv_safe as csv_safe  # spreadsheet-formula escaping, same as the audit export
+from .readonly import ReadOnlyAdmin, csv_safe
 
 CSV_HEADER = ["run", "run started", "collection", "kind", "item", "locale", "Webflow item ID", "slug", "detail",
               "diff"]
@@ -68,17 +67,6 @@ def findings_csv(findings, filename: str) -> HttpResponse:
                   f.webflow_item_id, f.slug, f.detail, f.diff or ""]
         writer.writerow([csv_safe(value) for value in values])
     return response
-
-
-class ReadOnlyAdmin(ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class DriftRunAdmin(ReadOnlyAdmin):
