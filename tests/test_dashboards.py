@@ -7,11 +7,21 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from stagingapp.models import AuditEvent, BatchItem, DraftItem, PushBatch, WebflowRateLimitState
+from stagingapp.models import (
+    AuditEvent,
+    BatchItem,
+    DraftItem,
+    DriftFinding,
+    DriftRun,
+    PullConflict,
+    PushBatch,
+    WebflowRateLimitState,
+)
 from stagingapp.webflow.ratelimit import limiter_key
 from tests import factories
 
 S = DraftItem.Status
+K = DriftFinding.Kind
 INDEX = "/admin/"
 
 
@@ -37,6 +47,11 @@ def fill(collection, *, editor, approver, publisher, size: int):
             BatchItem.objects.create(batch=batch, item=item, status=outcome,
                                      reason="" if outcome == "done" else "slug already used")
         AuditEvent.objects.create(action="item.push_staged", actor_label="worker", object_repr=f"Post {n}")
+        linked = factories.make_collection(collection.site)
+        for _ in range(2):
+            DriftRun.objects.create(collection=linked, status=DriftRun.Status.DONE, requests=3,
+                                    counts={K.IN_SYNC: n + 1, K.MISSING: 1, K.CHANGED: 2})
+        PullConflict.objects.create(item=factories.make_item(linked))
 
 
 def dashboard_queries(client) -> int:
@@ -56,8 +71,9 @@ def test_the_dashboard_runs_the_same_number_of_queries_with_few_and_many_rows(
 
 
 def test_each_role_sees_only_its_panels(client, collection, editor, approver, publisher):
-    panels = {"dash-editor", "dash-approver", "dash-ready", "dash-batches"}
-    expected = {editor: {"dash-editor"}, approver: {"dash-approver"}, publisher: {"dash-ready", "dash-batches"}}
+    panels = {"dash-editor", "dash-approver", "dash-ready", "dash-batches", "dash-drift"}
+    expected = {editor: {"dash-editor"}, approver: {"dash-approver"},
+                publisher: {"dash-ready", "dash-batches", "dash-drift"}}
     for user, mine in expected.items():
         page = client_for(client, user).get(INDEX).content.decode()
         assert {p for p in panels if f'id="{p}"' in page} == mine, user
@@ -140,3 +156,52 @@ def test_the_publisher_sees_the_shared_request_budget_as_the_limiter_holds_it(
         assert "3 of 60 requests used in the last 60 s; 57 free now." in html
     else:
         assert "No Webflow token is configured" in html
+
+
+def test_the_publisher_sees_each_collections_newest_drift_report_with_counts_linking_to_their_findings(
+        client, collection, publisher):
+    older = DriftRun.objects.create(collection=collection, status=DriftRun.Status.DONE, counts={K.IN_SYNC: 9})
+    newest = DriftRun.objects.create(collection=collection, status=DriftRun.Status.DONE, requests=2,
+                                     counts={K.IN_SYNC: 4, K.MISSING: 3, K.SLUG: 1})
+    DriftRun.objects.create(collection=collection, status=DriftRun.Status.FAILED, error="Webflow 500")
+    PullConflict.objects.create(item=factories.make_item(collection))
+
+    page = client_for(client, publisher).get(INDEX)
+
+    [row] = page.context["board"]["publisher"]["drift"]
+    assert row["run"] == newest != older
+    findings = reverse("admin:stagingapp_driftfinding_changelist")
+    assert row["kinds"] == [
+        ("In sync", 4, f"{findings}?run__id__exact={newest.pk}&kind__exact=in_sync"),
+        ("Missing in Webflow", 3, f"{findings}?run__id__exact={newest.pk}&kind__exact=missing"),
+        ("Slug differs", 1, f"{findings}?run__id__exact={newest.pk}&kind__exact=slug"),
+    ]
+    html = page.content.decode()
+    assert f'href="{findings}?run__id__exact={newest.pk}&amp;kind__exact=missing"><b>3</b>Missing in Webflow' in html
+    conflicts = reverse("admin:stagingapp_pullconflict_changelist")
+    assert (f'href="{conflicts}?status__exact=open&amp;item__collection__id__exact={collection.pk}">'
+            "<b>1</b>Open pull conflicts") in html
+    assert "(2 list requests)" in html
+
+
+def test_a_drift_count_on_the_dashboard_opens_exactly_the_findings_it_counts(client, collection, publisher):
+    run = DriftRun.objects.create(collection=collection, status=DriftRun.Status.DONE, counts={K.MISSING: 2})
+    other = DriftRun.objects.create(collection=collection, status=DriftRun.Status.DONE, counts={K.MISSING: 1})
+    for target, kind, slug in [(run, K.MISSING, "a"), (run, K.MISSING, "b"), (run, K.IN_SYNC, "c"),
+                               (other, K.MISSING, "d")]:
+        DriftFinding.objects.create(run=target, kind=kind, slug=slug)
+    client = client_for(client, publisher)
+    DriftRun.objects.filter(pk=other.pk).update(started_at=run.started_at - timedelta(days=1))
+
+    [row] = client.get(INDEX).context["board"]["publisher"]["drift"]
+    [(label, n, url)] = row["kinds"]
+    listed = client.get(url).context["cl"].result_list
+
+    assert (label, n) == ("Missing in Webflow", 2)
+    assert sorted(f.slug for f in listed) == ["a", "b"]
+
+
+def test_the_drift_panel_says_when_no_collection_is_linked_to_webflow(client, collection, publisher):
+    html = client_for(client, publisher).get(INDEX).content.decode()
+
+    assert 'id="dash-drift"' in html and "No collection is linked to Webflow yet" in html

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from ..models import AuditEvent, BatchItem, DraftItem, DraftTranslation, PushBatch
-from . import with_totals
+from . import drift_dashboard_summary, with_totals
 
 S = DraftItem.Status
 PANEL_ROWS = 6
@@ -99,6 +99,7 @@ def publisher_panel() -> dict:
         "batches": [BatchRow(batch=b, counts=counts[b.pk]) for b in batches],
         "failures": failures,
         "budget": rate_limit_budget(),
+        "drift": drift_dashboard_summary(),
     }
 
 
