@@ -104,13 +104,15 @@ def clean_field_data(source, field_data: dict, *, name: str, slug: str, partial:
     return cleaned
 
 
-def normalise_field_data(source, field_data: dict, *, name: str, slug: str, partial: bool = False) -> dict:
+def normalise_field_data(source, field_data: dict, *, name: str, slug: str, partial: bool = False,
+                         draft_refs: bool = False) -> dict:
     """Valid values -> Webflow-ready fieldData: name and slug first, then normalised values in schema order.
 
-    With ``partial`` an empty name/slug is left out (a translation keeps the primary one).
+    With ``partial`` an empty name/slug is left out (a translation keeps the primary one). With ``draft_refs``
+    ``draft:<pk>`` references are kept as they are, for the push to substitute the Webflow ID.
     Raises FieldDataInvalid (with ``.errors``) when anything is invalid.
     """
-    cleaned, errors = _check(source, field_data, name=name, slug=slug, partial=partial)
+    cleaned, errors = _check(source, field_data, name=name, slug=slug, partial=partial, draft_refs=draft_refs)
     if errors:
         raise FieldDataInvalid(errors=errors)
     body = {}

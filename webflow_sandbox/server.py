@@ -447,7 +447,7 @@ class WebflowSandbox(RemovalOperations):
             spec = fields.get(slug)
             if spec is None or value is None:
                 continue
-            problem = _field_problem(spec, value)
+            problem = _field_problem(spec, value) or self._reference_problem(spec, value)
             if problem:
                 details.append({"param": f"{prefix}.{slug}", "description": problem})
         if "slug" in field_data and isinstance(field_data["slug"], str) and field_data["slug"] and not re.fullmatch(
@@ -456,6 +456,20 @@ class WebflowSandbox(RemovalOperations):
             details.append({"param": f"{prefix}.slug",
                             "description": "Slug must contain only lowercase letters, numbers and dashes"})
         return details
+
+    def _reference_problem(self, spec: dict, value) -> str | None:
+        """A Reference / MultiReference value names items (objectid) of the collection in its validations."""
+        if spec.get("type") not in ("Reference", "MultiReference"):
+            return None
+        target = (spec.get("validations") or {}).get("collectionId")
+        with self.state.lock:
+            known = self.state.items.get(target) if target else None
+            for item_id in [value] if spec["type"] == "Reference" else value:
+                if not re.fullmatch(r"[0-9a-f]{24}", item_id):
+                    return f"Value for '{spec['slug']}' is not an item id: '{item_id}'"
+                if known is not None and item_id not in known:
+                    return f"Referenced item not found in collection {target}: '{item_id}'"
+        return None
 
     def _slug_for_create(self, cid: str, locales: list[str], slug: str, seen: set) -> str:
         """The slug a create stores: `slug` if free in every locale (and not earlier in the same request), else

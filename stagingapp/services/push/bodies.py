@@ -7,6 +7,7 @@ import json
 
 from ...models import DraftItem, LocaleMapping, PushBatch, WebflowSnapshot
 from ...schema import normalise_field_data
+from .references import draft_pks_by_field, substitute
 
 # Keys Webflow computes itself; sending them back is a 400.
 READ_ONLY_KEYS = {"id", "cmsLocaleId", "createdOn", "lastUpdated", "lastPublished", "isDraft", "isArchived"}
@@ -42,35 +43,58 @@ def item_content_fingerprint(item: DraftItem) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, default=str).encode()).hexdigest()
 
 
-def primary_field_data(item: DraftItem) -> dict:
+def primary_field_data(item: DraftItem, ids: dict[int, str] | None = None) -> dict:
     """The fieldData Webflow receives on create: the item's primary content, normalised by the schema module.
 
-    Raises FieldDataInvalid when a value does not fit the collection's synced schema.
+    A reference to a draft (`draft:<pk>`) carries that draft's Webflow ID (`ids`, else its refs); one to a draft
+    without an ID yet is left out (references.substitute). Raises FieldDataInvalid when a value does not fit the
+    collection's synced schema.
     """
     data = {key: value for key, value in (item.field_data or {}).items() if key not in READ_ONLY_KEYS}
-    return normalise_field_data(item.collection, data, name=item.name, slug=item.slug)
+    body = normalise_field_data(item.collection, data, name=item.name, slug=item.slug, draft_refs=True)
+    return substitute(body, ids)[0]
 
 
-def translation_patch_data(translation, collection=None) -> dict:
+def translation_patch_data(translation, collection=None, ids: dict[int, str] | None = None) -> dict:
     """Only what a translation changes, for the PATCH that localizes a variant created with primary text."""
     data = {key: value for key, value in (translation.field_data or {}).items() if key not in READ_ONLY_KEYS}
     if collection is None:
         collection = translation.item.collection
-    return normalise_field_data(collection, data, name=translation.name, slug=translation.slug, partial=True)
+    body = normalise_field_data(collection, data, name=translation.name, slug=translation.slug, partial=True,
+                                draft_refs=True)
+    return substitute(body, ids)[0]
 
 
-def locale_field_data(item: DraftItem, translation, *, locale_id: int | None = None) -> dict:
+def reference_patch_data(item: DraftItem, ids: dict[int, str] | None = None) -> dict:
+    """The item's primary values of fields naming drafts: what a create left out while the other draft had no ID."""
+    names_drafts = set(draft_pks_by_field(item.collection, item.field_data))
+    if not names_drafts:
+        return {}
+    return {key: value for key, value in primary_field_data(item, ids).items() if key in names_drafts}
+
+
+def locale_field_data(item: DraftItem, translation, *, locale_id: int | None = None,
+                      ids: dict[int, str] | None = None) -> dict:
     """The full text of one locale variant: primary content overlaid with the translation.
 
     With `locale_id`, values a pull kept verbatim for that locale (the app cannot represent them) are sent back
     unchanged underneath (an update of a pulled item).
     """
-    data = primary_field_data(item)
+    data = primary_field_data(item, ids)
     if translation is not None:
-        data.update(translation_patch_data(translation, item.collection))
+        data.update(translation_patch_data(translation, item.collection, ids))
     if locale_id is not None:
         data = {**kept_verbatim(item, locale_id), **data}
     return data
+
+
+def patch_field_data(item: DraftItem, translation, *, locale_id: int, update: bool,
+                     ids: dict[int, str] | None = None) -> dict:
+    """One locale's PATCH fieldData: an update (or a locale without translation) carries the full text; a variant
+    just created gets only what its translation changes, plus references its create left out (a cycle)."""
+    if update or translation is None:
+        return locale_field_data(item, translation, locale_id=locale_id, ids=ids)
+    return {**reference_patch_data(item, ids), **translation_patch_data(translation, item.collection, ids)}
 
 
 def kept_verbatim(item: DraftItem, locale_id: int) -> dict:

@@ -10,6 +10,7 @@ from ...webflow.client import get_client
 from ..audit import audit_record
 from .lease import worker_actor
 from .planning import uses_live_endpoint
+from .references import batch_names_drafts
 
 
 class RunContext:
@@ -31,6 +32,7 @@ class RunContext:
         self.request_info: dict = {"items": [], "step": ""}  # what the audit of the next HTTP exchange names
         self.rate_limited = 0
         self._updated_item_ids: set[int] | None = None
+        self._names_drafts: bool | None = None
         self.heartbeat = None  # lease.Heartbeat while the run owns the batch (None: beats happen per step only)
         self.jitter = random.uniform  # backoff jitter (policy.backoff_seconds), kept apart so tests can pin it
         if client is None:
@@ -74,6 +76,12 @@ class RunContext:
             self._updated_item_ids = set(self.batch.entries.filter(update_existing=True)
                                          .values_list("item_id", flat=True))
         return self._updated_item_ids
+
+    def names_drafts(self) -> bool:
+        """Whether items of this batch name other drafts (their creates are ordered, their PATCHes wait)."""
+        if self._names_drafts is None:
+            self._names_drafts = batch_names_drafts(self.batch)
+        return self._names_drafts
 
     def forget_updated_items(self) -> None:
         self._updated_item_ids = None

@@ -17,6 +17,7 @@ from .patches import patch_full_chunks
 from .planning import create_chunk_size
 from .policy import Action, Step, StopBatch, decide, wait_rate_limit
 from .reconcile import reconcile
+from .references import describe, ordered_chunks, unresolved
 from .refs import build_refs, save_refs
 from .refusals import isolate_invalid
 
@@ -36,6 +37,13 @@ def create_chunks(run, size: int):
     and the first request leaves right after the first page: one query per flag group plus one per page.
     Entries whose values do not fit the schema fail on the way, unsent; chunks stay full (fewest requests)."""
     pending = run.batch.entries.filter(status=BatchItem.Status.PENDING, item__webflow_refs__isnull=True)
+    if run.names_drafts():
+        # Referenced items go first, so the whole (small) set is read at once to order it.
+        entries = sendable(run, list(pending.select_related("item__collection")
+                                     .prefetch_related("item__translations").order_by("pk")))
+        yield from ordered_chunks(entries, size, lambda item: send_flags(run.batch, item.is_draft, item.is_archived),
+                                  key=lambda entry: entry.item)
+        return
     groups: dict[tuple[bool, bool], list[tuple[bool, bool]]] = {}
     for stored in sorted(set(pending.values_list("item__is_draft", "item__is_archived"))):
         groups.setdefault(send_flags(run.batch, *stored), []).append(stored)
@@ -61,11 +69,22 @@ def create_chunks(run, size: int):
 def sendable(run, entries: list[BatchItem]) -> list[BatchItem]:
     """The entries whose values fit the collection's schema; the others fail with the field and reason."""
     invalid = []
+    coming = None
     for entry in entries:
         try:
             primary_field_data(entry.item)
         except FieldDataInvalid as exc:
             invalid.append((entry, False, f"not sent: {exc}", next(iter(exc.errors), "")))
+            continue
+        missing = unresolved(entry.item) if run.names_drafts() else set()
+        if missing:
+            if coming is None:  # drafts this run still creates: a reference to one of them waits for its ID
+                open_statuses = [BatchItem.Status.PENDING, BatchItem.Status.IN_FLIGHT]
+                coming = set(run.batch.entries.filter(status__in=open_statuses).values_list("item_id", flat=True))
+            lost = sorted(missing - coming)
+            if lost:
+                invalid.append((entry, False, f"not sent: it refers to {describe(lost)}, which is not in Webflow "
+                                              "and was not created by this batch", ""))
     finish_entries(run, invalid)
     refused = {entry.pk for entry, *_ in invalid}
     return [entry for entry in entries if entry.pk not in refused]

@@ -7,11 +7,12 @@ from ...selectors import owed_refs, owed_refs_query
 from ...webflow.errors import WebflowError, WebflowNotFound, WebflowRateLimited, WebflowValidationError
 from ..audit import audit_record
 from .approval import CHANGED_BEFORE_PATCH, changed_item_ids
-from .bodies import item_flags, locale_field_data, translation_patch_data
+from .bodies import item_flags, patch_field_data
 from .lease import beat, nap
 from .outcomes import fail_refs, settle_sent
 from .planning import MAX_ENTRIES_PER_PATCH, chunked
 from .policy import Action, Step, StopBatch, decide, wait_rate_limit
+from .references import describe, unresolved
 from .refs import parse_time
 from .refusals import split_or_fail
 
@@ -21,6 +22,8 @@ def patch_full_chunks(run) -> None:
     minimal, and recording finished items overlaps the time the rate limit would make this run wait anyway.
     A COUNT decides first, so the refs (with items and translations) are loaded only when a PATCH goes.
     """
+    if run.names_drafts():
+        return  # a PATCH may name a draft created later in this run: patch_all sends them once all exist
     staged = {"is_published": False} if run.live else {}  # live items owe PATCH .../items/live instead
     while owed_refs_query(run.batch, needs_patch=True, **staged).count() >= MAX_ENTRIES_PER_PATCH:
         send_patch(run, owed_refs(run.batch, limit=MAX_ENTRIES_PER_PATCH, needs_patch=True, **staged), live=False)
@@ -44,10 +47,8 @@ def patch_body(run, ref: WebflowItemRef) -> dict:
     translations = {t.locale_id: t for t in ref.item.translations.all()}
     translation = translations.get(ref.locale_id)
     is_draft, is_archived = item_flags(run.batch, ref.item)
-    if ref.item_id in run.updated_item_ids() or translation is None:
-        field_data = locale_field_data(ref.item, translation, locale_id=ref.locale_id)
-    else:
-        field_data = translation_patch_data(translation, ref.item.collection)
+    field_data = patch_field_data(ref.item, translation, locale_id=ref.locale_id,
+                                  update=ref.item_id in run.updated_item_ids())
     return {"id": ref.webflow_item_id, "cmsLocaleId": ref.cms_locale_id, "isDraft": is_draft,
             "isArchived": is_archived, "fieldData": field_data}
 
@@ -92,11 +93,19 @@ def send_patch(run, refs: list[WebflowItemRef], *, live: bool) -> None:
 
 
 def unchanged_refs(run, refs: list[WebflowItemRef]) -> list[WebflowItemRef]:
-    """The refs whose item is still the approved content; the others' items fail with the reason."""
+    """The refs whose item is still the approved content and whose referenced drafts all have Webflow IDs; the
+    others' items fail with the reason."""
     changed = changed_item_ids(run, list({r.item_id: r.item for r in refs}.values()))
     if changed:
         fail_refs(run, [r for r in refs if r.item_id in changed], CHANGED_BEFORE_PATCH)
-    return [r for r in refs if r.item_id not in changed]
+    refs = [r for r in refs if r.item_id not in changed]
+    if not run.names_drafts():
+        return refs
+    lost = {r.item_id: missing for r in refs if (missing := unresolved(r.item))}
+    for item_id, missing in lost.items():
+        fail_refs(run, [r for r in refs if r.item_id == item_id],
+                  f"its reference to {describe(missing)} could not be set: not created in Webflow")
+    return [r for r in refs if r.item_id not in lost]
 
 
 def reroute_unpublished(run, refs: list[WebflowItemRef]) -> None:

@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 
 from ...models import DraftItem, LocaleMapping, PushBatch, WebflowItemRef
 from .bodies import item_flags, localized_locale_ids
+from .references import ordered_chunks, targets_of, webflow_ids
 
 # Webflow counts every locale variant against the 100 of a bulk create; PATCH and publish take 100 entries.
 MAX_VARIANTS_PER_CREATE = 100
@@ -39,6 +40,7 @@ class Plan:
     publish_items: int = 0
     live_endpoint: bool = False
     item_count: int = 0
+    deferred: set = field(default_factory=set)  # items created without a reference, PATCHed after (a cycle)
 
     @property
     def create_requests(self) -> int:
@@ -82,13 +84,24 @@ def plan_items(batch: PushBatch, items: list[DraftItem], locales: list[LocaleMap
                     plan.publish_items += 1
             continue
         groups.setdefault(item_flags(batch, item), []).append(item)
-    for flags, group in groups.items():
-        for chunk in chunked(group, size):
-            plan.creates.append((flags[0], flags[1], chunk))
-            if plan.live_endpoint:
-                continue
-            for item in chunk:
-                plan.patch_entries += len(localized_locale_ids(item, locales))
-            if batch.mode == PushBatch.Mode.LIVE:
-                plan.publish_items += len(chunk)
+    creates = [(flags, chunk) for flags, group in groups.items() for chunk in chunked(group, size)]
+    new_items = [item for group in groups.values() for item in group]
+    deferred: set[int] = set()
+    if any(targets_of(item) for item in new_items):
+        # Referenced drafts are created in earlier requests; an item naming one without an ID yet is PATCHed.
+        creates = list(ordered_chunks(new_items, size, lambda item: item_flags(batch, item)))
+        created = set(webflow_ids({pk for item in new_items for pk in targets_of(item)}))
+        for _, chunk in creates:
+            deferred |= {item.pk for item in chunk if targets_of(item) - created}
+            created |= {item.pk for item in chunk}
+    plan.deferred = deferred
+    for flags, chunk in creates:
+        plan.creates.append((flags[0], flags[1], chunk))
+        if plan.live_endpoint:
+            plan.live_patch_entries += len(locales) * len(deferred & {item.pk for item in chunk})
+            continue
+        for item in chunk:
+            plan.patch_entries += len(locales) if item.pk in deferred else len(localized_locale_ids(item, locales))
+        if batch.mode == PushBatch.Mode.LIVE:
+            plan.publish_items += len(chunk)
     return plan

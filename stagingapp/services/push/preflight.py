@@ -1,5 +1,5 @@
 """Pre-flight: every reason a batch cannot be queued, plus the request estimate. Pure reads."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -12,6 +12,7 @@ from ..overwrite_guard import overwrite_problems
 from ..translations import translation_locale_problem
 from .bodies import item_matches_approval
 from .planning import Plan, plan_items, refs_by_item
+from .references import Dependency, create_order, describe, item_draft_pks, webflow_ids
 
 # APPROVED items, and FAILED ones whose approved content is unchanged (a transient failure needs no new review).
 QUEUEABLE_STATUSES = (DraftItem.Status.APPROVED, DraftItem.Status.FAILED)
@@ -34,6 +35,7 @@ class Preflight:
     problems: list[Problem]
     plan: Plan | None
     rate_per_minute: int
+    dependencies: list[Dependency] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -55,14 +57,15 @@ def check_field_data(item: DraftItem, collection, locale_ids) -> list[Problem]:
     if not schema_is_synced(collection):
         return [Problem(item, "the collection's field schema has not been synced from Webflow yet")]
     problems = []
-    errors = validate_field_data(collection, item.field_data or {}, name=item.name, slug=item.slug)
+    errors = validate_field_data(collection, item.field_data or {}, name=item.name, slug=item.slug,
+                                 draft_refs=True)
     for field_slug, messages in errors.items():
         problems.extend(Problem(item, message, field=field_slug) for message in messages)
     for translation in item.translations.all():
         if translation.locale_id not in locale_ids:
             continue
         errors = validate_field_data(collection, translation.field_data or {}, name=translation.name,
-                                     slug=translation.slug, partial=True)
+                                     slug=translation.slug, partial=True, draft_refs=True)
         for field_slug, messages in errors.items():
             problems.extend(Problem(item, f"{message} ({translation.locale.tag} translation)", field=field_slug)
                             for message in messages)
@@ -128,5 +131,40 @@ def batch_preflight_report(batch: PushBatch, *, items: list[DraftItem] | None = 
             problems.append(Problem(
                 item, f"slug '{item.slug}' is already used in Webflow by '{taken[item.slug]}'", field="slug"))
     problems.extend(Problem(item, reason, field="webflow") for item, reason in overwrite_problems(batch, items))
+    dependencies, reference_problems = draft_dependencies(items)
+    problems.extend(reference_problems)
     plan = plan_items(batch, items, locales) if items and locales else None
-    return Preflight(problems=problems, plan=plan, rate_per_minute=rate)
+    return Preflight(problems=problems, plan=plan, rate_per_minute=rate, dependencies=dependencies)
+
+
+def draft_dependencies(items: list[DraftItem]) -> tuple[list[Dependency], list[Problem]]:
+    """What each item's `draft:<pk>` references need: a draft of this batch (created first) or one already in
+    Webflow; a draft that is neither (or no longer exists) is a problem naming both items."""
+    named = {item.pk: item_draft_pks(item) for item in items}
+    pks = {pk for fields in named.values() for pks in fields.values() for pk in pks}
+    if not pks:
+        return [], []
+    in_batch = {item.pk: item for item in items}
+    in_webflow = set(webflow_ids(pks))
+    others = {d.pk: d for d in DraftItem.objects.select_related("collection").filter(pk__in=pks - set(in_batch))}
+    _, deferred = create_order(items)
+    dependencies, problems = [], []
+    for item in items:
+        for field_slug, targets in named[item.pk].items():
+            for pk in targets:
+                target = in_batch.get(pk) or others.get(pk)
+                if pk in in_batch and pk not in in_webflow:
+                    dependencies.append(Dependency(item, field_slug, target, in_batch=True,
+                                                   cycle=item.pk in deferred))
+                elif pk in in_webflow:
+                    dependencies.append(Dependency(item, field_slug, target, in_batch=pk in in_batch))
+                elif target is None:
+                    problems.append(Problem(item, f"refers to {describe([pk])}, which no longer exists; choose "
+                                                  "another item", field=field_slug))
+                else:
+                    where = ("push it first (a batch holds one collection)" if target.collection_id
+                             != item.collection_id else "add it to this batch or push it first")
+                    problems.append(Problem(item, f"refers to '{target}' ({target.slug}, {target.collection.name}), "
+                                                  f"which is neither in this batch nor in Webflow; {where}",
+                                            field=field_slug))
+    return dependencies, problems

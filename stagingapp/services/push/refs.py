@@ -4,6 +4,7 @@ from django.utils.dateparse import parse_datetime
 
 from ...models import BatchItem, WebflowItemRef
 from .bodies import item_flags, localized_locale_ids
+from .references import unresolved
 
 
 def parse_time(value):
@@ -16,6 +17,9 @@ def build_refs(run, entry: BatchItem, variants: list, *, published: bool) -> lis
     webflow_id = variants[0].id
     by_cms = {v.cms_locale_id: v for v in variants if v.cms_locale_id}
     localized = set(localized_locale_ids(item, run.locales)) if not run.live_endpoint else set()
+    if unresolved(item):
+        # The create left out a reference to a draft without an ID yet (a cycle): every locale owes it.
+        localized = {loc.pk for loc in run.locales}
     is_draft, _ = item_flags(run.batch, item)
     refs = []
     for loc in run.locales:
