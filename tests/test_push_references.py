@@ -200,3 +200,22 @@ def test_the_preview_shows_the_ids_and_placeholders_the_worker_will_send(sandbox
     batch_push(batch_id=batch.pk, sleep=no_sleep)
     sent = sandbox.requests_to(rf"/collections/{posts.webflow_id}/items/bulk", "POST")[-1]["body"]["fieldData"][0]
     assert sent == {**second_body, "related": [webflow_id(first)]}
+
+
+def test_a_cycle_whose_first_create_answer_is_lost_is_adopted_not_created_twice_and_still_gets_its_reference(
+        sandbox, posts, locales, publisher):
+    first, second = post(posts, "first"), post(posts, "second")
+    first.field_data["related"] = [f"draft:{second.pk}"]
+    first.save(update_fields=["field_data"])
+    second.field_data["related"] = [f"draft:{first.pk}"]
+    second.save(update_fields=["field_data"])
+    first, second = approve(first), approve(second)
+    sandbox.faults.add("drop_after_commit", path="/items/bulk$", method="POST", times=1)
+
+    batch = push_batch(posts, [first, second], publisher)
+
+    assert batch.status == PushBatch.Status.SUCCEEDED
+    stored = variants_by_slug(sandbox, posts)
+    assert len(stored["first"]) == len(stored["second"]) == len(locales)
+    assert {tuple(v["fieldData"]["related"]) for v in stored["first"]} == {(webflow_id(second),)}
+    assert {tuple(v["fieldData"]["related"]) for v in stored["second"]} == {(webflow_id(first),)}
