@@ -2,6 +2,7 @@
 IDs substituted, a cycle is created without the reference and PATCHed, the pre-flight names what is missing, and
 the preview shows the IDs (or placeholders) the worker will send."""
 import pytest
+from django.urls import reverse
 
 from stagingapp.exceptions import PreflightFailed
 from stagingapp.models import BatchItem, PushBatch, WebflowItemRef
@@ -219,3 +220,18 @@ def test_a_cycle_whose_first_create_answer_is_lost_is_adopted_not_created_twice_
     assert len(stored["first"]) == len(stored["second"]) == len(locales)
     assert {tuple(v["fieldData"]["related"]) for v in stored["first"]} == {(webflow_id(second),)}
     assert {tuple(v["fieldData"]["related"]) for v in stored["second"]} == {(webflow_id(first),)}
+
+
+def test_the_batch_page_lists_the_dependencies_and_the_missing_reference(client, sandbox, people, posts, publisher):
+    ada = factories.make_item(people, name="Ada Lovelace", slug="ada-lovelace", field_data={})
+    part = post(posts, "part")
+    article = post(posts, "engines", author=f"draft:{ada.pk}", related=[f"draft:{part.pk}"])
+    batch = new_batch(posts, [article, part], publisher)
+    client.force_login(publisher)
+
+    html = client.get(reverse("admin:stagingapp_pushbatch_change", args=[batch.pk])).content.decode()
+
+    assert 'id="dependencies"' in html
+    assert "Engines (engines) [related] refers to Part (part, Posts): in this batch, created first" in html
+    assert ("Engines (engines) [author]: refers to &#x27;Ada Lovelace&#x27; (ada-lovelace, People), which is "
+            "neither in this batch nor in Webflow") in html

@@ -120,7 +120,8 @@ class Dependency:
         if self.cycle:
             where = ("in this batch; they refer to each other, so one is created without the reference and "
                      "updated once both exist")
-        return f"{self.item} [{self.field}] refers to {self.target} ({self.target.collection.name}): {where}"
+        return (f"{self.item} ({self.item.slug}) [{self.field}] refers to {self.target} ({self.target.slug}, "
+                f"{self.target.collection.name}): {where}")
 
 
 def create_order(items: list, key=lambda x: x) -> tuple[list, set[int]]:
