@@ -24,7 +24,7 @@ def search_plan(model, term: str, superuser) -> str:
 
 
 @pytest.mark.parametrize(("model", "indexes"), [
-    (AuditEvent, ["audit_object_repr_trgm_idx", "audit_message_trgm_idx", "audit_actor_label_trgm_idx"]),
+    (AuditEvent, ["audit_search_trgm_idx"]),  # one index over object, message and actor (migration 0017)
     (DraftItem, ["draftitem_name_trgm_idx", "draftitem_slug_trgm_idx"]),
 ])
 def test_admin_search_reads_the_trigram_indexes(db, superuser, model, indexes):
@@ -32,3 +32,22 @@ def test_admin_search_reads_the_trigram_indexes(db, superuser, model, indexes):
         pytest.skip("trigram indexes exist on PostgreSQL only")
     plan = search_plan(model, "launch", superuser)
     assert all(index in plan for index in indexes), plan
+
+
+def test_audit_search_finds_each_term_in_any_field_and_quoted_phrases_whole(db, superuser):
+    AuditEvent.objects.create(action="item.edit", actor_label="grace", object_repr="Spring launch",
+                              message="Changed the summary")
+    AuditEvent.objects.create(action="item.edit", actor_label="alan", object_repr="Pricing", message="Spring sale")
+    request = RequestFactory().get("/")
+    request.user = superuser
+    admin = site._registry[AuditEvent]
+
+    def found(term):
+        queryset, _ = admin.get_search_results(request, AuditEvent.objects.all(), term)
+        return sorted(queryset.values_list("actor_label", flat=True))
+
+    assert found("SPRING") == ["alan", "grace"]
+    assert found("spring grace") == ["grace"]        # terms in different fields of one entry
+    assert found('"spring sale"') == ["alan"]
+    assert found('"launch changed"') == []           # a phrase never runs from one field into the next
+    assert found("50%") == []                        # LIKE wildcards are searched as text

@@ -19,6 +19,9 @@ from .drift import DriftFindingAdmin, DriftRunAdmin
 from .items import DraftItemAdmin, DraftTranslationAdmin
 from .sites import CollectionAdmin, LocaleMappingAdmin, SiteAdmin
 from .sync import PullConflictAdmin
+from .unfold_headers import headers_once_per_changelist
+
+headers_once_per_changelist()
 
 admin.site.site_header = "Webflow content staging"
 admin.site.site_title = "Content staging"

@@ -25,6 +25,7 @@ from ..services.push.preflight import batch_preflight_report
 from ..services.push.preview import batch_preview
 from .batch_page import DETAIL_FIELDS, entry_page, estimate_sentence, readable_time, visible_details
 from .drift import confirm_overwrites, verify_batches
+from .guard import UnsavedChangesGuardMixin
 from .lookups import object_or_404
 
 # Dark enough for white text to pass WCAG AA contrast (4.5:1).
@@ -70,7 +71,7 @@ class BatchChangeList(ChangeList):
             batch.entry_counts = counts[batch.pk]
 
 
-class PushBatchAdmin(ModelAdmin):
+class PushBatchAdmin(UnsavedChangesGuardMixin, ModelAdmin):
     list_display = ["__str__", "status_badge", "progress", "created_by", "created_at", "finished_at"]
     list_filter = ["status", "mode", "collection"]
     list_select_related = ["collection", "created_by"]

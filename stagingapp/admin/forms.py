@@ -442,8 +442,8 @@ class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
                                                                   else None))
 
     def _show_primary_beside(self, item):
-        """Each input's help text starts with the primary locale's value, so a translator reads both side by side;
-        a stale translation says so on its locale."""
+        """Each input's help text starts with the primary locale's value, which admin.css sets in a column left of
+        the input (primary | translation); a stale translation says so on its locale."""
         if item is None or item.pk is None or "field_data" not in self.fields:
             return
         primary = {"name": (None, item.name), "slug": (None, item.slug)}
@@ -452,13 +452,13 @@ class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
         for name, (schema_field, value) in primary.items():
             if name in self.fields:
                 self.fields[name].help_text = format_html(
-                    '<span class="primary-text">Primary: {}</span><br>{}', preview_value(schema_field, value),
+                    '<div class="primary-text">Primary: {}</div>{}', preview_value(schema_field, value),
                     self.fields[name].help_text)
         if self.instance.pk and "locale" in self.fields and self.instance.source_hash != item.source_hash:
             self.fields["locale"].help_text = format_html(
                 '<span class="stale-translation-note">{}</span>',
                 "Stale: the primary text changed after this translation was written; check it against the "
-                "primary values shown under each field.")
+                "primary values shown beside each field.")
 
     def _item_collection(self):
         # Inside the item page the inline passes the collection; on the translation's own page the item says.

@@ -18,6 +18,7 @@ from .forms import (
     schema_input_names,
     sole_collection,
 )
+from .guard import UnsavedChangesGuardMixin
 from .imports import ImportAdminMixin
 from .revert import HistoryRevertAdminMixin
 from .review import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
@@ -67,8 +68,8 @@ class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
 
 
 class DraftItemAdmin(
-    CspNonceMediaMixin, HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin, PushItemAdminMixin,
-    ImportAdminMixin, SimpleHistoryAdmin, ModelAdmin,
+    UnsavedChangesGuardMixin, CspNonceMediaMixin, HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin,
+    PushItemAdminMixin, ImportAdminMixin, SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftItemForm
     actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
@@ -81,9 +82,6 @@ class DraftItemAdmin(
     ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DraftTranslationInline]
-
-    class Media:
-        js = ["stagingapp/unsaved_guard.js"]
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
@@ -144,7 +142,8 @@ def collection_for_translation_form(request, translation=None):
 
 
 class DraftTranslationAdmin(
-    CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin, SimpleHistoryAdmin, ModelAdmin
+    UnsavedChangesGuardMixin, CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin,
+    SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftTranslationForm
     list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
@@ -153,9 +152,6 @@ class DraftTranslationAdmin(
     search_fields = ["item__name", "item__slug", "name"]
     autocomplete_fields = ["item"]
     readonly_fields = ["last_edited_by", "created_at", "updated_at"]
-
-    class Media:
-        js = ["stagingapp/unsaved_guard.js"]
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):

@@ -10,6 +10,7 @@ from ..services import sync
 from ..validators import is_canonical_webflow_id
 from .drift import verify_collections
 from .forms import LocaleMappingForm, LocaleMappingInlineFormSet
+from .guard import UnsavedChangesGuardMixin
 from .sync import pull_from_webflow
 
 
@@ -28,7 +29,7 @@ class LocaleMappingInline(TabularInline):
     fields = ["tag", "display_name", "cms_locale_id", "is_primary", "is_enabled"]
 
 
-class SiteAdmin(ModelAdmin):
+class SiteAdmin(UnsavedChangesGuardMixin, ModelAdmin):
     list_display = ["name", "webflow_id", "locales_synced_at"]
     search_fields = ["name", "webflow_id"]
     readonly_fields = ["locales_synced_at", "created_at", "updated_at"]
@@ -62,7 +63,7 @@ class SiteAdmin(ModelAdmin):
         formset.save_m2m()
 
 
-class CollectionAdmin(ModelAdmin):
+class CollectionAdmin(UnsavedChangesGuardMixin, ModelAdmin):
     list_display = ["name", "site", "webflow_id", "field_count", "schema_synced_at"]
     list_filter = ["site"]
     list_select_related = ["site"]
@@ -90,7 +91,7 @@ class CollectionAdmin(ModelAdmin):
                 self.message_user(request, result.summary(), messages.SUCCESS)
 
 
-class LocaleMappingAdmin(SimpleHistoryAdmin, ModelAdmin):
+class LocaleMappingAdmin(UnsavedChangesGuardMixin, SimpleHistoryAdmin, ModelAdmin):
     list_display = ["tag", "display_name", "site", "cms_locale_id", "is_primary", "is_enabled"]
     list_filter = ["site", "is_primary", "is_enabled"]
     list_select_related = ["site"]

@@ -24,8 +24,14 @@ SELECT2_MEDIA = forms.Media(
 )
 
 
+class RichTextWidget(AdminProseEditorWidget):
+    @property
+    def media(self):
+        return super().media + forms.Media(js=["stagingapp/rich_text_label.js"])
+
+
 def rich_text_widget() -> forms.Widget:
-    return AdminProseEditorWidget(config=RICH_TEXT_EDITOR_CONFIG, preset="configurable")
+    return RichTextWidget(config=RICH_TEXT_EDITOR_CONFIG, preset="configurable")
 
 
 class ImagePreviewInput(forms.URLInput):

@@ -61,3 +61,38 @@ def test_editor_creates_translates_and_submits_without_losing_edits_then_the_app
     item.refresh_from_db()
     assert item.status == S.APPROVED and item.reviewed_by == approver
     assert AuditEvent.objects.filter(item=item, action="item.approve", actor=approver).exists()
+
+
+@pytest.mark.parametrize("page_of", ["site", "collection", "localemapping"])
+def test_every_change_form_warns_before_leaving_with_unsaved_changes(page, login, superuser, collection, locales,
+                                                                       page_of):
+    obj = {"site": collection.site, "collection": collection, "localemapping": locales[1]}[page_of]
+    url = f"/admin/stagingapp/{page_of}/{obj.pk}/change/"
+    asked = []
+
+    def answer(dialog):
+        asked.append(dialog.type)
+        dialog.dismiss()
+
+    page.on("dialog", answer)
+    login("root")
+    page.goto(url)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(400)  # the guard reads the form's state just after load
+    # A clean page is left without a question.
+    page.evaluate("() => { window.location.href = '/admin/'; }")
+    page.wait_for_url("**/admin/")
+    assert asked == []
+
+    page.goto(url)
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(400)
+    page.click("[name=display_name]" if page_of == "localemapping" else "[name=name]")
+    page.keyboard.press("Control+a")
+    page.keyboard.type("Renamed but not saved")
+    page.evaluate("() => { window.location.href = '/admin/'; }")
+    page.wait_for_timeout(500)
+    assert asked == ["beforeunload"]
+    assert page.url.endswith(url)
+    expect(page.locator("[name=display_name]" if page_of == "localemapping" else "[name=name]")).to_have_value(
+        "Renamed but not saved")

@@ -43,6 +43,19 @@ def some_of_everything(collection, editor, approver, publisher):
     return batch
 
 
+def page_at_1280(chromium_browser, live_server, user):
+    """A new browser window 1280 px wide, logged in as `user`."""
+    context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.goto("/admin/login/")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", "pw")
+    page.click("button[type=submit]")
+    page.wait_for_selector("#header-inner")
+    return page
+
+
 def check(page, path: str, shots: Path, name: str | None = None):
     """Opens `path`, checks width and accessibility, and saves a screenshot when `name` is given."""
     from axe_playwright_python.sync_playwright import Axe
@@ -68,14 +81,27 @@ def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
     }
     panels = {editor: "#dash-editor", approver: "#dash-approver", publisher: "#dash-ready"}
     for user, visits in pages.items():
-        context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
-        context.set_default_timeout(10_000)
-        page = context.new_page()
-        page.goto("/admin/login/")
-        page.fill("#id_username", user.username)
-        page.fill("#id_password", "pw")
-        page.click("button[type=submit]")
+        page = page_at_1280(chromium_browser, live_server, user)
         expect(page.locator(panels[user])).to_be_visible()
         for path, name in visits:
             check(page, path, shots, name)
-        context.close()
+        page.context.close()
+
+
+def test_each_translated_input_sits_beside_its_primary_text_and_the_page_fits_1280_pixels(
+        chromium_browser, live_server, shots, collection, locales, editor):
+    item = factories.make_item(collection, name="Launch notes", slug="launch-notes", last_edited_by=editor,
+                               field_data={"summary": "The primary summary, long enough to wrap " * 3})
+    factories.make_translation(item, locales[1], name="Notes de lancement")
+    page = page_at_1280(chromium_browser, live_server, editor)
+
+    check(page, f"/admin/stagingapp/draftitem/{item.pk}/change/", shots, "translations")
+    for name in ("translations-0-name", "translations-0-wf__summary"):
+        field = page.locator(f"[name='{name}']")
+        primary = field.locator("xpath=ancestor::div[contains(@class, 'grow')][1]").locator(".primary-text")
+        expect(primary).to_contain_text("Primary:")
+        left, right = primary.bounding_box(), field.bounding_box()
+        # Same row, primary on the left: it ends before the input starts and their heights overlap.
+        assert left["x"] + left["width"] <= right["x"], name
+        assert left["y"] < right["y"] + right["height"] and right["y"] < left["y"] + left["height"], name
+    page.context.close()

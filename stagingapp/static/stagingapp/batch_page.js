@@ -36,7 +36,8 @@
   }
   document.querySelectorAll("form[data-confirm]").forEach(function (el) {
     el.addEventListener("submit", function (event) {
-      if (!window.confirm(el.dataset.confirm)) { event.preventDefault(); }
+      // The unsaved-changes guard may already have refused this button; then there is nothing to confirm.
+      if (!event.defaultPrevented && !window.confirm(el.dataset.confirm)) { event.preventDefault(); }
     });
   });
 })();

@@ -24,7 +24,7 @@
 
   function remember() {
     guarded = Array.prototype.filter.call(document.forms, watched);
-    guarded.forEach(function (form) { form._unsavedInitial = state(form); });
+    guarded.forEach(function (form) { if (!form._unsavedTouched) form._unsavedInitial = state(form); });
   }
 
   function refuse(form, text) {
@@ -36,7 +36,15 @@
     note.scrollIntoView({ block: "nearest" });
   }
 
-  // Rich-text editors and searchable selects rewrite their inputs while starting; read the state after them.
+  // Rich-text editors and searchable selects rewrite their inputs while starting, so the state is read again
+  // after them; but a form the user already changed keeps its first reading, or a quick edit would count as saved.
+  // The rich-text editor fires untrusted "input" events of its own; a "change" is always somebody's choice.
+  function touched(event) {
+    if ((event.isTrusted || event.type === "change") && event.target.form) event.target.form._unsavedTouched = true;
+  }
+  document.addEventListener("input", touched, true);
+  document.addEventListener("change", touched, true);
+  document.addEventListener("DOMContentLoaded", remember);
   window.addEventListener("load", function () { setTimeout(remember, 300); });
 
   window.addEventListener("beforeunload", function (event) {
