@@ -1,9 +1,12 @@
 """Reconciling unanswered creates with list requests: few requests per fault kind, nothing duplicated or lost,
 even when Webflow ignores the list filters. 300 items x 3 locales need 16 requests without faults."""
+import time
+
 import pytest
 
 from stagingapp.models import AuditEvent, PushBatch, WebflowItemRef
 from stagingapp.selectors import batch_locales
+from stagingapp.services.push import batch_push
 from stagingapp.services.push.planning import plan_items
 from stagingapp.webflow.client import get_client
 from tests.push_support import fast_passwords, make_approved_items  # noqa: F401
@@ -132,3 +135,23 @@ def test_slugs_are_looked_up_when_that_costs_fewer_requests_than_paging_the_wind
     assert [v["id"] for v in sandbox.items(collection.webflow_id) if v["fieldData"]["slug"] == "post-1"] == [
         batch.entries.get().item.webflow_refs.first().webflow_item_id] * len(locales)
     assert AuditEvent.objects.get(action="push.reconcile", batch=batch).data["slug_lookups"] == 1
+
+
+def test_a_create_applied_after_the_read_timeout_is_adopted_not_copied(sandbox, collection, locales, publisher,
+                                                                       settings):
+    """Webflow still working after the client gave up, with its older slug auto-suffixing: a look made at once
+    finds nothing, the re-send lands, and the original then lands as `post-1-xxxxx` beside it."""
+    settings.WEBFLOW_READ_TIMEOUT_SECONDS = 0.5
+    settings.WEBFLOW_PUSH_LANDING_MARGIN_SECONDS = 1.0
+    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
+    sandbox.duplicate_slugs = "suffix"
+    late = sandbox.faults.add("late_commit", path="/items/bulk$", method="POST", delay=1.0)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+
+    batch = batch_push(batch_id=batch.pk, sleep=time.sleep)  # the wait for the late write is real
+
+    assert late.used == 1
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(sandbox, collection, items, locales)  # no copy, every ID stored
+    assert [r["method"] for r in sandbox.requests] == ["POST", "GET", "PATCH"]  # adopted, never re-sent

@@ -1,11 +1,14 @@
 """Unknown outcomes: find in Webflow what an unanswered create may have made, adopt it, re-send only the rest."""
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from ...models import BatchItem, PushChunk
 from ...webflow.errors import WebflowError
 from ..audit import audit_record
-from .lease import beat
+from .lease import beat, nap
 from .outcomes import fail_entries, settle_sent
 from .policy import StopBatch, call_idempotent
 from .refs import build_refs, save_refs, store_variants
@@ -21,18 +24,21 @@ def lookup_slug(run, slug: str) -> list:
     return [v for v in page.items if v.id and v.slug == slug]
 
 
-def reconcile(run, entries: list[BatchItem]) -> list[BatchItem]:
+def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True) -> list[BatchItem]:
     """Adopt what Webflow already created for these in-flight entries; return the ones still missing.
 
     Each chunk is settled by listing the items created around its send time (window.py); only what the list
-    could not settle is looked up slug by slug. Raises StopBatch when the requests themselves keep failing (the
-    entries then stay in flight).
+    could not settle is looked up slug by slug. `may_land_late`: Webflow may still be applying the request (the
+    client gave up waiting, or we do not know): the look waits until the original can no longer land. Raises
+    StopBatch when the requests themselves keep failing (the entries then stay in flight).
     """
     run.request_info["items"] = [e.item_id for e in entries]
     found: dict[int, list] = {}
     unsettled: list[BatchItem] = []
     listed = 0
     for sent_at, group in chunk_groups(run, entries):
+        if may_land_late:
+            wait_until_landed(run, sent_at)
         try:
             scan = scan_window(run, group, sent_at=sent_at)
         except WebflowError:
@@ -78,6 +84,18 @@ def reconcile(run, entries: list[BatchItem]) -> list[BatchItem]:
                      data={"adopted": [e.item_id for e in adopted], "missing": [e.item_id for e in missing],
                            "list_requests": listed, "slug_lookups": len(unsettled)})
     return missing
+
+
+def wait_until_landed(run, sent_at) -> None:
+    """Webflow can apply a write after the client's read timeout; a look before then may find nothing, and the
+    re-send would then make a second item (or, with slug auto-suffixing, a copy). Wait past the read timeout
+    plus a margin from the send."""
+    settled_at = sent_at + timedelta(seconds=settings.WEBFLOW_READ_TIMEOUT_SECONDS
+                                     + settings.WEBFLOW_PUSH_LANDING_MARGIN_SECONDS)
+    left = (settled_at - timezone.now()).total_seconds()
+    if left > 0:
+        run.request_info["step"] = "wait for a late write"
+        nap(run, left)
 
 
 def chunk_groups(run, entries: list[BatchItem]):
