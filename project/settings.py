@@ -214,6 +214,11 @@ WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=3)
 # Exponential backoff with full jitter between attempts after a 5xx or transport error: base * 2**n, capped.
 WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_BASE_SECONDS", default=2.0)
 WEBFLOW_PUSH_BACKOFF_MAX_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_MAX_SECONDS", default=60.0)
+# After a create with no clear answer, the items Webflow created from this long before the chunk was sent until
+# this long after the lookup are listed (allows for our clock and Webflow's disagreeing by up to this much).
+WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS = env.float("WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS", default=120.0)
+# Webflow may apply a create after the client's read timeout: the lookup after a timeout waits this long past it.
+WEBFLOW_PUSH_LANDING_MARGIN_SECONDS = env.float("WEBFLOW_PUSH_LANDING_MARGIN_SECONDS", default=30.0)
 # A running batch whose worker has not shown a sign of life for this long may be resumed by another run; the
 # recovery check runs every minute and once this long after a cluster starts, so a dead worker's batch resumes
 # within about a minute. A queued batch whose task was lost is handed to the queue again after the same time.

@@ -49,6 +49,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--jitter", type=float, default=0.0, help="Up to this many seconds more or less latency.")
     parser.add_argument("--duplicate-slugs", choices=DUPLICATE_SLUG_MODES, default="refuse",
                         help="refuse a taken slug (Webflow today) or store it as slug-xxxxx (its older behaviour).")
+    parser.add_argument("--ignore-list-filters", action="store_true",
+                        help="List requests ignore createdOn/lastUpdated/lastPublished filters and sorting.")
     parser.add_argument("--state-file", default="", help="JSON file the state is loaded from and saved to.")
     parser.add_argument("--seed-demo", action="store_true", help="Create the demo site and blog collection.")
     parser.add_argument("--config", default="", help='JSON file: {"sites": [{"id", "name", "locales": [{"tag", '
@@ -75,6 +77,7 @@ def build_sandbox(options: argparse.Namespace) -> WebflowSandbox:
             retry_after=options.retry_after, state_file=options.state_file or None,
             openapi_dir=options.openapi_dir or default_openapi_dir(), validate_requests=not options.no_validate,
             latency=options.latency, jitter=options.jitter, duplicate_slugs=options.duplicate_slugs,
+            list_filters=not options.ignore_list_filters,
         )
         for spec in options.fault:
             sandbox.faults.add(**FaultPlan.parse(spec))

@@ -76,6 +76,12 @@ def _sort_value(variant: dict, key: str):
     return variant.get(key) or ""  # ISO stamps with the same format sort as text; None (never) first
 
 
+def without_filters(query: dict) -> dict:
+    """The query as an API that ignores date filters and sorting sees it (slug, name and paging still apply)."""
+    dropped = {f"{field}[{side}]" for field in DATE_FILTERS for side in ("gte", "lte")} | {"sortBy", "sortOrder"}
+    return {name: values for name, values in query.items() if name not in dropped}
+
+
 def select(variants: list[dict], query: dict) -> tuple[list[dict], int, int, int]:
     """(page, offset, limit, total) of `variants` (already in creation order) under the query's filters."""
     offset, limit = parse_window(query)

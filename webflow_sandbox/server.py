@@ -17,7 +17,9 @@ Inspection over HTTP (no token needed): GET / (a page for people), GET /__sandbo
 
 Options that make it behave like Webflow in its less friendly moments: `latency` (+ `jitter`) seconds before
 each answer; `duplicate_slugs="suffix"` (Webflow's older behaviour: a create with a taken slug is stored as
-`slug-3f9a1` instead of refused); faults (faults.py), including writes that land after the client gave up.
+`slug-3f9a1` instead of refused); `list_filters=False` (list requests ignore the date filters and sorting:
+creation order, every item, as an API that does not know them would answer); faults (faults.py), including
+writes that land after the client gave up.
 Faults that answer an unusable 2xx with nothing applied: "unapplied_null_ids", "unapplied_empty" (faults.py).
 """
 from __future__ import annotations
@@ -201,12 +203,14 @@ class WebflowSandbox(RemovalOperations):
         latency: float = 0.0,
         jitter: float = 0.0,
         duplicate_slugs: str = "refuse",
+        list_filters: bool = True,
     ):
         if duplicate_slugs not in DUPLICATE_SLUG_MODES:
             raise ValueError(f"duplicate_slugs must be one of {', '.join(DUPLICATE_SLUG_MODES)}")
         if latency < 0 or jitter < 0:
             raise ValueError("latency and jitter must not be negative")
         self.latency, self.jitter, self.duplicate_slugs = latency, jitter, duplicate_slugs
+        self.list_filters = list_filters
         self.token = token or "wf-sandbox-" + secrets.token_hex(16)
         self.rate = RateLimiter(rate_limit, rate_window, retry_after)
         self.state = SandboxState(state_file)
@@ -678,6 +682,8 @@ class WebflowSandbox(RemovalOperations):
             in_locales = [variant for variants in candidates for locale, variant in variants.items()
                           if locale in locales]
             in_locales.sort(key=lambda v: (v["createdOn"], v["id"], locales.index(v["cmsLocaleId"])))
+            if not self.list_filters:
+                query = listing.without_filters(query)
             try:
                 page, offset, limit, total = listing.select(in_locales, query)
             except listing.BadQuery as exc:

@@ -34,6 +34,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from urllib.parse import quote
 
 import requests
@@ -127,6 +128,12 @@ class PublishResult:
 
     published_item_ids: list[str]
     errors: list[str]
+
+
+def iso_instant(moment: datetime) -> str:
+    """A timezone-aware instant as Webflow writes them: UTC, milliseconds, "Z"."""
+    moment = moment.astimezone(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 def ids_by_slug(variants: list[ItemVariant]) -> dict[str, str]:
@@ -333,11 +340,22 @@ class WebflowClient:
         return self._request("GET", f"/v2/collections/{self._id(collection_id)}") or {}
 
     def list_items(self, collection_id: str, *, slug: str | None = None, cms_locale_ids: list[str] | None = None,
-                   offset: int = 0, limit: int = MAX_ITEMS_PER_REQUEST, live: bool = False) -> ItemPage:
-        """One page of GET .../items (or .../items/live), filtered by exact slug and locales (comma-joined)."""
+                   offset: int = 0, limit: int = MAX_ITEMS_PER_REQUEST, live: bool = False,
+                   created_from: datetime | None = None, created_to: datetime | None = None,
+                   sort_by: str | None = None, sort_order: str | None = None) -> ItemPage:
+        """One page of GET .../items (or .../items/live), filtered by exact slug, locales (comma-joined) and
+        creation time (`createdOn[gte]`/`createdOn[lte]`, inclusive), sorted by `sort_by` (a spec sort key).
+        Webflow may ignore a filter: callers check what they get."""
         params = {"offset": offset, "limit": min(max(limit, 1), MAX_ITEMS_PER_REQUEST)}
         if slug:
             params["slug"] = slug
+        if created_from:
+            params["createdOn[gte]"] = iso_instant(created_from)
+        if created_to:
+            params["createdOn[lte]"] = iso_instant(created_to)
+        if sort_by:
+            params["sortBy"] = sort_by
+            params["sortOrder"] = sort_order or "asc"
         if cms_locale_ids:
             params["cmsLocaleId"] = ",".join(cms_locale_ids)
         payload = self._request("GET", self._items_path(collection_id, "/live" if live else ""), params=params)

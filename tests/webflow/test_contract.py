@@ -14,6 +14,7 @@ test below that names the disagreement says why:
   properties not required in requests): see webflow_sandbox/openapi.py.
 """
 import json
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -215,3 +216,27 @@ def test_filtered_lists_and_deletes_answer_what_the_spec_documents(specs, webflo
     listed = exchanges[0][2].json()
     assert listed["pagination"] == {"limit": 2, "offset": 2, "total": 9}
     assert [v["fieldData"]["name"] for v in listed["items"]] == ["N2", "N1"]
+
+
+def test_the_window_list_the_push_reconciles_with_sends_only_query_parameters_the_spec_declares(
+    specs, db, webflow_sandbox
+):
+    seed_demo(webflow_sandbox)
+    now = datetime.now(UTC)
+    get_client().list_items(DEMO_COLLECTION_ID, cms_locale_ids=LOCALES, created_from=now - timedelta(minutes=2),
+                            created_to=now + timedelta(minutes=2), sort_by="createdOn", sort_order="desc")
+    (request,) = webflow_sandbox.requests
+    declared = {}
+    for parameter in openapi.operation(specs["v2"], "GET", "/collections/{collection_id}/items")["parameters"]:
+        if parameter["in"] == "query":
+            properties = (parameter.get("schema") or {}).get("properties") or {}
+            names = [f"{parameter['name']}[{key}]" for key in properties] if parameter.get("style") == "deepObject" \
+                else [parameter["name"]]
+            declared.update(dict.fromkeys(names, parameter))
+    assert set(request["query"]) == {"cmsLocaleId", "offset", "limit", "createdOn[gte]", "createdOn[lte]",
+                                     "sortBy", "sortOrder"}
+    assert set(request["query"]) <= set(declared)
+    assert request["query"]["sortBy"] in declared["sortBy"]["schema"]["enum"]
+    assert request["query"]["sortOrder"] in declared["sortOrder"]["schema"]["enum"]
+    assert datetime.fromisoformat(request["query"]["createdOn[gte]"].replace("Z", "+00:00")) < now
+    assert request["status"] == 200

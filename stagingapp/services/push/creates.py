@@ -8,7 +8,13 @@ from django.utils import timezone
 
 from ...exceptions import FieldDataInvalid
 from ...models import BatchItem, PushBatch, PushChunk
-from ...webflow.errors import WebflowBadResponse, WebflowError, WebflowRateLimited, WebflowValidationError
+from ...webflow.errors import (
+    WebflowBadResponse,
+    WebflowError,
+    WebflowRateLimited,
+    WebflowTimeout,
+    WebflowValidationError,
+)
 from .approval import CHANGED_BEFORE_CREATE, still_approved
 from .bodies import primary_field_data, send_flags
 from .lease import beat, nap
@@ -165,7 +171,8 @@ def after_failed_create(run, group: list[BatchItem], chunk: PushChunk, exc: Webf
     if decision.action is Action.STOP:
         if exc.outcome_unknown:
             with contextlib.suppress(WebflowError, StopBatch):
-                reconcile(run, group)  # adopt what did land; the rest fails as "Webflow may hold this item"
+                # adopt what did land; the rest fails as "Webflow may hold this item"
+                reconcile(run, group, may_land_late=isinstance(exc, WebflowTimeout))
         raise StopBatch(decision.message) from exc
     if decision.action is Action.REFUSE:
         if isinstance(exc, WebflowValidationError):
@@ -175,7 +182,8 @@ def after_failed_create(run, group: list[BatchItem], chunk: PushChunk, exc: Webf
         return []
     nap(run, decision.seconds)
     if decision.action is Action.RECONCILE:
-        return reconcile(run, group)
+        # Only a request the client stopped waiting for can still be applied; any other answer ended it.
+        return reconcile(run, group, may_land_late=isinstance(exc, WebflowTimeout))
     return group
 
 

@@ -1,14 +1,18 @@
 """Unknown outcomes: find in Webflow what an unanswered create may have made, adopt it, re-send only the rest."""
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from ...models import BatchItem, PushChunk
 from ...webflow.errors import WebflowError
 from ..audit import audit_record
-from .lease import beat
+from .lease import beat, nap
 from .outcomes import fail_entries, settle_sent
 from .policy import StopBatch, call_idempotent
 from .refs import build_refs, save_refs, store_variants
+from .window import scan_window
 
 
 def lookup_slug(run, slug: str) -> list:
@@ -20,14 +24,30 @@ def lookup_slug(run, slug: str) -> list:
     return [v for v in page.items if v.id and v.slug == slug]
 
 
-def reconcile(run, entries: list[BatchItem]) -> list[BatchItem]:
+def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True) -> list[BatchItem]:
     """Adopt what Webflow already created for these in-flight entries; return the ones still missing.
 
-    Raises StopBatch when the lookups themselves keep failing (the entries then stay in flight).
+    Each chunk is settled by listing the items created around its send time (window.py); only what the list
+    could not settle is looked up slug by slug. `may_land_late`: Webflow may still be applying the request (the
+    client gave up waiting, or we do not know): the look waits until the original can no longer land. Raises
+    StopBatch when the requests themselves keep failing (the entries then stay in flight).
     """
     run.request_info["items"] = [e.item_id for e in entries]
     found: dict[int, list] = {}
-    for entry in entries:
+    unsettled: list[BatchItem] = []
+    listed = 0
+    for sent_at, group in chunk_groups(run, entries):
+        if may_land_late:
+            wait_until_landed(run, sent_at)
+        try:
+            scan = scan_window(run, group, sent_at=sent_at)
+        except WebflowError:
+            unsettled += group  # a list Webflow refused: the slugs can still be looked up one by one
+            continue
+        listed += scan.pages
+        found.update(scan.found)
+        unsettled += scan.unsettled
+    for entry in unsettled:
         try:
             variants = lookup_slug(run, entry.item.slug)
         except WebflowError as exc:
@@ -43,7 +63,7 @@ def reconcile(run, entries: list[BatchItem]) -> list[BatchItem]:
         for entry in entries:
             if entry.pk in found:
                 entry.status = BatchItem.Status.SENT
-                entry.reason = "adopted after an unknown outcome (found in Webflow by slug)"
+                entry.reason = "adopted after an unknown outcome (found in Webflow among the items created then)"
                 adopted.append(entry)
             else:
                 entry.status = BatchItem.Status.PENDING
@@ -61,8 +81,34 @@ def reconcile(run, entries: list[BatchItem]) -> list[BatchItem]:
         audit_record(action="push.reconcile", **run.as_actor, batch=run.batch,
                      collection=run.batch.collection, object_repr=str(run.batch),
                      message=f"{len(adopted)} item(s) found in Webflow and adopted, {len(missing)} to send again",
-                     data={"adopted": [e.item_id for e in adopted], "missing": [e.item_id for e in missing]})
+                     data={"adopted": [e.item_id for e in adopted], "missing": [e.item_id for e in missing],
+                           "list_requests": listed, "slug_lookups": len(unsettled)})
     return missing
+
+
+def wait_until_landed(run, sent_at) -> None:
+    """Webflow can apply a write after the client's read timeout; a look before then may find nothing, and the
+    re-send would then make a second item (or, with slug auto-suffixing, a copy). Wait past the read timeout
+    plus a margin from the send."""
+    settled_at = sent_at + timedelta(seconds=settings.WEBFLOW_READ_TIMEOUT_SECONDS
+                                     + settings.WEBFLOW_PUSH_LANDING_MARGIN_SECONDS)
+    left = (settled_at - timezone.now()).total_seconds()
+    if left > 0:
+        run.request_info["step"] = "wait for a late write"
+        nap(run, left)
+
+
+def chunk_groups(run, entries: list[BatchItem]):
+    """(send time, entries) per create chunk: a chunk was committed in flight just before its request left."""
+    # Read from the database: mark_in_flight sets the chunk with an UPDATE, not on these objects.
+    chunk_of = dict(BatchItem.objects.filter(pk__in=[e.pk for e in entries]).values_list("pk", "chunk_id"))
+    groups: dict[int | None, list[BatchItem]] = {}
+    for entry in entries:
+        groups.setdefault(chunk_of.get(entry.pk), []).append(entry)
+    sent = dict(PushChunk.objects.filter(pk__in=[pk for pk in groups if pk]).values_list("pk", "created_at"))
+    for chunk_id, group in groups.items():
+        # An entry without its chunk (deleted by hand): the batch's start bounds when it could have been sent.
+        yield sent.get(chunk_id) or run.batch.created_at, group
 
 
 def reconcile_in_flight(run) -> None:

@@ -1,0 +1,93 @@
+"""Settle an unanswered create chunk with list requests: the items Webflow created around the chunk's send time.
+
+One `GET .../items?createdOn[gte]=…&createdOn[lte]=…&sortBy=createdOn&sortOrder=desc&limit=100` over the batch's
+locales usually settles a whole chunk: a bulk create makes one item in every listed locale, its variants sharing
+one ID, and they are the newest items. Webflow may ignore a filter or the sort, so every returned variant's date
+and slug are checked here, and paging goes on until the window is exhausted: the server says there is no more,
+or (only while every variant so far really came newest first) the list has gone below the newest item this batch
+had recorded before the chunk was sent, as stamped by Webflow's own clock, so nothing older can be the chunk's.
+What the list cannot settle (an item seen in some locales only, or a window that would cost more pages than
+looking its slugs up) is left to per-slug lookups.
+"""
+import math
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Max
+from django.utils import timezone
+
+from ...models import BatchItem, WebflowItemRef
+from ...webflow.client import MAX_ITEMS_PER_REQUEST
+from .policy import call_idempotent
+from .refs import parse_time
+
+
+@dataclass
+class WindowScan:
+    found: dict[int, list] = field(default_factory=dict)        # entry pk -> its variants (every batch locale)
+    unsettled: list[BatchItem] = field(default_factory=list)    # for per-slug lookups
+    pages: int = 0
+
+
+def webflow_floor(run, sent_at: datetime) -> datetime | None:
+    """The newest createdOn (Webflow's clock) among this batch's items whose create answer was recorded before
+    `sent_at` (our clock): the chunk sent then can only have made items stamped at or after it."""
+    done_before = BatchItem.objects.filter(batch=run.batch, chunk__finished_at__lt=sent_at).values("item_id")
+    return WebflowItemRef.objects.filter(item_id__in=done_before).aggregate(newest=Max("created_on"))["newest"]
+
+
+def complete_variants(run, variants: list) -> list | None:
+    """The variants of one item covering every batch locale (several IDs with one slug: the fullest, earliest)."""
+    primary = run.cms_ids[0] if run.cms_ids else None
+    by_id: dict[str, dict] = {}
+    for variant in variants:
+        by_id.setdefault(variant.id, {})[variant.cms_locale_id or primary] = variant
+    full = [locales for locales in by_id.values() if all(cms in locales for cms in run.cms_ids)]
+    if not full:
+        return None
+    best = min(full, key=lambda locales: min(v.created_on or "" for v in locales.values()))
+    return list(best.values())
+
+
+def scan_window(run, entries: list[BatchItem], *, sent_at: datetime) -> WindowScan:
+    """List the items created between `sent_at` minus the clock margin and now plus it, newest first, and match
+    them to `entries` by slug. Entries the list proves absent are in neither `found` nor `unsettled`."""
+    margin = timedelta(seconds=settings.WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS)
+    low, high = sent_at - margin, timezone.now() + margin
+    floor = max(low, webflow_floor(run, sent_at) or low)
+    by_slug = {entry.item.slug: entry for entry in entries}
+    seen: dict[int, list] = {}
+    scan = WindowScan()
+    offset, newest_first, oldest = 0, True, None
+    open_entries = list(entries)
+    while open_entries:
+        run.request_info.update(items=[e.item_id for e in open_entries], step="reconcile list")
+        page = call_idempotent(run, lambda offset=offset: run.client.list_items(
+            run.collection_id, cms_locale_ids=run.cms_ids, offset=offset, limit=MAX_ITEMS_PER_REQUEST,
+            created_from=low, created_to=high, sort_by="createdOn", sort_order="desc"))
+        scan.pages += 1
+        for variant in page.items:
+            stamp = parse_time(variant.created_on)
+            if stamp is None or (oldest is not None and stamp > oldest):
+                newest_first = False
+            oldest = stamp if stamp is not None and (oldest is None or stamp < oldest) else oldest
+            entry = by_slug.get(variant.slug)
+            if entry is not None and variant.id and stamp is not None and low <= stamp <= high:
+                seen.setdefault(entry.pk, []).append(variant)
+        offset += len(page.items)
+        for entry in open_entries:
+            variants = complete_variants(run, seen.get(entry.pk, []))
+            if variants:
+                scan.found[entry.pk] = variants
+        open_entries = [e for e in open_entries if e.pk not in scan.found]
+        exhausted = not page.items or offset >= page.total or (newest_first and oldest is not None
+                                                                 and oldest < floor)
+        if exhausted:
+            # Seen in some locales only: the list cannot tell what happened to the others.
+            scan.unsettled = [e for e in open_entries if e.pk in seen]
+            return scan
+        if math.ceil((page.total - offset) / MAX_ITEMS_PER_REQUEST) > len(open_entries):
+            break  # the rest of the window costs more pages than looking the slugs up
+    scan.unsettled = open_entries
+    return scan

@@ -1,0 +1,157 @@
+"""Reconciling unanswered creates with list requests: few requests per fault kind, nothing duplicated or lost,
+even when Webflow ignores the list filters. 300 items x 3 locales need 16 requests without faults."""
+import time
+
+import pytest
+
+from stagingapp.models import AuditEvent, PushBatch, WebflowItemRef
+from stagingapp.selectors import batch_locales
+from stagingapp.services.push import batch_push
+from stagingapp.services.push.planning import plan_items
+from stagingapp.webflow.client import get_client
+from tests.push_support import fast_passwords, make_approved_items  # noqa: F401
+from tests.test_push import assert_webflow_matches, push, queue
+from webflow_sandbox.faults import FaultPlan
+
+
+@pytest.fixture
+def sandbox(webflow_sandbox, site, locales, collection, settings):
+    settings.WEBFLOW_PUSH_MAX_ATTEMPTS = 4
+    settings.WEBFLOW_READ_TIMEOUT_SECONDS = 2
+    webflow_sandbox.seed_from_models(site)
+    return webflow_sandbox
+
+
+def seeded(sandbox, seed: int) -> FaultPlan:
+    """Faults whose probabilities pick the same requests every run (the picks follow the request order)."""
+    sandbox.faults = FaultPlan(seed=seed)
+    return sandbox.faults
+
+
+def push_counted(sandbox, collection, locales, publisher, count=300, *, only_ours=True):
+    items = make_approved_items(collection, count, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+    fault_free = plan_items(batch, items, batch_locales(batch)).requests
+    sandbox.reset_requests()
+    batch = push(batch)
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    if only_ours:
+        assert_webflow_matches(sandbox, collection, items, locales)  # no duplicates, every ID stored
+    assert len(sandbox.requests) == batch.requests_sent == AuditEvent.objects.filter(
+        action="push.request", batch=batch).count()
+    return batch, len(sandbox.requests), fault_free
+
+
+def lookups_by_slug(sandbox):
+    return [r for r in sandbox.requests if r["method"] == "GET" and "slug" in r["query"]]
+
+
+def test_dropped_creates_are_settled_by_a_list_not_a_lookup_per_item(sandbox, collection, locales, publisher):
+    drops = seeded(sandbox, 1).add("drop_after_commit", path="/items/bulk$", method="POST", times=0,
+                                   probability=0.15)
+
+    batch, sent, fault_free = push_counted(sandbox, collection, locales, publisher)
+
+    assert fault_free == 16 and drops.used == 3
+    assert sent <= 1.3 * fault_free, sent
+    assert not lookups_by_slug(sandbox)
+    reconciled = AuditEvent.objects.filter(action="push.reconcile", batch=batch)
+    assert reconciled.count() == drops.used
+    assert {event.data["slug_lookups"] for event in reconciled} == {0}
+
+
+def test_mixed_faults_cost_at_most_half_again_the_fault_free_requests(sandbox, collection, locales, publisher):
+    plan = seeded(sandbox, 5)
+    faults = [
+        plan.add("drop_after_commit", path="/items/bulk$", method="POST", times=0, probability=0.15),
+        plan.add("500", path="/items", times=0, probability=0.05),
+        plan.add("429", path="/items", times=0, probability=0.05, retry_after=0.01),
+        plan.add("503", path="/items", times=0, probability=0.05, json_body=False),
+    ]
+
+    _, sent, fault_free = push_counted(sandbox, collection, locales, publisher)
+
+    assert all(fault.used for fault in faults), [fault.used for fault in faults]
+    assert sent <= 1.5 * fault_free, sent
+    unknown_creates = [r for r in sandbox.requests
+                       if r["method"] == "POST" and r["fault"] in ("drop_after_commit", "500", "503")]
+    list_pages = [r for r in sandbox.requests if r["method"] == "GET" and r["status"] == 200]
+    assert len(list_pages) <= len(unknown_creates)  # one page settles a chunk
+    assert not lookups_by_slug(sandbox)
+
+
+def test_a_create_that_wrote_nothing_is_proved_missing_by_the_list_and_sent_again(sandbox, collection, locales,
+                                                                                   publisher):
+    sandbox.faults.add("500", path="/items/bulk$", method="POST", times=2)
+
+    _, sent, fault_free = push_counted(sandbox, collection, locales, publisher)
+
+    # Each 500: the failed create, one list page proving nothing landed, the create again.
+    assert sent <= fault_free + 2 * 2, sent
+    assert not lookups_by_slug(sandbox)
+
+
+def make_others(collection, locales, count):
+    """Items someone else made: an unfiltered list holds them all, before ours."""
+    client = get_client()
+    for start in range(0, count, 33):
+        client.create_items_bulk(collection.webflow_id, field_data=[
+            {"name": f"Other {n}", "slug": f"other-{n}", "summary": "Not ours"}
+            for n in range(start, min(start + 33, count))],
+            cms_locale_ids=[loc.cms_locale_id for loc in locales], is_draft=False, is_archived=False)
+
+
+def test_a_webflow_that_ignores_the_list_filters_still_reconciles_without_duplicates(
+    sandbox, collection, locales, publisher
+):
+    make_others(collection, locales, 200)
+    sandbox.list_filters = False
+    drops = sandbox.faults.add("drop_after_commit", path="/items/bulk$", method="POST", times=3)
+
+    batch, sent, fault_free = push_counted(sandbox, collection, locales, publisher, count=100, only_ours=False)
+
+    assert drops.used == 3
+    ours = [v for v in sandbox.items(collection.webflow_id) if not v["fieldData"]["slug"].startswith("other-")]
+    assert len(ours) == len({(v["cmsLocaleId"], v["fieldData"]["slug"]) for v in ours}) == 100 * len(locales)
+    stored = set(WebflowItemRef.objects.filter(item__collection=collection).values_list("webflow_item_id", flat=True))
+    assert stored == {v["id"] for v in ours}
+    # Paged through the whole collection (7 to 9 pages a drop), fewer requests than 33 lookups a drop.
+    assert sent <= fault_free + 3 * 10, sent
+    assert not lookups_by_slug(sandbox)
+    assert AuditEvent.objects.filter(action="push.reconcile", batch=batch).count() == 3
+
+
+def test_slugs_are_looked_up_when_that_costs_fewer_requests_than_paging_the_window(sandbox, collection, locales,
+                                                                                   publisher):
+    make_others(collection, locales, 300)
+    sandbox.list_filters = False
+    sandbox.faults.add("drop_after_commit", path="/items/bulk$", method="POST")
+
+    batch, sent, fault_free = push_counted(sandbox, collection, locales, publisher, count=1, only_ours=False)
+
+    # One page shows 9 more to come for one unsettled item: its slug is looked up instead.
+    assert sent == fault_free + 1 + 1, sent
+    assert len(lookups_by_slug(sandbox)) == 1
+    assert [v["id"] for v in sandbox.items(collection.webflow_id) if v["fieldData"]["slug"] == "post-1"] == [
+        batch.entries.get().item.webflow_refs.first().webflow_item_id] * len(locales)
+    assert AuditEvent.objects.get(action="push.reconcile", batch=batch).data["slug_lookups"] == 1
+
+
+def test_a_create_applied_after_the_read_timeout_is_adopted_not_copied(sandbox, collection, locales, publisher,
+                                                                       settings):
+    """Webflow still working after the client gave up, with its older slug auto-suffixing: a look made at once
+    finds nothing, the re-send lands, and the original then lands as `post-1-xxxxx` beside it."""
+    settings.WEBFLOW_READ_TIMEOUT_SECONDS = 0.5
+    settings.WEBFLOW_PUSH_LANDING_MARGIN_SECONDS = 1.0
+    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
+    sandbox.duplicate_slugs = "suffix"
+    late = sandbox.faults.add("late_commit", path="/items/bulk$", method="POST", delay=1.0)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+
+    batch = batch_push(batch_id=batch.pk, sleep=time.sleep)  # the wait for the late write is real
+
+    assert late.used == 1
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(sandbox, collection, items, locales)  # no copy, every ID stored
+    assert [r["method"] for r in sandbox.requests] == ["POST", "GET", "PATCH"]  # adopted, never re-sent
