@@ -429,3 +429,13 @@ def test_a_chunked_import_costs_the_same_queries_per_chunk_for_a_small_and_a_big
     assert (len(small), len(big)) == (2, 10)
     assert len(set(small[1:] + big[1:])) == 1, (small, big)
     assert small[1] < 40, small  # a handful of bulk statements, not one or more per row (20 rows a chunk)
+
+
+def test_a_translated_slug_may_repeat_a_row_slug_only_where_that_row_has_its_own(collection, editor, locales):
+    headers = ["name", "slug", "summary", "fr-FR:slug", "de-DE:slug"]
+    # Row 1 has a fr-FR slug of its own, so its slug 'a' is free in fr-FR but still taken in de-DE.
+    report = drafts_import(collection=collection, actor=editor, dry_run=True, dataset=tablib.Dataset(
+        ["A", "a", "S", "a-fr", ""], ["B", "b", "S", "a", "a"], headers=headers))
+
+    assert [(p.row, p.field) for p in report.problems] == [(2, "de-DE:slug")]
+    assert "row 1's slug" in report.problems[0].message

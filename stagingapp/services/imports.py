@@ -24,7 +24,7 @@ from ..models import DraftItem, DraftTranslation
 from ..schema import clean_field_data, is_empty, schema_fields
 from ..validators import suggest_slug
 from .audit import actor_label_for, audit_record, audit_record_many, history_audit_entry, system_actor_label
-from .import_slugs import ImportSlugIndex
+from .import_slugs import FileSlugs, ImportSlugIndex
 from .translations import translation_locale_problem
 from .workflow import HISTORY_REASON_MAX, PINNED_FINGERPRINT_FIELD, item_content_changed, item_edit_lock_reason
 
@@ -198,7 +198,7 @@ class DraftItemResource(resources.ModelResource):
         dataset.headers = [_header(h) for h in dataset.headers or []]
         self._locales = {loc.tag.lower(): loc for loc in self.collection.site.locales.all()}
         self._slug_rows, self._translated_slug_rows, self.non_draft_updated = {}, {}, []
-        self._pending = []
+        self._pending, self._file_slugs = [], FileSlugs()
         # One query each for the items the rows match and their translations, instead of two per row.
         rows = dataset.dict
         slugs = {_row_slug(row) for row in rows} - {""}
@@ -262,6 +262,7 @@ class DraftItemResource(resources.ModelResource):
                 errors.setdefault(key, []).extend(messages)
 
         instance._import_translations = self._plan_translations(instance, row, errors, kwargs.get("row_number"))
+        self._check_file_slugs(instance, errors, kwargs.get("row_number"))
         if instance.slug and "slug" not in errors:
             own = {locale.pk for locale, _, _, slug, _ in instance._import_translations if slug}
             for clash in self._slugs.item_slug_clashes(slug=instance.slug, item_pk=instance.pk):
@@ -280,6 +281,27 @@ class DraftItemResource(resources.ModelResource):
                     errors.setdefault(key, []).extend(messages)
         if errors:
             raise ValidationError(errors)
+
+    def _check_file_slugs(self, instance, errors, row_number) -> None:
+        """This row's slugs against the other rows' in every locale: a primary slug against translated ones."""
+        own = self._slugs.own_slug_locales(instance.pk)
+        translated = {}
+        for locale, _, _, slug, _ in instance._import_translations:
+            if slug:
+                own.add(locale.pk)
+                translated[locale.pk] = slug
+            else:
+                own.discard(locale.pk)
+        for locale, _, _, slug, _ in instance._import_translations:
+            message = slug and self._file_slugs.translated_clash(row=row_number, locale=locale, slug=slug)
+            if message:
+                errors.setdefault(f"{locale.tag}:slug", []).append(message)
+        if instance.slug and "slug" not in errors:
+            message = self._file_slugs.primary_clash(row=row_number, slug=instance.slug, own_locales=own,
+                                                     locales=self._locales.values())
+            if message:
+                errors["slug"] = [message]
+        self._file_slugs.add(row=row_number, slug=instance.slug, own_locales=own, translated=translated)
 
     def _plan_translations(self, instance, row, errors, row_number) -> list:
         """Translation columns -> [(locale, existing, name, slug, field_data)] for translations that change."""
