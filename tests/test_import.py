@@ -348,3 +348,94 @@ def test_checking_a_file_costs_the_same_queries_for_10_rows_as_for_100(collectio
     drafts_import(collection=collection, actor=editor, dataset=tablib.Dataset(
         *[[f"Post {n}", f"post-{n}", "Old", "", ""] for n in range(0, 100, 2)], headers=headers))
     assert queries_for(10) == queries_for(100)
+
+
+def test_an_import_writes_the_same_audit_entries_and_hashes_as_an_edit_would(collection, editor, locales):
+    headers = ["name", "slug", "summary", "fr-FR:name", "fr-FR:summary"]
+    drafts_import(collection=collection, actor=editor, file_name="a.csv", dataset=tablib.Dataset(
+        ["First", "first", "One", "Premier", "Un"], ["Second", "second", "Two", "", ""], headers=headers))
+    first = DraftItem.objects.get(slug="first")
+    assert sorted(AuditEvent.objects.filter(action__in=["item.create", "translation.create"]).values_list(
+        "action", "object_repr")) == [
+        ("item.create", "First"), ("item.create", "Second"), ("translation.create", "First [fr-FR]")]
+    created = AuditEvent.objects.get(action="item.create", item=first)
+    assert {"field": "field_data", "old": None, "new": {"summary": "One"}} in created.data["changes"]
+    assert created.data["history_id"] == first.history.get().pk
+
+    drafts_import(collection=collection, actor=editor, file_name="b.csv", dataset=tablib.Dataset(
+        ["First", "first", "One, revised", "Premier", "Un bis"], headers=headers))
+    edits = {e.action: e for e in AuditEvent.objects.filter(action__in=["item.edit", "translation.edit"])}
+    assert edits["item.edit"].data["changes"] == [
+        {"field": "field_data.summary", "old": "One", "new": "One, revised"}]
+    assert edits["translation.edit"].data["changes"] == [
+        {"field": "field_data.summary", "old": "Un", "new": "Un bis"}]
+    assert (edits["item.edit"].actor, edits["translation.edit"].locale.tag) == (editor, "fr-FR")
+    first.refresh_from_db()
+    translation = first.translations.get()
+    # Both hashes are what save() would have written: the translation follows the item's current source.
+    assert first.source_hash == first.primary_fingerprint() and translation.source_hash == first.source_hash
+    assert [h.history_change_reason for h in first.history.order_by("history_id")] == [
+        "Imported from a.csv", "Imported from b.csv"]
+
+
+def test_an_import_that_changes_an_approved_item_sends_it_back_to_review(collection, editor):
+    item = factories.make_item(collection, slug="approved-one", status=DraftItem.Status.APPROVED)
+    DraftItem.objects.filter(pk=item.pk).update(approved_fingerprint=item.fingerprint())
+
+    drafts_import(collection=collection, actor=editor, file_name="x.csv", dataset=tablib.Dataset(
+        [item.name, "approved-one", "changed"], headers=["name", "slug", "summary"]))
+
+    item.refresh_from_db()
+    assert (item.status, item.approved_fingerprint) == (DraftItem.Status.DRAFT, "")
+    assert AuditEvent.objects.filter(action="item.approval_reset", item=item).count() == 1
+
+
+def test_a_chunked_import_costs_the_same_queries_per_chunk_for_a_small_and_a_big_file(
+        collection, editor, locales, settings, tmp_path):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from stagingapp.models import ImportJob
+    from stagingapp.services.import_jobs import import_run, upload_path
+
+    settings.IMPORT_UPLOAD_DIR, settings.IMPORT_WRITE_CHUNK_ROWS = str(tmp_path), 20
+    headers = ["name", "slug", "summary", "fr-FR:name", "fr-FR:summary"]
+
+    def queries_per_chunk(prefix, rows):
+        # Every other row updates an item (and its translation) an earlier import made; the rest are new.
+        drafts_import(collection=collection, actor=editor, dataset=tablib.Dataset(
+            *[[f"{prefix} {n}", f"{prefix}-{n}", "Old", f"Vieux {n}", "Vieux"] for n in range(0, rows, 2)],
+            headers=headers))
+        job = ImportJob.objects.create(token=f"t-{prefix}", user=editor, session_key="s", collection=collection,
+                                       original_name=f"{prefix}.csv", stored_name=f"{prefix}.csv", rows=rows,
+                                       status=ImportJob.Status.QUEUED, result={})
+        upload_path(job).write_text(tablib.Dataset(
+            *[[f"{prefix} {n}", f"{prefix}-{n}", f"S {n}", f"Article {n}", f"R {n}"] for n in range(rows)],
+            headers=headers).export("csv"), encoding="utf-8")
+        with CaptureQueriesContext(connection) as ctx:
+            assert import_run(job_id=job.pk).status == ImportJob.Status.DONE
+        chunks, count = [], 0
+        for query in ctx.captured_queries:
+            if "SAVEPOINT" in query["sql"]:
+                continue  # import-export wraps each row in one; they touch no table
+            count += 1
+            if query["sql"].startswith('UPDATE "stagingapp_importjob"') and '"rows_done"' in query["sql"]:
+                chunks.append(count)  # each chunk ends by recording its progress
+                count = 0
+        assert DraftItem.objects.filter(slug__startswith=f"{prefix}-").count() == rows
+        return chunks
+
+    small, big = queries_per_chunk("small", 40), queries_per_chunk("big", 200)
+    assert (len(small), len(big)) == (2, 10)
+    assert len(set(small[1:] + big[1:])) == 1, (small, big)
+    assert small[1] < 40, small  # a handful of bulk statements, not one or more per row (20 rows a chunk)
+
+
+def test_a_translated_slug_may_repeat_a_row_slug_only_where_that_row_has_its_own(collection, editor, locales):
+    headers = ["name", "slug", "summary", "fr-FR:slug", "de-DE:slug"]
+    # Row 1 has a fr-FR slug of its own, so its slug 'a' is free in fr-FR but still taken in de-DE.
+    report = drafts_import(collection=collection, actor=editor, dry_run=True, dataset=tablib.Dataset(
+        ["A", "a", "S", "a-fr", ""], ["B", "b", "S", "a", "a"], headers=headers))
+
+    assert [(p.row, p.field) for p in report.problems] == [(2, "de-DE:slug")]
+    assert "row 1's slug" in report.problems[0].message

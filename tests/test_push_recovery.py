@@ -134,3 +134,47 @@ def test_a_lock_on_the_collection_row_does_not_stop_a_claim_but_a_lock_on_the_ba
         finally:
             release.set()
             other.join()
+
+
+@pytest.mark.django_db
+def test_a_batch_whose_worker_process_is_gone_is_resumed_at_once_but_a_live_ones_is_not(
+        collection, locales, publisher, settings):
+    import socket
+    import subprocess
+    import sys
+
+    settings.WEBFLOW_PUSH_STALE_SECONDS = 30
+    dead, alive = (queue(collection, make_approved_items(collection, 1, start=n), publisher) for n in (1, 2))
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    running = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])
+    try:
+        host = socket.gethostname()
+        assert batch_claim(batch_id=dead.pk, worker=f"{host}:{gone.pid}:killed") is not None
+        assert batch_claim(batch_id=alive.pk, worker=f"{host}:{running.pid}:busy") is not None
+        OrmQ.objects.all().delete()
+
+        # A worker starting right after the kill: the dead run's heartbeat is fresh, its process is not there.
+        recovery_check_after_start()
+
+        assert enqueued_batch_ids() == [dead.pk]
+        assert batch_claim(batch_id=alive.pk, worker="w2") is None
+        resumed = batch_claim(batch_id=dead.pk, worker="w2")
+        assert (resumed.status, resumed.claimed_by) == (PushBatch.Status.RUNNING, "w2")
+        assert AuditEvent.objects.filter(batch=dead, action="batch.resume").count() == 1
+    finally:
+        running.kill()
+        running.wait()
+
+
+@pytest.mark.django_db
+def test_workers_restarting_often_do_not_keep_postponing_the_recovery_check(settings):
+    settings.WEBFLOW_PUSH_STALE_SECONDS = 30
+    recovery_check_after_start()
+    first = Schedule.objects.get(name=STARTUP_SCHEDULE).next_run
+    settings.WEBFLOW_PUSH_STALE_SECONDS = 60  # as if the next restart came 30 s later
+    recovery_check_after_start()
+    assert Schedule.objects.get(name=STARTUP_SCHEDULE).next_run == first
+    Schedule.objects.filter(name=STARTUP_SCHEDULE).update(repeats=0)  # it ran
+    recovery_check_after_start()
+    assert Schedule.objects.get(name=STARTUP_SCHEDULE).next_run > first

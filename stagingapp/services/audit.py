@@ -156,8 +156,10 @@ def _clip(value):
     return text if len(text) <= MAX_DIFF_VALUE_CHARS else text[:MAX_DIFF_VALUE_CHARS] + "…"
 
 
-def _field_changes(history_instance) -> list[dict]:
-    """[{field, old, new}] between this historical row and the previous one (all fields for a creation)."""
+def _field_changes(history_instance, previous=None) -> list[dict]:
+    """[{field, old, new}] between this historical row and the previous one (all fields for a creation).
+
+    `previous` (a historical row or the model instance as it was) saves the prev_record query on bulk paths."""
     model = history_instance.instance_type
     names = [f.attname for f in model._meta.concrete_fields if f.name not in NOT_AN_EDIT_FIELDS and not f.primary_key]
     if history_instance.history_type == "+":
@@ -165,7 +167,7 @@ def _field_changes(history_instance) -> list[dict]:
             {"field": name, "old": None, "new": _clip(getattr(history_instance, name))}
             for name in names if getattr(history_instance, name) not in (None, "", {}, [])
         ]
-    previous = history_instance.prev_record
+    previous = previous if previous is not None else history_instance.prev_record
     if previous is None:
         return []
     changes = []
@@ -190,11 +192,23 @@ def audit_history_record(*, instance, history_instance, history_user=None) -> Au
     instance before saving it to name the change (`item.revert`) and add to its data. Returns None for a save
     that changed only bookkeeping fields.
     """
+    event = history_audit_entry(instance=instance, history_instance=history_instance, history_user=history_user)
+    if event is not None:
+        event.save()
+    return event
+
+
+def history_audit_entry(*, instance, history_instance, history_user=None, previous=None,
+                        item=None) -> AuditEvent | None:
+    """The unsaved entry audit_history_record() would write (save many with audit_record_many()).
+
+    Bulk writers pass `previous` (the instance before the change) and, for a translation, its `item`, so building
+    an entry costs no query."""
     prefix = _HISTORY_PREFIX.get(type(instance))
     if prefix is None:
         return None
     verb = {"+": "create", "~": "edit", "-": "delete"}[history_instance.history_type]
-    changes = _field_changes(history_instance) if verb != "delete" else []
+    changes = _field_changes(history_instance, previous) if verb != "delete" else []
     if verb == "edit" and not changes:
         return None
     # A service may name what the save was (workflow.item_revert sets "revert"), so the entry says it.
@@ -204,13 +218,14 @@ def audit_history_record(*, instance, history_instance, history_user=None) -> Au
         links = {"item": instance}
     elif isinstance(instance, DraftTranslation):
         # The item may be gone already when its deletion cascades to the translations.
-        item = DraftItem.objects.filter(pk=instance.item_id).only("pk", "collection_id", "name").first()
+        if item is None:
+            item = DraftItem.objects.filter(pk=instance.item_id).only("pk", "collection_id", "name").first()
         links = {"item": item, "locale": LocaleMapping(pk=instance.locale_id)}
     elif isinstance(instance, LocaleMapping):
         links = {"locale": instance}
     elif isinstance(instance, Collection):
         links = {"collection": instance}
-    return audit_record(
+    return audit_entry(
         action=f"{prefix}.{verb}",
         actor=history_user,
         actor_label=actor_label_for(history_user, fallback=system_actor_label()),

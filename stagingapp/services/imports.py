@@ -14,6 +14,7 @@ from pathlib import Path
 
 import tablib
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.utils import timezone
 from import_export import resources
 from import_export.fields import Field
 from import_export.formats import base_formats
@@ -22,10 +23,10 @@ from import_export.results import Result, RowResult
 from ..models import DraftItem, DraftTranslation
 from ..schema import clean_field_data, is_empty, schema_fields
 from ..validators import suggest_slug
-from .audit import audit_record
-from .import_slugs import ImportSlugIndex
+from .audit import actor_label_for, audit_record, audit_record_many, history_audit_entry, system_actor_label
+from .import_slugs import FileSlugs, ImportSlugIndex
 from .translations import translation_locale_problem
-from .workflow import item_edit_lock_reason
+from .workflow import HISTORY_REASON_MAX, PINNED_FINGERPRINT_FIELD, item_content_changed, item_edit_lock_reason
 
 ITEM_COLUMNS = ("collection", "name", "slug", "is_archived", "is_draft")
 TRANSLATION_SEPARATOR = ":"
@@ -33,6 +34,10 @@ _TRUE = {"true", "yes", "y", "1", "on", "x"}
 _FALSE = {"false", "no", "n", "0", "off"}
 # Content changes to items that already left the editors' hands; the workflow decides what that means.
 _EDITABLE_STATUSES = {DraftItem.Status.DRAFT, DraftItem.Status.REJECTED}
+# Columns an import writes (bulk_update names them; the rest of a row is untouched).
+_WRITTEN_ITEM_FIELDS = ["name", "slug", "field_data", "is_archived", "is_draft", "source_hash", "last_edited_by",
+                        "updated_at"]
+_WRITTEN_TRANSLATION_FIELDS = ["name", "slug", "field_data", "source_hash", "last_edited_by", "updated_at"]
 # Model fields a file does not type directly (field_data is checked against the schema instead).
 _NOT_TYPED_COLUMNS = [f.name for f in DraftItem._meta.fields if f.name not in ("name", "slug")]
 
@@ -174,6 +179,7 @@ class DraftItemResource(resources.ModelResource):
         self._locales = {}
         self._slug_rows: dict[str, int] = {}
         self.non_draft_updated: list[int] = []
+        self._pending: list[tuple[DraftItem, bool]] = []
 
     def get_user_visible_fields(self):
         """The columns a file may have, as the admin import page lists them."""
@@ -192,6 +198,7 @@ class DraftItemResource(resources.ModelResource):
         dataset.headers = [_header(h) for h in dataset.headers or []]
         self._locales = {loc.tag.lower(): loc for loc in self.collection.site.locales.all()}
         self._slug_rows, self._translated_slug_rows, self.non_draft_updated = {}, {}, []
+        self._pending, self._file_slugs = [], FileSlugs()
         # One query each for the items the rows match and their translations, instead of two per row.
         rows = dataset.dict
         slugs = {_row_slug(row) for row in rows} - {""}
@@ -255,6 +262,7 @@ class DraftItemResource(resources.ModelResource):
                 errors.setdefault(key, []).extend(messages)
 
         instance._import_translations = self._plan_translations(instance, row, errors, kwargs.get("row_number"))
+        self._check_file_slugs(instance, errors, kwargs.get("row_number"))
         if instance.slug and "slug" not in errors:
             own = {locale.pk for locale, _, _, slug, _ in instance._import_translations if slug}
             for clash in self._slugs.item_slug_clashes(slug=instance.slug, item_pk=instance.pk):
@@ -273,6 +281,27 @@ class DraftItemResource(resources.ModelResource):
                     errors.setdefault(key, []).extend(messages)
         if errors:
             raise ValidationError(errors)
+
+    def _check_file_slugs(self, instance, errors, row_number) -> None:
+        """This row's slugs against the other rows' in every locale: a primary slug against translated ones."""
+        own = self._slugs.own_slug_locales(instance.pk)
+        translated = {}
+        for locale, _, _, slug, _ in instance._import_translations:
+            if slug:
+                own.add(locale.pk)
+                translated[locale.pk] = slug
+            else:
+                own.discard(locale.pk)
+        for locale, _, _, slug, _ in instance._import_translations:
+            message = slug and self._file_slugs.translated_clash(row=row_number, locale=locale, slug=slug)
+            if message:
+                errors.setdefault(f"{locale.tag}:slug", []).append(message)
+        if instance.slug and "slug" not in errors:
+            message = self._file_slugs.primary_clash(row=row_number, slug=instance.slug, own_locales=own,
+                                                     locales=self._locales.values())
+            if message:
+                errors["slug"] = [message]
+        self._file_slugs.add(row=row_number, slug=instance.slug, own_locales=own, translated=translated)
 
     def _plan_translations(self, instance, row, errors, row_number) -> list:
         """Translation columns -> [(locale, existing, name, slug, field_data)] for translations that change."""
@@ -340,7 +369,8 @@ class DraftItemResource(resources.ModelResource):
     def save_instance(self, instance, is_create, row, **kwargs):
         if self._is_dry_run(kwargs):
             return  # a check writes nothing, not even inside a transaction that is rolled back afterwards
-        super().save_instance(instance, is_create, row, **kwargs)
+        self.before_save_instance(instance, row, **kwargs)
+        self._pending.append((instance, is_create))  # written in bulk by after_import, a few queries in all
 
     def before_save_instance(self, instance, row, **kwargs):
         actor = self.actor or kwargs.get("user")
@@ -349,26 +379,70 @@ class DraftItemResource(resources.ModelResource):
         instance.last_edited_by = actor
         # simple-history takes the user and reason from these attributes (no request in the command).
         instance._history_user = actor
-        instance._change_reason = f"Imported from {kwargs.get('file_name') or 'a file'}"
+        instance._change_reason = f"Imported from {kwargs.get('file_name') or 'a file'}"[:HISTORY_REASON_MAX]
 
-    def after_save_instance(self, instance, row, **kwargs):
-        if self._is_dry_run(kwargs) and not self._is_using_transactions(kwargs):
-            return
-        actor = self.actor or kwargs.get("user")
-        for locale, existing, name, slug, data in getattr(instance, "_import_translations", []):
-            translation = existing or DraftTranslation(item=instance, locale=locale)
-            translation.name, translation.slug, translation.field_data = name, slug, data
-            translation.last_edited_by = actor
-            translation._history_user = actor
-            translation._change_reason = instance._change_reason
-            translation.save()
-        if instance.status not in _EDITABLE_STATUSES:
-            self.non_draft_updated.append(instance.pk)
+    def _write_pending(self, actor) -> None:
+        """Write the rows' items and translations with a fixed number of queries: bulk INSERT/UPDATE, one INSERT
+        of simple-history rows per model and kind, one of audit entries. The entries are the ones the per-save
+        receiver writes (item/translation create or edit with the field diff); items whose approval was pinned
+        go back to draft as after any edit (a few queries for each such item)."""
+        now = timezone.now()
+        items = [instance for instance, _ in self._pending]
+        for item in items:
+            item.source_hash = item.primary_fingerprint()  # what DraftItem.save() maintains
+            item.updated_at = now  # bulk_update skips auto_now
+        created = DraftItem.objects.bulk_create([item for item, is_create in self._pending if is_create])
+        updated = [item for item, is_create in self._pending if not is_create]
+        if updated:
+            DraftItem.objects.bulk_update(updated, _WRITTEN_ITEM_FIELDS)
+        history = {
+            **_history_by_pk(DraftItem, created, actor, now, update=False),
+            **_history_by_pk(DraftItem, updated, actor, now, update=True),
+        }
+        # Rows match on slug, so self._existing (never modified: rows work on copies) holds each one's "before".
+        events = [history_audit_entry(instance=item, history_instance=history[item.pk], history_user=actor,
+                                      previous=None if is_create else self._existing.get(item.slug))
+                  for item, is_create in self._pending]
+
+        new_translations, changed_translations, before = [], [], {}
+        for item in items:
+            for locale, existing, name, slug, data in getattr(item, "_import_translations", []):
+                translation = existing or DraftTranslation(item=item, locale=locale)
+                if existing is not None:
+                    before[existing.pk] = copy.copy(existing)
+                translation.item, translation.locale = item, locale
+                translation.name, translation.slug, translation.field_data = name, slug, data
+                translation.source_hash = item.source_hash  # what DraftTranslation.save() maintains
+                translation.last_edited_by = actor
+                translation.updated_at = now
+                translation._history_user, translation._change_reason = actor, item._change_reason
+                (changed_translations if existing is not None else new_translations).append(translation)
+        DraftTranslation.objects.bulk_create(new_translations)
+        if changed_translations:
+            DraftTranslation.objects.bulk_update(changed_translations, _WRITTEN_TRANSLATION_FIELDS)
+        history = {
+            **_history_by_pk(DraftTranslation, new_translations, actor, now, update=False),
+            **_history_by_pk(DraftTranslation, changed_translations, actor, now, update=True),
+        }
+        events += [history_audit_entry(instance=t, history_instance=history[t.pk], history_user=actor,
+                                       previous=before.get(t.pk), item=t.item)
+                   for t in [*new_translations, *changed_translations]]
+        audit_record_many([event for event in events if event is not None])
+
+        self.non_draft_updated += [item.pk for item in updated if item.status not in _EDITABLE_STATUSES]
+        label = actor_label_for(actor, fallback=system_actor_label())
+        for item in updated:
+            if PINNED_FINGERPRINT_FIELD.get(item.status):
+                item_content_changed(item_id=item.pk, actor=actor, actor_label=label)
+        for item in items:
+            del item._change_reason  # it belongs to this import only (simple-history reuses a leftover one)
+        self._pending = []
 
     def after_import(self, dataset, result, **kwargs):
         super().after_import(dataset, result, **kwargs)
         if self._is_dry_run(kwargs) or result.has_errors() or result.has_validation_errors():
-            return
+            return  # with a problem the whole import is rolled back, so the pending rows are never written
+        self._write_pending(self.actor or kwargs.get("user"))
         if not kwargs.get("audit", True):
             return  # a chunked import writes one entry for the whole file itself
         counts = import_counts(result)
@@ -425,6 +499,14 @@ class ImportReport:
         elif self.dry_run:
             text += " (dry run, nothing was written)"
         return text
+
+
+def _history_by_pk(model, instances, actor, now, *, update: bool) -> dict:
+    """One INSERT of simple-history rows for bulk-written instances -> {instance pk: its history row}."""
+    if not instances:
+        return {}
+    rows = model.history.bulk_history_create(instances, update=update, default_user=actor, default_date=now)
+    return {row.id: row for row in rows}
 
 
 def import_counts(result: Result) -> dict[str, int]:

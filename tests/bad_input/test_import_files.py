@@ -110,6 +110,11 @@ COLUMN_CASES = [
      "this row is for collection"),
     ("flag that is not true or false", "name,slug,summary,is_draft\nA,a,S,maybe\n", "is not true/false"),
     ("value without a header", "name,slug,summary,\nA,a,S,lost\n", "a value sits in a column without a header"),
+    # A row's slug is also its slug in every locale where it has no translated slug: Webflow refuses the second.
+    ("translated slug is an earlier row's slug", "name,slug,summary,fr-FR:slug\nA,a,S,\nB,b,S,a\n",
+     "Row 2, fr-FR:slug: the fr-FR slug &#x27;a&#x27; is row 1&#x27;s slug"),
+    ("slug is an earlier row's translated slug", "name,slug,summary,fr-FR:slug\nA,a,S,b\nB,b,S,\n",
+     "Row 2, slug: slug &#x27;b&#x27; is also row 1&#x27;s fr-FR slug"),
 ]
 
 

@@ -6,6 +6,7 @@ import threading
 import time
 import uuid
 from datetime import timedelta
+from pathlib import Path
 
 from django.conf import settings
 from django.db import DatabaseError, connection, connections, transaction
@@ -34,15 +35,54 @@ def worker_actor(batch: PushBatch, worker: str) -> dict:
     return {"actor": publisher, "actor_label": f"{publisher.get_username()} (worker {worker})"}
 
 
+def owner_gone(claimed_by: str) -> bool:
+    """True when `claimed_by` (a worker_label) names a process on this host that no longer runs (SIGKILLed,
+    crashed): its batch can be taken over at once instead of after WEBFLOW_PUSH_STALE_SECONDS. A run on another
+    host, or one whose process cannot be checked, counts as alive and its heartbeat decides. Should the owner
+    live after all, its next beat finds the claim gone (ClaimLost) and it stops writing."""
+    host, _, rest = (claimed_by or "").partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    if not Path("/proc/self/stat").exists():
+        return False  # no /proc (macOS): nothing to tell a dead process by, so only the heartbeat decides
+    try:
+        # A killed process whose parent died too may linger as a zombie until something reaps it.
+        return Path(f"/proc/{pid_text}/stat").read_text().rsplit(")", 1)[1].split()[0] in ("Z", "X")
+    except FileNotFoundError:
+        return True
+    except (OSError, IndexError):
+        return False
+
+
+def _orphaned(batch_ids) -> Q:
+    """RUNNING batches among `batch_ids` whose owner is gone (owner_gone), as a filter on the claim seen."""
+    owners = PushBatch.objects.filter(pk__in=batch_ids, status=PushBatch.Status.RUNNING).exclude(
+        claimed_by="").values_list("pk", "claimed_by")
+    gone = [Q(pk=pk, claimed_by=owner) for pk, owner in owners if owner_gone(owner)]
+    orphaned = Q(pk__in=[])
+    for q in gone:
+        orphaned |= q
+    return Q(status=PushBatch.Status.RUNNING) & orphaned
+
+
+def orphaned_batches() -> list[int]:
+    """Ids of RUNNING batches whose worker process is gone (owner_gone), however fresh their heartbeat."""
+    running = PushBatch.objects.filter(status=PushBatch.Status.RUNNING).values_list("pk", flat=True)
+    return list(PushBatch.objects.filter(_orphaned(list(running))).order_by("pk").values_list("pk", flat=True))
+
+
 def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
-    """QUEUED (or RUNNING with a stale heartbeat) -> RUNNING owned by `worker`; None when another run holds it
-    or the batch is finished. On PostgreSQL the row is taken with SKIP LOCKED, so two workers never both claim.
+    """QUEUED (or RUNNING with a stale heartbeat or a dead owner) -> RUNNING owned by `worker`; None when another
+    run holds it or the batch is finished. On PostgreSQL the row is taken with SKIP LOCKED, so two workers never
+    both claim.
     """
     stale_before = timezone.now() - timedelta(seconds=settings.WEBFLOW_PUSH_STALE_SECONDS)
     with transaction.atomic():
         candidates = PushBatch.objects.filter(pk=batch_id).filter(
             Q(status=PushBatch.Status.QUEUED)
             | Q(status=PushBatch.Status.RUNNING) & (Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
+            | _orphaned([batch_id])
         )
         if connection.features.has_select_for_update_skip_locked:
             # of=("self",): only the batch row. Locking the joined collection row too made a claim skip every

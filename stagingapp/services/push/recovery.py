@@ -10,23 +10,24 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from ...models import PushBatch
+from .lease import orphaned_batches
 
 RECOVERY_SCHEDULE = "push batch recovery"
 STARTUP_SCHEDULE = "push batch recovery after start"
 
 
 def batches_to_recover(now=None) -> list[int]:
-    """RUNNING batches with a stale heartbeat, and QUEUED batches due to run that no task has started for the
-    stale time (counted from queueing or from the last hand-over, kept in heartbeat_at while queued)."""
+    """RUNNING batches with a stale heartbeat or a dead worker process (lease.owner_gone), and QUEUED batches due
+    to run that no task has started for the stale time (counted from queueing or from the last hand-over, kept
+    in heartbeat_at while queued)."""
     now = now or timezone.now()
     stale_before = now - timedelta(seconds=settings.WEBFLOW_PUSH_STALE_SECONDS)
     running = Q(status=PushBatch.Status.RUNNING) & (Q(heartbeat_at__lt=stale_before) | Q(heartbeat_at__isnull=True))
     due = Q(scheduled_for__isnull=True) | Q(scheduled_for__lte=now)
     queued = Q(status=PushBatch.Status.QUEUED) & due & Q(waiting_since__lt=stale_before)
-    return list(
-        PushBatch.objects.annotate(waiting_since=Coalesce("heartbeat_at", "queued_at"))
-        .filter(running | queued).order_by("pk").values_list("pk", flat=True)
-    )
+    found = PushBatch.objects.annotate(waiting_since=Coalesce("heartbeat_at", "queued_at")).filter(
+        running | queued).values_list("pk", flat=True)
+    return sorted({*found, *orphaned_batches()})
 
 
 def batch_recover(now=None) -> list[int]:
@@ -43,11 +44,23 @@ def batch_recover(now=None) -> list[int]:
 
 
 def recovery_check_after_start() -> None:
-    """A worker process started: check once the stale time has passed, so a batch whose worker died just
-    before (heartbeat still fresh) resumes within about that time instead of waiting for the minute schedule."""
-    from django_q.models import Schedule
+    """A worker process started: resume at once the batches whose worker process is gone (it was SIGKILLed just
+    before, its heartbeat still fresh), and check once more after the stale time for any other host's.
 
+    The later check is planned only when none is pending sooner: with workers restarting more often than that,
+    moving it later each time would mean it never ran (and django-q2's scheduler runs only every 30 s of a
+    cluster's life, so a worker that keeps dying sooner never runs schedules at all: hence the check at once).
+    """
+    from django_q.models import Schedule
+    from django_q.tasks import async_task
+
+    for batch_id in orphaned_batches():
+        async_task("stagingapp.tasks.push_batch", batch_id)
     next_run = timezone.now() + timedelta(seconds=settings.WEBFLOW_PUSH_STALE_SECONDS + 1)
+    pending = Schedule.objects.filter(name=STARTUP_SCHEDULE).exclude(repeats=0).values_list(
+        "next_run", flat=True).first()
+    if pending is not None and pending <= next_run:
+        return
     Schedule.objects.update_or_create(
         name=STARTUP_SCHEDULE,
         defaults={"func": "stagingapp.tasks.push_recover", "schedule_type": Schedule.ONCE, "repeats": 1,

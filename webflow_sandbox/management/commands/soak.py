@@ -40,13 +40,9 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="random seed for the faults")
         parser.add_argument("--duplicate-slugs", choices=("refuse", "suffix"), default="refuse")
         parser.add_argument("--log-dir", default="", help="where the workers' logs go (default: not kept)")
-        parser.add_argument("--tolerate-unfinished", action="store_true",
-                            help="fail only on lost, duplicated or mismatched work, not on batches still running "
-                                 "when --max-seconds ran out (the short version in make test)")
 
     def handle(self, *args, batches, items, fault_rate, kill_every, max_seconds, seed, duplicate_slugs, log_dir,
-               tolerate_unfinished, **options):
-        self.tolerate_unfinished = tolerate_unfinished
+               **options):
         # The report needs the late writes to land and a few seconds to compare: keep that out of the budget.
         self.deadline = time.monotonic() + max_seconds - READ_TIMEOUT - 15
         from webflow_sandbox.server import WebflowSandbox
@@ -157,5 +153,5 @@ class Command(BaseCommand):
             self.stdout.write(f"| {label} | {value} | {target} |")
         if indefinite_in_finished or lost or duplicates or mismatched:
             raise CommandError("soak found lost, duplicated or mismatched work (table above)")
-        if (indefinite or finished != len(batches)) and not self.tolerate_unfinished:
+        if indefinite or finished != len(batches):
             raise CommandError(f"soak: {len(batches) - finished} batches did not finish in time (table above)")
