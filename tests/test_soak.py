@@ -28,9 +28,9 @@ def test_a_short_soak_with_faults_and_killed_workers_finishes_every_batch_and_lo
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
     assert figure(output, "batches finished").startswith("2 / 2 "), output
-    assert figure(output, "entries not done or failed").startswith("0 of 60 "), output
+    assert figure(output, "entries in no definite state").startswith("0 of 60 "), output
     assert figure(output, "lost") == "0"
     assert figure(output, "duplicates at the sandbox") == "0"
     assert figure(output, "stored Webflow IDs that differ") == "0"
-    assert "(0 in finished batches)" in figure(output, "entries not done or failed")
+    assert "(0 in finished batches)" in figure(output, "entries in no definite state")
     assert int(figure(output, "worker SIGKILLs").split(" /")[0]) >= 1

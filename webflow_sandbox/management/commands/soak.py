@@ -75,6 +75,8 @@ class Command(BaseCommand):
         Schedule.objects.filter(name="push batch recovery").update(minutes=1)
         env = scenario.worker_env(sandbox, WEBFLOW_RATE_LIMIT_PER_MINUTE="100000", Q_WORKERS="1",
                                   WEBFLOW_READ_TIMEOUT_SECONDS=str(READ_TIMEOUT), WEBFLOW_PUSH_STALE_SECONDS="20",
+                                  # late_commit lands 1 s after the read timeout; 3 s covers it.
+                                  WEBFLOW_PUSH_LANDING_MARGIN_SECONDS="3",
                                   WEBFLOW_PUSH_BACKOFF_BASE_SECONDS="0.2", WEBFLOW_PUSH_BACKOFF_MAX_SECONDS="2")
         logs = [open(Path(log_dir) / f"soak-worker-{n}.log", "ab") if log_dir else None  # noqa: SIM115
                 for n in range(2)]
@@ -87,7 +89,11 @@ class Command(BaseCommand):
                     status__in=PushBatch.FINISHED_STATUSES).count()
                 if not unfinished:
                     break
-                if time.monotonic() - last_kill >= kill_every:
+                # The first kill comes as soon as a batch runs, so even a run shorter than --kill-every is hit
+                # mid-batch at least once; then one every --kill-every seconds.
+                first_kill_due = not kills and PushBatch.objects.filter(
+                    pk__in=batches, status=PushBatch.Status.RUNNING).exists()
+                if first_kill_due or time.monotonic() - last_kill >= kill_every:
                     victim = kills % 2
                     scenario.kill_worker(workers[victim])
                     workers[victim] = scenario.start_worker(env, logs[victim])
@@ -140,8 +146,9 @@ class Command(BaseCommand):
         self.stdout.write("|---|---|---|")
         rows = [
             ("batches finished", f"{finished} / {len(batches)} ({status_text})", "all"),
-            ("entries not done or failed", f"{indefinite} of {sum(entries.values())} "
+            ("entries in no definite state (neither done nor failed)", f"{indefinite} of {sum(entries.values())} "
                                            f"({indefinite_in_finished} in finished batches)", "0"),
+            ("entries failed, each with its reason", entries[BatchItem.Status.FAILED], ""),
             ("lost (done here, missing at the sandbox)", lost, "0"),
             ("duplicates at the sandbox (extra items per draft and locale)", duplicates, "0"),
             ("stored Webflow IDs that differ from the sandbox's", mismatched, "0"),
