@@ -165,6 +165,8 @@ def test_a_failed_removal_is_retried_like_content(sandbox, collection, locales, 
 
     batch = push(collection, items, publisher)
     assert batch.status == PushBatch.Status.FAILED
+    reasons = set(BatchItem.objects.filter(batch=batch).values_list("reason", flat=True))
+    assert len(reasons) == 1 and "a retry lists Webflow first" in reasons.pop()
     assert set(DraftItem.objects.filter(pk__in=[i.pk for i in items]).values_list("status", flat=True)) == {S.FAILED}
 
     retry, skipped = batch_retry_failed(batch_id=batch.pk, actor=publisher)
@@ -222,3 +224,39 @@ def test_preflight_and_preview_show_the_removal_bodies(sandbox, collection, loca
     batch_push(batch_id=batch.pk, sleep=no_sleep)
     sent = [(r["method"], r["body"]) for r in sandbox.requests if r["method"] in ("PATCH", "DELETE")]
     assert sent == [(p["method"], p["body"]) for p in preview]  # the worker sent exactly what the preview showed
+
+
+@pytest.mark.parametrize("sent_before_the_crash", [True, False])
+def test_a_run_that_died_with_a_delete_in_flight_lists_before_sending_again(
+        sandbox, collection, locales, editor, approver, publisher, settings, sent_before_the_crash):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from stagingapp.models import PushChunk
+    from stagingapp.services.push.removals import removal_requests
+    from stagingapp.webflow.client import get_client
+
+    items = in_webflow(sandbox, collection, locales, 2, publisher=publisher)
+    request_and_approve(items, "delete", editor, approver)
+    batch = batch_create(collection=collection, item_ids=[i.pk for i in items], mode="stage", actor=publisher)
+    batch_queue(batch_id=batch.pk, actor=publisher)
+    # A worker claimed it, committed the delete in flight, maybe sent it, and died.
+    chunk = PushChunk.objects.create(batch=batch, endpoint="remove/delete", size=2, attempts=1)
+    batch.entries.update(status=BatchItem.Status.IN_FLIGHT, chunk=chunk)
+    stale = timezone.now() - timedelta(seconds=settings.WEBFLOW_PUSH_STALE_SECONDS + 1)
+    PushBatch.objects.filter(pk=batch.pk).update(status=PushBatch.Status.RUNNING, claimed_by="dead",
+                                                 heartbeat_at=stale)
+    if sent_before_the_crash:
+        request = removal_requests(list(DraftItem.objects.filter(pk__in=[i.pk for i in items])))[0]
+        get_client().remove_items(collection.webflow_id, items=request.items())
+    sandbox.reset_requests()
+
+    batch = batch_push(batch_id=batch.pk, sleep=no_sleep)
+
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert sandbox.items(collection.webflow_id) == []
+    assert sandbox.requests_to(r"/items$", "GET")  # looked first
+    assert len(sandbox.requests_to(r"/items$", "DELETE")) == (0 if sent_before_the_crash else 1)
+    assert set(DraftItem.objects.filter(pk__in=[i.pk for i in items]).values_list("webflow_removal", flat=True)) \
+        == {"deleted"}

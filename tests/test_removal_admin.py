@@ -78,3 +78,20 @@ def test_a_rejected_removal_can_be_withdrawn(client, pushed_item, editor, approv
 
     item = DraftItem.objects.get(pk=pushed_item.pk)
     assert (item.status, item.removal_kind) == (S.DRAFT, "")
+
+
+def test_the_batch_page_preview_shows_the_removal_body(client, pushed_item, editor, approver, publisher):
+    from stagingapp.services.batches import batch_create
+    from stagingapp.services.removal_requests import item_request_removal
+    from stagingapp.services.workflow import items_approve
+
+    item_request_removal(item_id=pushed_item.pk, kind="unpublish", actor=editor)
+    items_approve(item_ids=[pushed_item.pk], actor=approver)
+    batch = batch_create(collection=pushed_item.collection, item_ids=[pushed_item.pk], mode="stage", actor=publisher)
+    client.force_login(publisher)
+
+    page = client.get(reverse("admin:stagingapp_pushbatch_change", args=[batch.pk])).content.decode()
+
+    webflow_id = pushed_item.webflow_refs.first().webflow_item_id
+    assert f"DELETE /v2/collections/{pushed_item.collection.webflow_id}/items/live — removal: unpublish" in page
+    assert webflow_id in page
