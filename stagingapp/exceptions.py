@@ -131,3 +131,11 @@ class RevertRefused(StagingError):
     def __init__(self, message: str, *, obj=None):
         self.obj = obj
         super().__init__(message)
+
+
+class RemovalRefused(StagingError):
+    """A removal request cannot be made: the item is not in Webflow, is held by review or a batch, or bad input."""
+
+    def __init__(self, message: str, *, item=None):
+        self.item = item
+        super().__init__(message)

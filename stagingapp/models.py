@@ -123,6 +123,19 @@ class DraftItem(models.Model):
         "send as Webflow draft", default=False,
         help_text="Webflow keeps draft items out of site publishes until someone un-drafts them.",
     )
+    class Removal(models.TextChoices):
+        UNPUBLISH = "unpublish", "Unpublish from the live site"
+        ARCHIVE = "archive", "Archive in Webflow"
+        DELETE = "delete", "Delete from Webflow"
+
+    # A requested removal is part of the reviewed content (content_snapshot), so it is approved like an edit.
+    removal_kind = models.CharField("requested removal", max_length=16, choices=Removal.choices, blank=True,
+                                    editable=False)
+    removal_locale_ids = models.JSONField("removal locales", default=list, blank=True, editable=False,
+                                          help_text="LocaleMapping ids; empty means every locale in Webflow.")
+    # What the last pushed removal did ("unpublished", "archived", "deleted", "deleted in some locales").
+    webflow_removal = models.CharField("removed from Webflow", max_length=64, blank=True, editable=False)
+    webflow_removed_at = models.DateTimeField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True)
     status_reason = models.TextField("status note", blank=True, help_text="Why the item is in its status.")
     approved_fingerprint = models.CharField(max_length=64, blank=True, editable=False)
@@ -194,12 +207,15 @@ class DraftItem(models.Model):
             translations = sorted(prefetched, key=lambda t: (t.locale.tag, t.pk))
         else:
             translations = self.translations.select_related("locale").order_by("locale__tag", "pk")
-        return {
+        snapshot = {
             **self.primary_content(),
             "translations": {
                 t.locale.tag: {"name": t.name, "slug": t.slug, "field_data": t.field_data} for t in translations
             },
         }
+        if self.removal_kind:  # only then, so fingerprints of items without a removal request stay as they were
+            snapshot["removal"] = {"kind": self.removal_kind, "locales": sorted(self.removal_locale_ids or [])}
+        return snapshot
 
     def fingerprint(self) -> str:
         """sha256 of name, slug, field data, flags and translations: what an approval is pinned to."""
@@ -443,6 +459,8 @@ class WebflowItemRef(models.Model):
     # Work still owed by the running batch: per-locale text (PATCH) and, for live batches, the publish call.
     needs_patch = models.BooleanField(default=False)
     needs_publish = models.BooleanField(default=False)
+    # What a pushed removal did to this variant ("unpublished", "archived"); a deleted variant's ref is removed.
+    removal = models.CharField("removal in Webflow", max_length=16, blank=True)
     last_batch = models.ForeignKey(PushBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -20,6 +20,7 @@ from .forms import (
 )
 from .guard import UnsavedChangesGuardMixin
 from .imports import ImportAdminMixin
+from .removal import RemovalAdminMixin
 from .revert import HistoryRevertAdminMixin
 from .review import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
 
@@ -68,8 +69,8 @@ class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
 
 
 class DraftItemAdmin(
-    UnsavedChangesGuardMixin, CspNonceMediaMixin, HistoryRevertAdminMixin, BulkReviewAdminMixin, WorkflowItemAdminMixin,
-    PushItemAdminMixin, ImportAdminMixin, SimpleHistoryAdmin, ModelAdmin,
+    UnsavedChangesGuardMixin, CspNonceMediaMixin, RemovalAdminMixin, HistoryRevertAdminMixin, BulkReviewAdminMixin,
+    WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin, SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftItemForm
     actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
@@ -142,7 +143,7 @@ def collection_for_translation_form(request, translation=None):
 
 
 class DraftTranslationAdmin(
-    UnsavedChangesGuardMixin, CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin,
+    UnsavedChangesGuardMixin, CspNonceMediaMixin, RemovalAdminMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin,
     SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftTranslationForm

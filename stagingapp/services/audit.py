@@ -77,7 +77,7 @@ _HISTORY_PREFIX = {
 NOT_AN_EDIT_FIELDS = {
     "status", "status_reason", "approved_fingerprint", "submitted_fingerprint", "submitted_by", "submitted_at",
     "reviewed_by", "reviewed_at", "updated_at", "created_at", "source_hash", "last_edited_by",
-    "locales_synced_at", "schema_synced_at",
+    "locales_synced_at", "schema_synced_at", "webflow_removal", "webflow_removed_at",
 }
 
 

@@ -31,7 +31,8 @@ ALLOWED_TRANSITIONS: dict[str, set[str]] = {
     S.IN_REVIEW: {S.APPROVED, S.REJECTED, S.DRAFT},
     S.REJECTED: {S.DRAFT, S.IN_REVIEW},
     S.APPROVED: {S.IN_BATCH, S.DRAFT},
-    S.IN_BATCH: {S.STAGED, S.LIVE, S.FAILED, S.APPROVED},
+    # IN_BATCH -> DRAFT: a pushed removal leaves the draft to be edited (or pushed as a new item) again.
+    S.IN_BATCH: {S.STAGED, S.LIVE, S.FAILED, S.APPROVED, S.DRAFT},
     S.STAGED: {S.DRAFT, S.IN_BATCH, S.LIVE},
     S.LIVE: {S.DRAFT, S.IN_BATCH},
     S.FAILED: {S.DRAFT, S.IN_BATCH, S.APPROVED},

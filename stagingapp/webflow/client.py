@@ -14,6 +14,7 @@ Methods (every one raises a `WebflowError` subclass from errors.py on failure):
 - `create_items_live(collection_id, *, items) -> list[ItemVariant]`     POST .../items/live
 - `update_items(collection_id, *, items, live=False) -> list[ItemVariant]` PATCH .../items or .../items/live
 - `publish_items(collection_id, *, items) -> PublishResult`             POST .../items/publish (errors kept)
+- `remove_items(collection_id, *, items, live=False) -> None`            DELETE .../items or .../items/live
 
 Retries: GETs are retried after transport errors, 5xx and garbled bodies (`max_retries`); every request is
 re-sent after a 429 (nothing was written) once Retry-After has passed, up to `max_rate_limit_retries`. A POST
@@ -436,6 +437,18 @@ class WebflowClient:
         body = {"items": [{key: value for key, value in item.items() if value is not None} for item in items]}
         payload = self._request("PATCH", self._items_path(collection_id, "/live" if live else ""), body=body)
         return parse_item_variants(payload) if payload else []
+
+    def remove_items(self, collection_id: str, *, items: list[dict], live: bool = False) -> None:
+        """DELETE .../items (delete) or .../items/live (unpublish) with [{"id", "cmsLocaleIds"?}] (204, no body).
+
+        Without cmsLocaleIds Webflow touches the primary locale only. Raises WebflowNotFound when any listed
+        item (or locale variant) is not there; then nothing was removed.
+        """
+        if not items:
+            raise ValueError("remove_items needs at least one item")
+        if len(items) > MAX_ITEMS_PER_REQUEST:
+            raise ValueError(f"at most {MAX_ITEMS_PER_REQUEST} items per request")
+        self._request("DELETE", self._items_path(collection_id, "/live" if live else ""), body={"items": items})
 
     def publish_items(self, collection_id: str, *, items: list[dict]) -> PublishResult:
         """POST .../items/publish with [{"id", "cmsLocaleIds"}]; a 202 may still carry per-item `errors`."""

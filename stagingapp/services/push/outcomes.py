@@ -115,10 +115,16 @@ def stop(run, reason: str) -> None:
             batch.entries.filter(status__in=[BatchItem.Status.PENDING, BatchItem.Status.IN_FLIGHT,
                                              BatchItem.Status.SENT]).order_by("item_id")
         )
+        removals = set(DraftItem.objects.filter(pk__in=[e.item_id for e in open_entries])
+                       .exclude(removal_kind="").values_list("pk", flat=True))
         outcomes = []
         for entry in open_entries:
             note = reason
-            if entry.status == BatchItem.Status.IN_FLIGHT or (
+            if entry.item_id in removals:
+                if entry.status == BatchItem.Status.IN_FLIGHT:
+                    note = (f"{reason} The removal had no clear answer; a retry lists Webflow first and does not "
+                            "send it again if it is done.")
+            elif entry.status == BatchItem.Status.IN_FLIGHT or (
                     entry.status == BatchItem.Status.PENDING and entry.outcome_unknown):
                 note = (f"{reason} Webflow may hold this item (the last create had no clear answer); a retry "
                         "looks its slug up first and adopts it.")

@@ -41,6 +41,7 @@ class Plan:
     live_endpoint: bool = False
     item_count: int = 0
     deferred: set = field(default_factory=set)  # items created without a reference, PATCHed after (a cycle)
+    removals: list = field(default_factory=list)  # removals.RemovalRequest per unpublish / archive / delete request
 
     @property
     def create_requests(self) -> int:
@@ -49,7 +50,7 @@ class Plan:
     @property
     def requests(self) -> int:
         return (
-            self.create_requests
+            len(self.removals) + self.create_requests
             + math.ceil(self.patch_entries / MAX_ENTRIES_PER_PATCH)
             + math.ceil(self.live_patch_entries / MAX_ENTRIES_PER_PATCH)
             + math.ceil(self.publish_items / MAX_ITEMS_PER_PUBLISH)
@@ -68,7 +69,12 @@ def refs_by_item(items) -> dict[int, dict[int, WebflowItemRef]]:
 
 def plan_items(batch: PushBatch, items: list[DraftItem], locales: list[LocaleMapping]) -> Plan:
     """Group items into the fewest requests: creates by flag group, then PATCH/publish entries packed by 100."""
+    from .removals import is_removal, removal_requests
+
     plan = Plan(locales=locales, live_endpoint=uses_live_endpoint(batch, locales), item_count=len(items))
+    # Items with an approved removal request are removed, never created or updated.
+    plan.removals = removal_requests([item for item in items if is_removal(item)])
+    items = [item for item in items if not is_removal(item)]
     refs = refs_by_item(items)
     size = create_chunk_size(batch, locales)
     groups: dict[tuple[bool, bool], list[DraftItem]] = {}

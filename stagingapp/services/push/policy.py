@@ -79,6 +79,7 @@ class Step(enum.Enum):
     PATCH_LIVE = "patch-live"
     PUBLISH = "publish"
     LOOKUP = "lookup"            # GET .../items
+    REMOVE = "remove"            # DELETE .../items or .../items/live: checked by listing before it is re-sent
 
 
 def decide(exc: WebflowError, *, step: Step, attempt: int, collection_id: str, rate_limit_waits: int = 0,
@@ -99,7 +100,7 @@ def decide(exc: WebflowError, *, step: Step, attempt: int, collection_id: str, r
         return Decision(Action.REROUTE)
     if isinstance(exc, (WebflowValidationError, WebflowNotFound, WebflowConflict)):
         return Decision(Action.REFUSE, message=str(exc))
-    write = step is Step.CREATE
+    write = step in (Step.CREATE, Step.REMOVE)
     # A garbled answer to an idempotent request is as safe to repeat as one that never came back.
     repeatable = exc.retryable or exc.outcome_unknown or (not write and isinstance(exc, WebflowBadResponse))
     if not repeatable:

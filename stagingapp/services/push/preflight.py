@@ -13,6 +13,7 @@ from ..translations import translation_locale_problem
 from .bodies import item_matches_approval
 from .planning import Plan, plan_items, refs_by_item
 from .references import Dependency, create_order, describe, item_draft_pks, webflow_ids
+from .removals import is_removal, targeted_refs
 
 # APPROVED items, and FAILED ones whose approved content is unchanged (a transient failure needs no new review).
 QUEUEABLE_STATUSES = (DraftItem.Status.APPROVED, DraftItem.Status.FAILED)
@@ -48,7 +49,7 @@ class Preflight:
         return {
             "requests": self.plan.requests, "create_requests": self.plan.create_requests,
             "minutes": self.plan.minutes(self.rate_per_minute), "rate_per_minute": self.rate_per_minute,
-            "items": self.plan.item_count,
+            "items": self.plan.item_count, "removal_requests": len(self.plan.removals),
         }
 
 
@@ -105,6 +106,11 @@ def batch_preflight_report(batch: PushBatch, *, items: list[DraftItem] | None = 
             problems.append(Problem(item, f"is {item.get_status_display().lower()}, not approved"))
         elif not item_matches_approval(item):
             problems.append(Problem(item, "changed since it was approved; it must be approved again"))
+        if is_removal(item):  # its content is not sent: only that there is something to remove matters
+            if not targeted_refs(item, list(held.get(item.pk, {}).values())):
+                problems.append(Problem(item, "has a removal request but no Webflow IDs in the chosen locales",
+                                        field="webflow"))
+            continue
         if batch.mode == PushBatch.Mode.LIVE and item.is_draft:
             problems.append(Problem(item, "is marked 'send as Webflow draft', which cannot be pushed live",
                                     field="is_draft"))
@@ -130,8 +136,10 @@ def batch_preflight_report(batch: PushBatch, *, items: list[DraftItem] | None = 
         if item.pk not in held and item.slug in taken:
             problems.append(Problem(
                 item, f"slug '{item.slug}' is already used in Webflow by '{taken[item.slug]}'", field="slug"))
-    problems.extend(Problem(item, reason, field="webflow") for item, reason in overwrite_problems(batch, items))
-    dependencies, reference_problems = draft_dependencies(items)
+    content_items = [item for item in items if not is_removal(item)]
+    problems.extend(Problem(item, reason, field="webflow")
+                    for item, reason in overwrite_problems(batch, content_items))
+    dependencies, reference_problems = draft_dependencies(content_items)
     problems.extend(reference_problems)
     plan = plan_items(batch, items, locales) if items and locales else None
     return Preflight(problems=problems, plan=plan, rate_per_minute=rate, dependencies=dependencies)

@@ -5,6 +5,7 @@ from ...selectors import batch_locales
 from .bodies import localized_locale_ids, patch_field_data, primary_field_data
 from .planning import MAX_ENTRIES_PER_PATCH, plan_items, refs_by_item
 from .references import CREATED_EARLIER, targets_of, webflow_ids
+from .removals import is_removal
 
 
 def batch_preview(batch: PushBatch, *, max_requests: int = 3) -> list[dict]:
@@ -24,9 +25,11 @@ def _preview(batch: PushBatch, max_requests: int) -> list[dict]:
              .prefetch_related("item__translations")]
     plan = plan_items(batch, items, locales)
     collection_id = batch.collection.webflow_id
+    # Removals go first in a run, so they come first here, built by the worker's own code.
+    previews = [request.preview(collection_id) for request in plan.removals[:max_requests]]
+    items = [item for item in items if not is_removal(item)]
     # A referenced draft carries its Webflow ID, or a placeholder once an earlier request of this batch made it.
     ids = webflow_ids({pk for item in items for pk in targets_of(item)})
-    previews = []
     for is_draft, is_archived, chunk in plan.creates:
         if len(previews) < max_requests:
             if plan.live_endpoint:

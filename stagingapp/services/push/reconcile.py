@@ -113,7 +113,7 @@ def chunk_groups(run, entries: list[BatchItem]):
 
 def reconcile_in_flight(run) -> None:
     """A previous run died with create chunks in flight: settle them before anything else is sent."""
-    stuck = run.entries(BatchItem.Status.IN_FLIGHT)
+    stuck = run.entries(BatchItem.Status.IN_FLIGHT, item__removal_kind="")  # removals settle their own
     if not stuck:
         return
     with transaction.atomic():

@@ -5,7 +5,8 @@ Crash safety rests on three rules: a create chunk is recorded as in flight befor
 anything is sent again; and what Webflow answered is written in the same transaction that marks the chunk done.
 No transaction is ever open during an HTTP call.
 
-Order of a run: reconcile what a dead run left in flight, mark updates, create (full PATCHes in between),
+Order of a run: removals (unpublish, archive, delete; push/removals.py), reconcile what a dead run left in
+flight, mark updates, create (full PATCHes in between),
 the remaining PATCHes, publish (live batches), close.
 """
 import logging
@@ -22,6 +23,7 @@ from .patches import patch_all
 from .policy import INTERNAL_ERROR_MESSAGE, StopBatch
 from .publish import publish_all
 from .reconcile import reconcile_in_flight
+from .removals import remove_all
 from .updates import prepare_updates
 
 logger = logging.getLogger(__name__)
@@ -67,6 +69,7 @@ def batch_push(
 
 def execute(run: RunContext) -> None:
     try:
+        remove_all(run)
         reconcile_in_flight(run)
         prepare_updates(run)
         create_all(run)

@@ -1,0 +1,97 @@
+"""The item page's "Request removal…" form and what reviewers see, through the real admin (test client)."""
+import pytest
+from django.urls import reverse
+
+from stagingapp.models import DraftItem, WebflowItemRef
+from tests import factories
+
+S = DraftItem.Status
+
+
+@pytest.fixture
+def pushed_item(collection, locales):
+    """An item the app pushed earlier: it has a Webflow ID in every locale."""
+    item = factories.make_item(collection, status=S.LIVE)
+    webflow_id = factories.hex_id()
+    WebflowItemRef.objects.bulk_create([
+        WebflowItemRef(item=item, locale=loc, webflow_item_id=webflow_id, cms_locale_id=loc.cms_locale_id,
+                       slug=item.slug, is_published=True) for loc in locales])
+    return item
+
+
+def change_url(item):
+    return reverse("admin:stagingapp_draftitem_change", args=[item.pk])
+
+
+def removal_url(item):
+    return reverse("admin:stagingapp_draftitem_request_removal", args=[item.pk])
+
+
+def test_an_editor_requests_a_removal_of_some_locales_and_the_approver_sees_it(client, pushed_item, locales,
+                                                                               editor, approver):
+    client.force_login(editor)
+    page = client.get(change_url(pushed_item)).content.decode()
+    assert removal_url(pushed_item) in page
+
+    response = client.post(removal_url(pushed_item), {"kind": "delete", "locales": [str(locales[2].pk)],
+                                                      "comment": "duplicate of another post"})
+
+    assert response.status_code == 302
+    item = DraftItem.objects.get(pk=pushed_item.pk)
+    assert (item.status, item.removal_kind, item.removal_locale_ids) == (S.IN_REVIEW, "delete", [locales[2].pk])
+    client.force_login(approver)
+    page = client.get(change_url(item)).content.decode()
+    assert "Approving this item approves this removal" in page
+    assert f"Delete from Webflow (locales: {locales[2].tag})" in page
+    assert 'name="_workflow_approve"' in page
+
+
+def test_a_form_without_a_kind_changes_nothing_and_says_why(client, pushed_item, editor):
+    client.force_login(editor)
+    response = client.post(removal_url(pushed_item), {"comment": "forgot the kind"})
+    assert response.status_code == 200
+    assert "This field is required" in response.content.decode()
+    assert "forgot the kind" in response.content.decode()  # the input is kept
+    assert DraftItem.objects.get(pk=pushed_item.pk).status == S.LIVE
+
+
+def test_no_removal_link_for_an_item_that_is_not_in_webflow(client, collection, editor):
+    item = factories.make_item(collection)
+    client.force_login(editor)
+    assert removal_url(item) not in client.get(change_url(item)).content.decode()
+    response = client.post(removal_url(item), {"kind": "delete"}, follow=True)
+    assert "nothing to remove in Webflow" in response.content.decode()
+    assert DraftItem.objects.get(pk=item.pk).removal_kind == ""
+
+
+def test_a_rejected_removal_can_be_withdrawn(client, pushed_item, editor, approver):
+    from stagingapp.services.removal_requests import item_request_removal
+    from stagingapp.services.workflow import items_reject
+
+    item_request_removal(item_id=pushed_item.pk, kind="archive", actor=editor)
+    items_reject(item_ids=[pushed_item.pk], actor=approver, comment="keep it")
+    client.force_login(editor)
+    withdraw = reverse("admin:stagingapp_draftitem_withdraw_removal", args=[pushed_item.pk])
+    assert withdraw in client.get(change_url(pushed_item)).content.decode()
+
+    client.post(withdraw)
+
+    item = DraftItem.objects.get(pk=pushed_item.pk)
+    assert (item.status, item.removal_kind) == (S.DRAFT, "")
+
+
+def test_the_batch_page_preview_shows_the_removal_body(client, pushed_item, editor, approver, publisher):
+    from stagingapp.services.batches import batch_create
+    from stagingapp.services.removal_requests import item_request_removal
+    from stagingapp.services.workflow import items_approve
+
+    item_request_removal(item_id=pushed_item.pk, kind="unpublish", actor=editor)
+    items_approve(item_ids=[pushed_item.pk], actor=approver)
+    batch = batch_create(collection=pushed_item.collection, item_ids=[pushed_item.pk], mode="stage", actor=publisher)
+    client.force_login(publisher)
+
+    page = client.get(reverse("admin:stagingapp_pushbatch_change", args=[batch.pk])).content.decode()
+
+    webflow_id = pushed_item.webflow_refs.first().webflow_item_id
+    assert f"DELETE /v2/collections/{pushed_item.collection.webflow_id}/items/live — removal: unpublish" in page
+    assert webflow_id in page
