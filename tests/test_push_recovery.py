@@ -178,3 +178,20 @@ def test_workers_restarting_often_do_not_keep_postponing_the_recovery_check(sett
     Schedule.objects.filter(name=STARTUP_SCHEDULE).update(repeats=0)  # it ran
     recovery_check_after_start()
     assert Schedule.objects.get(name=STARTUP_SCHEDULE).next_run > first
+
+
+@pytest.mark.django_db
+def test_a_worker_starting_hands_over_a_queued_batch_whose_task_a_killed_worker_took(
+        collection, locales, publisher, settings):
+    # Workers dying sooner than django-q2's first scheduler pass (30 s) never run the recovery schedule: the start
+    # itself must find a queued batch whose task was taken and lost, not only running ones.
+    settings.WEBFLOW_PUSH_STALE_SECONDS = 30
+    lost, fresh = (queue(collection, make_approved_items(collection, 1, start=n), publisher) for n in (1, 2))
+    OrmQ.objects.all().delete()
+    age(lost, queued_at=31)
+
+    recovery_check_after_start()
+
+    assert enqueued_batch_ids() == [lost.pk]
+    recovery_check_after_start()  # the next worker's start, moments later, does not pile up a second task
+    assert enqueued_batch_ids() == [lost.pk]

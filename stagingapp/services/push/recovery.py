@@ -44,18 +44,17 @@ def batch_recover(now=None) -> list[int]:
 
 
 def recovery_check_after_start() -> None:
-    """A worker process started: resume at once the batches whose worker process is gone (it was SIGKILLed just
-    before, its heartbeat still fresh), and check once more after the stale time for any other host's.
+    """A worker process started: resume at once every batch batches_to_recover finds, above all those whose
+    worker process is gone (it was SIGKILLed just before, its heartbeat still fresh) and queued ones whose task a
+    killed worker had taken, and check once more after the stale time for any other host's.
 
     The later check is planned only when none is pending sooner: with workers restarting more often than that,
     moving it later each time would mean it never ran (and django-q2's scheduler runs only every 30 s of a
     cluster's life, so a worker that keeps dying sooner never runs schedules at all: hence the check at once).
     """
     from django_q.models import Schedule
-    from django_q.tasks import async_task
 
-    for batch_id in orphaned_batches():
-        async_task("stagingapp.tasks.push_batch", batch_id)
+    batch_recover()
     next_run = timezone.now() + timedelta(seconds=settings.WEBFLOW_PUSH_STALE_SECONDS + 1)
     pending = Schedule.objects.filter(name=STARTUP_SCHEDULE).exclude(repeats=0).values_list(
         "next_run", flat=True).first()
