@@ -87,3 +87,16 @@ def test_each_translated_input_shows_the_primary_value_and_stale_ones_are_flagge
     assert "Primary: Primary summary" in page and "Primary: Primary body" in page
     assert "Primary: Renamed after the translation" in page
     assert 'class="stale-translation-note"' in page and "stagingapp/locale_tabs.js" in page
+
+
+@pytest.mark.parametrize("schema_type, classes", [
+    ("Email", "INPUT_CLASSES"), ("Number", "INPUT_CLASSES"), ("PlainText", "TEXTAREA_CLASSES"),
+    ("Option", "SELECT_CLASSES"), ("MultiImage", "TEXTAREA_CLASSES")])
+def test_schema_inputs_wear_the_themes_classes_like_model_fields_do(schema_type, classes):
+    from unfold import widgets as unfold_widgets
+
+    from stagingapp.admin.forms import form_field_for
+
+    field = form_field_for({"slug": "x", "displayName": "X", "type": schema_type,
+                            "validations": {"options": [{"id": "o1", "name": "One"}]}})
+    assert set(getattr(unfold_widgets, classes)) <= set(field.widget.attrs["class"].split())

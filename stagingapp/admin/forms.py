@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, format_html
+from unfold.widgets import INPUT_CLASSES, SELECT_CLASSES, TEXTAREA_CLASSES
 
 from ..exceptions import ItemLocked, TranslationRefused
 from ..models import Collection, DraftItem, DraftTranslation, LocaleMapping
@@ -33,6 +34,7 @@ from .widgets import (
     ImagePreviewInput,
     ReferenceSelect,
     ReferenceSelectMultiple,
+    RichTextWidget,
     reference_choices,
     rich_text_widget,
 )
@@ -97,7 +99,24 @@ def form_field_for(schema_field: dict, *, partial: bool = False) -> forms.Field 
     else:
         return None
     field.help_text = help_text
+    themed(field.widget)
     return field
+
+
+def themed(widget: forms.Widget) -> None:
+    """The theme's look for an input built here: unfold styles the widgets it makes for model fields, not
+    these, which otherwise render as borderless boxes. The rich-text editor and checkboxes style themselves."""
+    if isinstance(widget, RichTextWidget | forms.CheckboxInput):
+        return
+    if isinstance(widget, forms.Select):
+        classes = SELECT_CLASSES
+    elif isinstance(widget, forms.Textarea):
+        classes = TEXTAREA_CLASSES
+    elif isinstance(widget, forms.widgets.Input):
+        classes = INPUT_CLASSES
+    else:
+        return
+    widget.attrs["class"] = " ".join([widget.attrs.get("class", ""), *classes]).strip()
 
 
 def _reference_field(kind: str, collection_webflow_id: str, *, partial: bool, common: dict) -> forms.Field:
