@@ -260,3 +260,24 @@ def test_a_run_that_died_with_a_delete_in_flight_lists_before_sending_again(
     assert len(sandbox.requests_to(r"/items$", "DELETE")) == (0 if sent_before_the_crash else 1)
     assert set(DraftItem.objects.filter(pk__in=[i.pk for i in items]).values_list("webflow_removal", flat=True)) \
         == {"deleted"}
+
+
+def test_pushing_an_unpublished_or_archived_item_again_clears_what_its_refs_say_was_removed(
+        sandbox, collection, locales, editor, approver, publisher):
+    from tests.push_support import approve
+
+    unpublished, archived = in_webflow(sandbox, collection, locales, 2, publisher=publisher)
+    request_and_approve([unpublished], "unpublish", editor, approver)
+    request_and_approve([archived], "archive", editor, approver)
+    assert push(collection, [unpublished, archived], publisher).status == PushBatch.Status.SUCCEEDED
+    for item in (unpublished, archived):
+        DraftItem.objects.filter(pk=item.pk).update(field_data={"summary": "Back again"})
+
+    batch = push(collection, [approve(unpublished), approve(archived)], publisher, mode="live")
+
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert set(WebflowItemRef.objects.filter(item__in=[unpublished, archived]).values_list(
+        "removal", flat=True)) == {""}
+    assert {v["id"] for v in sandbox.items(collection.webflow_id, live=True)} >= set(
+        WebflowItemRef.objects.filter(item=unpublished).values_list("webflow_item_id", flat=True))
+    assert not any(v["isArchived"] for v in variants_of(sandbox, collection, archived))

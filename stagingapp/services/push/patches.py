@@ -1,5 +1,6 @@
 """Per-locale PATCHes (localizing new variants, updating existing items), 100 entries a request."""
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from ...models import BatchItem, WebflowItemRef
@@ -143,7 +144,18 @@ def record_patched(run, refs: list[WebflowItemRef], variants: list, *, live: boo
             WebflowItemRef.objects.filter(pk__in=pks).update(**dict(values))
         for pk, slug in renamed:
             WebflowItemRef.objects.filter(pk=pk).update(slug=slug)
+        clear_removal_markers(refs, live=live)
         entries = list(run.batch.entries.filter(item_id__in={r.item_id for r in refs},
                                                 status=BatchItem.Status.SENT).select_related("item"))
         settle_sent(run, entries)
     run.report_progress()
+
+
+def clear_removal_markers(refs: list[WebflowItemRef], *, live: bool) -> None:
+    """A PATCH sends the draft's own isArchived, so an "archived" marker holds only while the draft is archived;
+    a live PATCH also puts an unpublished item back on the site."""
+    marked = [r.pk for r in refs if r.removal]
+    if marked:
+        gone = ["unpublished"] if live else []
+        WebflowItemRef.objects.filter(pk__in=marked).filter(
+            Q(removal__in=gone) | Q(removal="archived", item__is_archived=False)).update(removal="")

@@ -80,6 +80,7 @@ def record_published(run, per_item: dict[int, list[WebflowItemRef]], result) -> 
         if done_pks:
             WebflowItemRef.objects.filter(pk__in=done_pks).update(
                 is_published=True, is_draft=False, last_published=now, needs_publish=False)
+            WebflowItemRef.objects.filter(pk__in=done_pks, removal="unpublished").update(removal="")
         entries = list(run.batch.entries.filter(item_id__in=list(per_item), status=BatchItem.Status.SENT)
                        .select_related("item"))
         settle_sent(run, entries)
