@@ -235,3 +235,46 @@ def test_the_batch_page_lists_the_dependencies_and_the_missing_reference(client,
     assert "Engines (engines) [related] refers to Part (part, Posts): in this batch, created first" in html
     assert ("Engines (engines) [author]: refers to &#x27;Ada Lovelace&#x27; (ada-lovelace, People), which is "
             "neither in this batch nor in Webflow") in html
+
+
+def with_required_previous(posts):
+    """Posts gain a required Reference to another post: Webflow needs its value on create."""
+    posts.fields_schema = posts.fields_schema + [
+        {"id": "f" + "9" * 23, "slug": "previous", "displayName": "Previous", "type": "Reference",
+         "isRequired": True, "isEditable": True, "validations": {"collectionId": posts.webflow_id}}]
+    posts.save(update_fields=["fields_schema"])
+
+
+def test_a_cycle_is_broken_at_the_item_whose_left_out_reference_is_optional(posts, locales, publisher):
+    from stagingapp.services.push.references import create_order as order_of_creates
+
+    with_required_previous(posts)
+    first, second = post(posts, "first"), post(posts, "second")
+    first.field_data["previous"] = f"draft:{second.pk}"  # required: first cannot go without it
+    first.save(update_fields=["field_data"])
+    # second's required value names an item already in Webflow; only its optional "related" closes the cycle.
+    second.field_data.update(previous="0" * 24, related=[f"draft:{first.pk}"])
+    second.save(update_fields=["field_data"])
+    first, second = approve(first), approve(second)
+
+    ordered, deferred = order_of_creates([first, second])
+
+    assert [i.slug for i in ordered] == ["second", "first"] and deferred == {second.pk}
+    report = batch_preflight_report(new_batch(posts, [first, second], publisher))
+    assert not [p for p in report.problems if "cycle" in p.reason], report.problems
+
+
+def test_a_cycle_through_required_references_only_is_a_preflight_problem(posts, locales, publisher):
+    with_required_previous(posts)
+    first, second = post(posts, "first"), post(posts, "second")
+    first.field_data["previous"] = f"draft:{second.pk}"
+    first.save(update_fields=["field_data"])
+    second.field_data["previous"] = f"draft:{first.pk}"
+    second.save(update_fields=["field_data"])
+    first, second = approve(first), approve(second)
+
+    report = batch_preflight_report(new_batch(posts, [first, second], publisher))
+
+    cycle = [p for p in report.problems if "cycle of references that Webflow requires" in p.reason]
+    assert [p.item.slug for p in cycle] == ["first"], report.problems
+    assert not report.ok

@@ -12,7 +12,7 @@ from ..overwrite_guard import overwrite_problems
 from ..translations import translation_locale_problem
 from .bodies import item_matches_approval
 from .planning import Plan, plan_items, refs_by_item
-from .references import Dependency, create_order, describe, item_draft_pks, webflow_ids
+from .references import Dependency, create_order, describe, item_draft_pks, required_cycle_items, webflow_ids
 from .removals import is_removal, targeted_refs
 
 # APPROVED items, and FAILED ones whose approved content is unchanged (a transient failure needs no new review).
@@ -175,4 +175,10 @@ def draft_dependencies(items: list[DraftItem]) -> tuple[list[Dependency], list[P
                     problems.append(Problem(item, f"refers to '{target}' ({target.slug}, {target.collection.name}), "
                                                   f"which is neither in this batch nor in Webflow; {where}",
                                             field=field_slug))
+    forced = required_cycle_items(items)
+    for item in items:
+        if item.pk in forced:
+            problems.append(Problem(item, "is in a cycle of references that Webflow requires on create, so no item "
+                                          "of it can be created first; make one of those fields optional in "
+                                          "Webflow, or clear one of the references"))
     return dependencies, problems

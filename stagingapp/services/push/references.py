@@ -124,25 +124,52 @@ class Dependency:
                 f"{self.target.collection.name}): {where}")
 
 
+def required_reference_fields(collection) -> set[str]:
+    """Reference fields Webflow needs a value for on create: a cycle cannot be broken at one of them."""
+    return {f["slug"] for f in schema_fields(collection) if f.get("type") in REFERENCE_TYPES and f.get("isRequired")}
+
+
 def create_order(items: list, key=lambda x: x) -> tuple[list, set[int]]:
     """Items (or entries, with `key` giving the DraftItem) ordered so a referenced item comes before its referrers.
 
-    Kahn's algorithm over the references inside the list; a cycle is broken at its lowest pk, which is created
-    without the reference and PATCHed later. Returns (ordered, pks of the items whose create leaves one out).
+    Kahn's algorithm over the references inside the list; a cycle is broken at its lowest pk whose left-out
+    references are all optional, which is created without them and PATCHed later. Returns (ordered, pks of the
+    items whose create leaves one out).
     """
+    ordered, deferred, _ = _create_order(items, key)
+    return ordered, deferred
+
+
+def required_cycle_items(items: list[DraftItem]) -> set[int]:
+    """Pks of items that a cycle forces to be created without a reference Webflow requires on create."""
+    return _create_order(items, lambda x: x)[2]
+
+
+def _create_order(items: list, key) -> tuple[list, set[int], set[int]]:
     by_pk = {key(x).pk: x for x in items}
     deps = {pk: (targets_of(key(x)) & set(by_pk)) - {pk} for pk, x in by_pk.items()}
-    ordered, done, deferred = [], set(), set()
+    ordered, done, deferred, forced = [], set(), set(), set()
+
+    def leaves_out_a_required_value(pk) -> bool:
+        item = key(by_pk[pk])
+        required = required_reference_fields(item.collection)
+        return any(set(pks) & (set(by_pk) - done - {pk}) for slug, pks in item_draft_pks(item).items()
+                   if slug in required)
+
     while len(done) < len(by_pk):
         ready = sorted(pk for pk in by_pk if pk not in done and deps[pk] <= done)
         if not ready:
-            pk = min(pk for pk in by_pk if pk not in done)
+            waiting = sorted(pk for pk in by_pk if pk not in done)
+            pk = next((pk for pk in waiting if not leaves_out_a_required_value(pk)), None)
+            if pk is None:
+                pk = waiting[0]
+                forced.add(pk)
             deferred.add(pk)
             ready = [pk]
         for pk in ready:
             ordered.append(by_pk[pk])
             done.add(pk)
-    return ordered, deferred
+    return ordered, deferred, forced
 
 
 def ordered_chunks(items: list, size: int, flags_of, key=lambda x: x):
