@@ -12,7 +12,7 @@ from ..overwrite_guard import overwrite_problems
 from ..translations import translation_locale_problem
 from .bodies import item_matches_approval
 from .planning import Plan, plan_items, refs_by_item
-from .references import Dependency, create_order, describe, item_draft_pks, required_cycle_items, webflow_ids
+from .references import Dependency, cycle_breaks, describe, item_draft_pks, webflow_ids
 from .removals import is_removal, targeted_refs
 
 # APPROVED items, and FAILED ones whose approved content is unchanged (a transient failure needs no new review).
@@ -155,7 +155,7 @@ def draft_dependencies(items: list[DraftItem]) -> tuple[list[Dependency], list[P
     in_batch = {item.pk: item for item in items}
     in_webflow = set(webflow_ids(pks))
     others = {d.pk: d for d in DraftItem.objects.select_related("collection").filter(pk__in=pks - set(in_batch))}
-    _, deferred = create_order(items)
+    deferred, forced = cycle_breaks(items)
     dependencies, problems = [], []
     for item in items:
         for field_slug, targets in named[item.pk].items():
@@ -175,7 +175,6 @@ def draft_dependencies(items: list[DraftItem]) -> tuple[list[Dependency], list[P
                     problems.append(Problem(item, f"refers to '{target}' ({target.slug}, {target.collection.name}), "
                                                   f"which is neither in this batch nor in Webflow; {where}",
                                             field=field_slug))
-    forced = required_cycle_items(items)
     for item in items:
         if item.pk in forced:
             problems.append(Problem(item, "is in a cycle of references that Webflow requires on create, so no item "

@@ -140,9 +140,11 @@ def create_order(items: list, key=lambda x: x) -> tuple[list, set[int]]:
     return ordered, deferred
 
 
-def required_cycle_items(items: list[DraftItem]) -> set[int]:
-    """Pks of items that a cycle forces to be created without a reference Webflow requires on create."""
-    return _create_order(items, lambda x: x)[2]
+def cycle_breaks(items: list[DraftItem]) -> tuple[set[int], set[int]]:
+    """(pks created without a reference and PATCHed later, those of them whose left-out reference is required:
+    a cycle of required references that cannot be created)."""
+    _, deferred, forced = _create_order(items, lambda x: x)
+    return deferred, forced
 
 
 def _create_order(items: list, key) -> tuple[list, set[int], set[int]]:
