@@ -52,6 +52,10 @@ def worker_env(webflow_sandbox, settings, tmp_path):
         "WEBFLOW_API_TOKEN": webflow_sandbox.token, "Q_WORKERS": "1", "Q_ORM_POLL_SECONDS": "0.2",
         "WEBFLOW_PUSH_STALE_SECONDS": "3", "WEBFLOW_PUSH_BACKOFF_BASE_SECONDS": "0.1",
         "WEBFLOW_RATE_LIMIT_PER_MINUTE": str(settings.WEBFLOW_RATE_LIMIT_PER_MINUTE), "LOG_LEVEL": "WARNING",
+        # The sandbox answers in milliseconds. With the production 60 s read timeout + 30 s margin, a resume after
+        # a kill that caught a create in flight waits 90 s for a late write before it looks (and overran the
+        # test's window in CI); the rule is the same with a shorter timeout.
+        "WEBFLOW_READ_TIMEOUT_SECONDS": "8", "WEBFLOW_PUSH_LANDING_MARGIN_SECONDS": "1",
     }
 
 
