@@ -89,10 +89,14 @@ def owed_refs_query(batch: PushBatch, **flags):
                                          item__batch_entries__status=BatchItem.Status.SENT, **flags)
 
 
-def owed_refs(batch: PushBatch, limit: int | None = None, **flags) -> list[WebflowItemRef]:
-    """The owed refs with what a PATCH body needs (item, collection, translations), in item and locale order."""
+def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), **flags) -> list[WebflowItemRef]:
+    """The owed refs with what a PATCH body needs (item, collection, translations), in item and locale order;
+    `excluding`: ref pks to leave out (a PATCH for them is already on its way)."""
+    query = owed_refs_query(batch, **flags)
+    if excluding:
+        query = query.exclude(pk__in=list(excluding))
     refs = (
-        owed_refs_query(batch, **flags)
+        query
         .select_related("item__collection", "locale").prefetch_related("item__translations__locale")
         .order_by("item_id", "locale_id")
     )

@@ -13,6 +13,8 @@ Methods (every one raises a `WebflowError` subclass from errors.py on failure):
   POST /v2 (or /beta with use_beta_bulk) /collections/{id}/items/bulk; one variant per item per locale.
 - `create_items_live(collection_id, *, items) -> list[ItemVariant]`     POST .../items/live
 - `update_items(collection_id, *, items, live=False) -> list[ItemVariant]` PATCH .../items or .../items/live
+- `begin_create_items_bulk`, `begin_create_items_live`, `begin_update_items` -> Flight: the same request sent
+  once without waiting for its answer (on `executor`, several at a time); `Flight.result()` gives the answer.
 - `publish_items(collection_id, *, items) -> PublishResult`             POST .../items/publish (errors kept)
 - `remove_items(collection_id, *, items, live=False) -> None`            DELETE .../items or .../items/live
 
@@ -164,6 +166,61 @@ def parse_item_variants(payload, *, cms_locale_ids: list[str] | None = None) -> 
                              body_text=json.dumps(payload)[:EXCERPT_LIMIT])
 
 
+@dataclass
+class _Sending:
+    """A dispatched request: what the observer needs, and its transport outcome (inline) or future."""
+
+    method: str
+    path: str
+    body: object
+    attempt: int
+    reservation: object
+    outcome: tuple | None = None
+    future: object = None
+
+
+@dataclass(frozen=True)
+class _Call:
+    """One endpoint call: the request and how its answer becomes the method's return value."""
+
+    method: str
+    path: str
+    body: object = None
+    params: dict | None = None
+    parse: Callable = lambda payload: payload
+
+
+class Flight:
+    """A request sent once (no retry) whose answer is read later with result().
+
+    The limiter slot is taken when the flight begins and the answer is concluded (limiter told, observer called,
+    answer parsed) in result(), both on the thread that uses the client: only the HTTP exchange itself runs on
+    the client's executor, so the limiter and the observer, which may use the database, stay on that thread.
+    result() returns what the blocking method returns, or raises its typed error; it concludes once.
+    """
+
+    def __init__(self, client: WebflowClient, call: _Call, sending: _Sending):
+        self._client, self._call, self._sending = client, call, sending
+        self._concluded = False
+        self._value = self._error = None
+
+    def done(self) -> bool:
+        """Whether the answer is here (result() will not wait)."""
+        return self._concluded or self._sending.future is None or self._sending.future.done()
+
+    def result(self):
+        if not self._concluded:
+            self._concluded = True
+            try:
+                _, payload, _ = self._client._conclude(self._sending)
+                self._value = self._call.parse(payload)
+            except WebflowError as exc:
+                self._error = exc
+        if self._error is not None:
+            raise self._error
+        return self._value
+
+
 def _excerpt(value, *secrets: str) -> str:
     if value is None:
         return ""
@@ -214,6 +271,8 @@ class WebflowClient:
         self.max_retries = max_retries
         self.max_rate_limit_retries = max_rate_limit_retries
         self.backoff_seconds = backoff_seconds
+        # A concurrent.futures executor: begin_* methods send on it so several requests can be on their way.
+        self.executor = None
 
     def __repr__(self):
         return f"<WebflowClient {self.base_url} token=[REDACTED]>"
@@ -236,7 +295,23 @@ class WebflowClient:
 
     def _send_once(self, method: str, path: str, *, body, params, attempt: int):
         """One attempt. Returns (status, payload, headers) for 2xx; raises the typed error otherwise."""
+        return self._conclude(self._dispatch(method, path, body=body, params=params, attempt=attempt))
+
+    def _dispatch(self, method: str, path: str, *, body, params, attempt: int, before_send=None) -> _Sending:
+        """Take a limiter slot (on the calling thread), run `before_send`, then send: on the executor when the
+        client has one (the answer waits in a future), else right here."""
         reservation = self._limiter.acquire() if self._limiter is not None else None
+        if before_send is not None:
+            before_send()
+        sending = _Sending(method=method, path=path, body=body, attempt=attempt, reservation=reservation)
+        if self.executor is None:
+            sending.outcome = self._transmit(method, path, body=body, params=params)
+        else:
+            sending.future = self.executor.submit(self._transmit, method, path, body=body, params=params)
+        return sending
+
+    def _transmit(self, method: str, path: str, *, body, params):
+        """The HTTP exchange alone (no database, no limiter): (status, text, headers, typed error or None, ms)."""
         started = time.monotonic()
         status, text, headers, error = None, "", {}, None
         try:
@@ -257,7 +332,12 @@ class WebflowClient:
             error = WebflowConnectionError(str(exc), method=method, path=path, outcome_unknown=not _never_sent(exc))
         except requests.exceptions.RequestException as exc:
             error = WebflowTransportError(str(exc), method=method, path=path)
-        duration_ms = int((time.monotonic() - started) * 1000)
+        return status, text, headers, error, int((time.monotonic() - started) * 1000)
+
+    def _conclude(self, sending: _Sending):
+        """Read the answer of a dispatched request on the calling thread: tell the limiter and the observer,
+        then return (status, payload, headers) for 2xx or raise the typed error."""
+        status, text, headers, error, duration_ms = sending.future.result() if sending.future else sending.outcome
         payload = None
         if error is None:
             if 300 <= status < 400:
@@ -277,13 +357,14 @@ class WebflowClient:
         if self._limiter is not None:
             retry_after = error.retry_after if isinstance(error, WebflowRateLimited) else None
             try:
-                self._limiter.record(reservation, limit=_int_header(headers, "X-RateLimit-Limit"),
+                self._limiter.record(sending.reservation, limit=_int_header(headers, "X-RateLimit-Limit"),
                                      remaining=remaining, retry_after=retry_after)
             except Exception:  # the limiter is advisory after the fact; the answer must still reach the caller
                 logger.exception("Webflow rate limiter could not record an answer")
         self._notify(Exchange(
-            method=method, path=path, status=status, duration_ms=duration_ms, attempt=attempt,
-            request_excerpt=_excerpt(body, self._token), response_excerpt=_excerpt(text, self._token),
+            method=sending.method, path=sending.path, status=status, duration_ms=duration_ms,
+            attempt=sending.attempt,
+            request_excerpt=_excerpt(sending.body, self._token), response_excerpt=_excerpt(text, self._token),
             error_code=getattr(error, "code", "") or "", error=type(error).__name__ if error else "",
             rate_limit_remaining=remaining,
             request_id=(headers.get("x-request-id") or "") if headers else "",
@@ -291,6 +372,15 @@ class WebflowClient:
         if error is not None:
             raise error
         return status, payload, headers
+
+    def _begin(self, call: _Call, before_send=None) -> Flight:
+        """Send `call` once, without waiting for its answer (see Flight)."""
+        return Flight(self, call, self._dispatch(call.method, call.path, body=call.body, params=call.params,
+                                                 attempt=1, before_send=before_send))
+
+    def _call(self, call: _Call):
+        """Send `call` with the retry policy of _request and parse its answer."""
+        return call.parse(self._request(call.method, call.path, body=call.body, params=call.params))
 
     def _request(self, method: str, path: str, *, body=None, params=None):
         """Send with the retry policy in the module docstring; returns the parsed JSON (None when empty)."""
@@ -399,6 +489,16 @@ class WebflowClient:
         Returns one ItemVariant per item per locale. Never re-sent after a timeout/5xx (see module docstring).
         Raises ValueError before sending when over the limit; WebflowValidationError (e.g. duplicate slug)...
         """
+        return self._call(self._bulk_create(collection_id, field_data=field_data, cms_locale_ids=cms_locale_ids,
+                                            is_draft=is_draft, is_archived=is_archived))
+
+    def begin_create_items_bulk(self, collection_id: str, *, before_send=None, **arguments) -> Flight:
+        """create_items_bulk sent once without waiting (see Flight); `before_send` runs once the limiter
+        granted the slot, just before the request leaves."""
+        return self._begin(self._bulk_create(collection_id, **arguments), before_send)
+
+    def _bulk_create(self, collection_id: str, *, field_data: list[dict], cms_locale_ids: list[str],
+                     is_draft: bool, is_archived: bool) -> _Call:
         if not field_data:
             raise ValueError("create_items_bulk needs at least one item")
         variants = len(field_data) * max(1, len(cms_locale_ids or []))
@@ -408,9 +508,8 @@ class WebflowClient:
         body = {"fieldData": list(field_data), "isDraft": bool(is_draft), "isArchived": bool(is_archived)}
         if cms_locale_ids:
             body["cmsLocaleIds"] = list(cms_locale_ids)
-        payload = self._request("POST", self._items_path(collection_id, "/bulk", beta=self.use_beta_bulk),
-                                body=body)
-        return parse_item_variants(payload, cms_locale_ids=cms_locale_ids)
+        return _Call("POST", self._items_path(collection_id, "/bulk", beta=self.use_beta_bulk), body=body,
+                     parse=lambda payload: parse_item_variants(payload, cms_locale_ids=cms_locale_ids))
 
     def create_items_live(self, collection_id: str, *, items: list[dict]) -> list[ItemVariant]:
         """POST .../items/live: items are created and published at once (primary or given cmsLocaleId).
@@ -418,25 +517,37 @@ class WebflowClient:
         Each item is {"fieldData": {...}, "isDraft"?, "isArchived"?, "cmsLocaleId"?}; one item is sent in the
         single-item body, several as {"items": [...]}.
         """
+        return self._call(self._live_create(collection_id, items=items))
+
+    def begin_create_items_live(self, collection_id: str, *, items: list[dict], before_send=None) -> Flight:
+        return self._begin(self._live_create(collection_id, items=items), before_send)
+
+    def _live_create(self, collection_id: str, *, items: list[dict]) -> _Call:
         if not items:
             raise ValueError("create_items_live needs at least one item")
         if len(items) > MAX_ITEMS_PER_REQUEST:
             raise ValueError(f"at most {MAX_ITEMS_PER_REQUEST} items per request")
         body = dict(items[0]) if len(items) == 1 else {"items": [dict(item) for item in items]}
-        return parse_item_variants(self._request("POST", self._items_path(collection_id, "/live"), body=body))
+        return _Call("POST", self._items_path(collection_id, "/live"), body=body, parse=parse_item_variants)
 
     def update_items(self, collection_id: str, *, items: list[dict], live: bool = False) -> list[ItemVariant]:
         """PATCH .../items (staged) or .../items/live: each item {id, cmsLocaleId, fieldData, isDraft?, isArchived?}.
 
         Raises WebflowConflict on a live update of a never-published item, WebflowNotFound for unknown ids.
         """
+        return self._call(self._update(collection_id, items=items, live=live))
+
+    def begin_update_items(self, collection_id: str, *, items: list[dict], live: bool = False) -> Flight:
+        return self._begin(self._update(collection_id, items=items, live=live))
+
+    def _update(self, collection_id: str, *, items: list[dict], live: bool) -> _Call:
         if not items:
             raise ValueError("update_items needs at least one item")
         if len(items) > MAX_ITEMS_PER_REQUEST:
             raise ValueError(f"at most {MAX_ITEMS_PER_REQUEST} item variants per request")
         body = {"items": [{key: value for key, value in item.items() if value is not None} for item in items]}
-        payload = self._request("PATCH", self._items_path(collection_id, "/live" if live else ""), body=body)
-        return parse_item_variants(payload) if payload else []
+        return _Call("PATCH", self._items_path(collection_id, "/live" if live else ""), body=body,
+                     parse=lambda payload: parse_item_variants(payload) if payload else [])
 
     def remove_items(self, collection_id: str, *, items: list[dict], live: bool = False) -> None:
         """DELETE .../items (delete) or .../items/live (unpublish) with [{"id", "cmsLocaleIds"?}] (204, no body).

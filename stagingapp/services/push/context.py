@@ -8,6 +8,7 @@ from ...models import BatchItem, PushBatch
 from ...selectors import batch_counts, batch_locales
 from ...webflow.client import get_client
 from ..audit import audit_record
+from .flights import Flights
 from .lease import worker_actor
 from .planning import uses_live_endpoint
 from .references import batch_names_drafts
@@ -42,6 +43,7 @@ class RunContext:
         client.max_retries = 0
         client.max_rate_limit_retries = 0
         self.client = client
+        self.flights = Flights(self, depth=1)  # batch_push opens the real depth (flights.in_flight_depth)
 
     def observe(self, exchange) -> None:
         """Audit one HTTP exchange, linked to the batch and the items of the request."""

@@ -17,6 +17,7 @@ from ...webflow.errors import (
 )
 from .approval import CHANGED_BEFORE_CREATE, still_approved
 from .bodies import primary_field_data, send_flags
+from .flights import Waiting
 from .lease import beat, nap
 from .outcomes import cancel_pending, fail_entries, finish_entries, settle_sent
 from .patches import patch_full_chunks
@@ -29,13 +30,16 @@ from .refusals import isolate_invalid
 
 
 def create_all(run) -> None:
-    """Create every pending item without Webflow refs, chunk by chunk; full PATCHes go out in between."""
+    """Create every pending item without Webflow refs, chunk by chunk (several on their way at once); full
+    PATCHes go out in between."""
     for (is_draft, is_archived), chunk in create_chunks(run, create_chunk_size(run.batch, run.locales)):
         if run.cancel_requested():
+            run.flights.land_all()
             cancel_pending(run)
             return
-        send_create(run, chunk, is_draft=is_draft, is_archived=is_archived)
+        start_create(run, chunk, is_draft=is_draft, is_archived=is_archived)
         patch_full_chunks(run)
+    run.flights.land_all()
 
 
 def create_chunks(run, size: int):
@@ -110,33 +114,76 @@ def mark_in_flight(run, entries: list[BatchItem]) -> PushChunk:
     return chunk
 
 
-def post_create(run, group: list[BatchItem], *, is_draft: bool, is_archived: bool) -> list:
-    """The one create request for `group` (live endpoint or bulk); returns the variants Webflow answered."""
+def begin_create(run, group: list[BatchItem], *, is_draft: bool, is_archived: bool):
+    """Send the one create request for `group` (live endpoint or bulk) once the limiter grants a slot, its
+    chunk committed in flight just before it leaves; returns (chunk, flight)."""
+    marked = []
+
+    def mark():
+        run.flights.land_ready()  # answers that came while the limiter made this request wait
+        marked.append(mark_in_flight(run, group))
+
+    run.request_info.update(items=[e.item_id for e in group], step="create")
     if run.live_endpoint:
-        return run.client.create_items_live(run.collection_id, items=[
+        flight = run.client.begin_create_items_live(run.collection_id, before_send=mark, items=[
             {"fieldData": primary_field_data(e.item), "isDraft": False, "isArchived": is_archived} for e in group])
-    return run.client.create_items_bulk(
-        run.collection_id, field_data=[primary_field_data(e.item) for e in group],
-        cms_locale_ids=run.cms_ids, is_draft=is_draft, is_archived=is_archived)
+    else:
+        flight = run.client.begin_create_items_bulk(
+            run.collection_id, before_send=mark, field_data=[primary_field_data(e.item) for e in group],
+            cms_locale_ids=run.cms_ids, is_draft=is_draft, is_archived=is_archived)
+    return marked[0], flight
 
 
-def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: bool) -> None:
+def start_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: bool) -> None:
+    """Send one chunk's create without waiting for the answer; it is recorded (and any failure handled by
+    send_create's policy) when its turn comes to land."""
+    run.flights.make_room()
+    group, changed = still_approved(entries)
+    fail_entries(run, changed, CHANGED_BEFORE_CREATE)
+    if not group:
+        return
+    chunk, flight = begin_create(run, group, is_draft=is_draft, is_archived=is_archived)
+    run.flights.add(Waiting(
+        flight=flight, info=dict(run.request_info),
+        land=lambda: send_create(run, group, is_draft=is_draft, is_archived=is_archived, sent=(chunk, flight)),
+        abandon=lambda: record_abandoned(run, group, chunk, flight)))
+
+
+def record_abandoned(run, group: list[BatchItem], chunk: PushChunk, flight) -> None:
+    """The run is stopping: keep the IDs of a create that did answer; what did not stays for reconcile."""
+    try:
+        variants = flight.result()
+    except WebflowError as exc:
+        if exc.outcome_unknown:
+            flag_unknown(group, chunk, exc)
+        else:
+            return_to_pending(group, chunk)
+        return
+    missing = record_created(run, group, chunk, variants)
+    if missing:
+        flag_unknown(missing, chunk, WebflowBadResponse("the create answer left these items out", status=200))
+
+
+def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: bool, sent=None) -> None:
     """Create one chunk under the call policy: refusals isolate the named items, an unknown outcome (no answer,
     5xx, or a 2xx the run cannot use) is reconciled before anything is re-sent, and every unknown outcome counts
-    against WEBFLOW_PUSH_MAX_ATTEMPTS, after which the batch stops naming what Webflow sent."""
+    against WEBFLOW_PUSH_MAX_ATTEMPTS, after which the batch stops naming what Webflow sent. `sent` is the
+    (chunk, flight) of a first request start_create already sent for these entries."""
     work = [entries]
     attempt = 0
     while work:
         group = work.pop()
         while group:
-            group, changed = still_approved(group)
-            fail_entries(run, changed, CHANGED_BEFORE_CREATE)
-            if not group:
-                break
-            chunk = mark_in_flight(run, group)
-            run.request_info.update(items=[e.item_id for e in group], step="create")
+            if sent is not None:
+                (chunk, flight), sent = sent, None
+            else:
+                group, changed = still_approved(group)
+                fail_entries(run, changed, CHANGED_BEFORE_CREATE)
+                if not group:
+                    break
+                chunk, flight = begin_create(run, group, is_draft=is_draft, is_archived=is_archived)
             try:
-                variants = post_create(run, group, is_draft=is_draft, is_archived=is_archived)
+                variants = flight.result()
             except WebflowRateLimited as exc:
                 return_to_pending(group, chunk)  # nothing was written: not a failed attempt
                 wait_rate_limit(run, exc)
@@ -145,12 +192,12 @@ def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: b
                 attempt += 1
                 group = after_failed_create(run, group, chunk, exc, attempt, work)
                 continue
-            sent = len(group)
+            sent_count = len(group)
             group = record_created(run, group, chunk, variants)
             if group:
                 attempt += 1
                 left_out = WebflowBadResponse(
-                    f"Webflow's create answer had no usable item for {len(group)} of {sent} item(s); "
+                    f"Webflow's create answer had no usable item for {len(group)} of {sent_count} item(s); "
                     f"it sent: {answer_excerpt(variants)}", status=200)
                 group = after_failed_create(run, group, chunk, left_out, attempt, work)
 

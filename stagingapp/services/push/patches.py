@@ -1,4 +1,6 @@
 """Per-locale PATCHes (localizing new variants, updating existing items), 100 entries a request."""
+import contextlib
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -9,6 +11,7 @@ from ...webflow.errors import WebflowError, WebflowNotFound, WebflowRateLimited,
 from ..audit import audit_record
 from .approval import CHANGED_BEFORE_PATCH, changed_item_ids
 from .bodies import item_flags, patch_field_data
+from .flights import Waiting
 from .lease import beat, nap
 from .outcomes import fail_refs, settle_sent
 from .planning import MAX_ENTRIES_PER_PATCH, chunked
@@ -26,12 +29,19 @@ def patch_full_chunks(run) -> None:
     if run.names_drafts():
         return  # a PATCH may name a draft created later in this run: patch_all sends them once all exist
     staged = {"is_published": False} if run.live else {}  # live items owe PATCH .../items/live instead
-    while owed_refs_query(run.batch, needs_patch=True, **staged).count() >= MAX_ENTRIES_PER_PATCH:
-        send_patch(run, owed_refs(run.batch, limit=MAX_ENTRIES_PER_PATCH, needs_patch=True, **staged), live=False)
+    while True:
+        owed = owed_refs_query(run.batch, needs_patch=True, **staged)
+        if patching := run.flights.patching():
+            owed = owed.exclude(pk__in=list(patching))
+        if owed.count() < MAX_ENTRIES_PER_PATCH:
+            return
+        start_patch(run, owed_refs(run.batch, limit=MAX_ENTRIES_PER_PATCH, excluding=patching, needs_patch=True,
+                                   **staged), live=False)
 
 
 def patch_all(run) -> None:
-    """Send every owed per-locale PATCH, 100 entries a request (live items via PATCH .../items/live)."""
+    """Send every owed per-locale PATCH, 100 entries a request (live items via PATCH .../items/live), several on
+    their way at once; each round's answers land before the next round reads what is still owed."""
     while True:
         refs = owed_refs(run.batch, needs_patch=True)
         if not refs:
@@ -40,7 +50,34 @@ def patch_all(run) -> None:
         staged_refs = [r for r in refs if not (run.live and r.is_published)]
         for group, live in ((staged_refs, False), (live_refs, True)):
             for chunk in chunked(group, MAX_ENTRIES_PER_PATCH):
-                send_patch(run, list(chunk), live=live)
+                start_patch(run, list(chunk), live=live)
+        run.flights.land_all()
+
+
+def start_patch(run, refs: list[WebflowItemRef], *, live: bool) -> None:
+    """Send one PATCH without waiting for the answer; send_patch's policy handles it when it lands."""
+    run.flights.make_room()
+    group = unchanged_refs(run, refs)
+    if not group:
+        return
+    flight = begin_patch(run, group, live=live)
+    run.flights.add(Waiting(
+        flight=flight, info=dict(run.request_info), ref_pks=frozenset(r.pk for r in group),
+        land=lambda: send_patch(run, group, live=live, sent=flight),
+        abandon=lambda: record_abandoned(run, group, flight, live=live)))
+
+
+def record_abandoned(run, group: list[WebflowItemRef], flight, *, live: bool) -> None:
+    """The run is stopping: keep what an answered PATCH says; an unanswered one stays owed."""
+    with contextlib.suppress(WebflowError):
+        record_patched(run, group, flight.result(), live=live)
+
+
+def begin_patch(run, group: list[WebflowItemRef], *, live: bool):
+    beat(run)
+    step = Step.PATCH_LIVE if live else Step.PATCH
+    run.request_info.update(items=sorted({r.item_id for r in group}), step=step.value)
+    return run.client.begin_update_items(run.collection_id, items=[patch_body(run, r) for r in group], live=live)
 
 
 def patch_body(run, ref: WebflowItemRef) -> dict:
@@ -54,21 +91,23 @@ def patch_body(run, ref: WebflowItemRef) -> dict:
             "isArchived": is_archived, "fieldData": field_data}
 
 
-def send_patch(run, refs: list[WebflowItemRef], *, live: bool) -> None:
+def send_patch(run, refs: list[WebflowItemRef], *, live: bool, sent=None) -> None:
     """PATCH these entries under the call policy (a PATCH is idempotent, so a failed one is simply sent again);
-    entries Webflow refuses are isolated and fail, items whose content changed since approval are not sent."""
+    entries Webflow refuses are isolated and fail, items whose content changed since approval are not sent.
+    `sent` is the flight start_patch already sent for exactly these refs."""
     step = Step.PATCH_LIVE if live else Step.PATCH
     work = [refs]
     attempt = 0
     while work:
-        group = unchanged_refs(run, work.pop())
-        if not group:
-            continue
-        beat(run)
-        run.request_info.update(items=sorted({r.item_id for r in group}), step=step.value)
+        if sent is not None:
+            group, flight, sent = work.pop(), sent, None
+        else:
+            group = unchanged_refs(run, work.pop())
+            if not group:
+                continue
+            flight = begin_patch(run, group, live=live)
         try:
-            variants = run.client.update_items(run.collection_id, items=[patch_body(run, r) for r in group],
-                                               live=live)
+            variants = flight.result()
         except WebflowRateLimited as exc:
             work.append(group)
             wait_rate_limit(run, exc)

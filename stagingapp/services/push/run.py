@@ -17,6 +17,7 @@ from collections.abc import Callable
 from ...models import PushBatch
 from .context import RunContext
 from .creates import create_all
+from .flights import in_flight_depth
 from .lease import ClaimLost, Heartbeat, batch_claim, heartbeat_interval, worker_label
 from .outcomes import finish, stop
 from .patches import patch_all
@@ -49,6 +50,8 @@ def batch_push(
     interval = heartbeat_interval()
     if interval:
         run.heartbeat = Heartbeat(batch_id=batch.pk, worker=worker, interval=interval).start()
+    run.flights.depth = in_flight_depth(run)
+    run.flights.open(run.client)
     try:
         execute(run)
     except ClaimLost:
@@ -61,6 +64,7 @@ def batch_push(
         stop(run, INTERNAL_ERROR_MESSAGE.format(reference=reference))
         raise
     finally:
+        run.flights.close(run.client)
         if run.heartbeat is not None:
             run.heartbeat.stop()
     batch.refresh_from_db()
@@ -76,6 +80,12 @@ def execute(run: RunContext) -> None:
         patch_all(run)
         publish_all(run)
     except StopBatch as reason:
+        run.flights.abandon_all()  # answers already on their way are recorded: no created item goes unlinked
         stop(run, str(reason))
         return
+    except ClaimLost:
+        raise  # the run that took over reconciles what this one left in flight
+    except Exception:
+        run.flights.abandon_all()
+        raise
     finish(run)
