@@ -83,20 +83,18 @@ def with_totals(counts: dict) -> dict:
     return counts
 
 
-def owed_refs_query(batch: PushBatch, **flags):
-    """Refs this batch wrote whose item is still SENT (created, locales or publish owed), filtered by `flags`."""
-    return WebflowItemRef.objects.filter(last_batch=batch, item__batch_entries__batch=batch,
-                                         item__batch_entries__status=BatchItem.Status.SENT, **flags)
+def owed_refs_query(batch: PushBatch, excluding=(), **flags):
+    """Refs this batch wrote whose item is still SENT (created, locales or publish owed), filtered by `flags`;
+    `excluding`: ref pks to leave out (a PATCH for them is already on its way)."""
+    query = WebflowItemRef.objects.filter(last_batch=batch, item__batch_entries__batch=batch,
+                                          item__batch_entries__status=BatchItem.Status.SENT, **flags)
+    return query.exclude(pk__in=list(excluding)) if excluding else query
 
 
 def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), **flags) -> list[WebflowItemRef]:
-    """The owed refs with what a PATCH body needs (item, collection, translations), in item and locale order;
-    `excluding`: ref pks to leave out (a PATCH for them is already on its way)."""
-    query = owed_refs_query(batch, **flags)
-    if excluding:
-        query = query.exclude(pk__in=list(excluding))
+    """The owed refs with what a PATCH body needs (item, collection, translations), in item and locale order."""
     refs = (
-        query
+        owed_refs_query(batch, excluding, **flags)
         .select_related("item__collection", "locale").prefetch_related("item__translations__locale")
         .order_by("item_id", "locale_id")
     )

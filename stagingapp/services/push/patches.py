@@ -30,10 +30,8 @@ def patch_full_chunks(run) -> None:
         return  # a PATCH may name a draft created later in this run: patch_all sends them once all exist
     staged = {"is_published": False} if run.live else {}  # live items owe PATCH .../items/live instead
     while True:
-        owed = owed_refs_query(run.batch, needs_patch=True, **staged)
-        if patching := run.flights.patching():
-            owed = owed.exclude(pk__in=list(patching))
-        if owed.count() < MAX_ENTRIES_PER_PATCH:
+        patching = run.flights.patching()
+        if owed_refs_query(run.batch, patching, needs_patch=True, **staged).count() < MAX_ENTRIES_PER_PATCH:
             return
         start_patch(run, owed_refs(run.batch, limit=MAX_ENTRIES_PER_PATCH, excluding=patching, needs_patch=True,
                                    **staged), live=False)
