@@ -220,9 +220,9 @@ WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS = env.float("WEBFLOW_PUSH_RECONCILE_MARGIN
 # Webflow may apply a create after the client's read timeout: the lookup after a timeout waits this long past it.
 WEBFLOW_PUSH_LANDING_MARGIN_SECONDS = env.float("WEBFLOW_PUSH_LANDING_MARGIN_SECONDS", default=30.0)
 # Push requests on their way at once (creates and PATCHes), all inside the shared rate limit: with Webflow taking
-# a second or two per answer, one at a time makes the run latency-bound. Default 1 (serial) until the full CI
-# has run with 4: the push tests pass with 4 on SQLite, the full suite and PostgreSQL have not been run with it.
-WEBFLOW_PUSH_IN_FLIGHT = env.int("WEBFLOW_PUSH_IN_FLIGHT", default=1)
+# a second or two per answer, one at a time makes the run latency-bound. 1 sends one at a time. Batches whose
+# drafts reference each other stay serial whatever this says (a PATCH needs its target's create recorded).
+WEBFLOW_PUSH_IN_FLIGHT = env.int("WEBFLOW_PUSH_IN_FLIGHT", default=4)
 # A running batch whose worker has not shown a sign of life for this long may be resumed by another run; the
 # recovery check runs every minute and once this long after a cluster starts, so a dead worker's batch resumes
 # within about a minute. A queued batch whose task was lost is handed to the queue again after the same time.

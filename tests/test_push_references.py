@@ -123,7 +123,10 @@ def test_a_related_post_outside_the_batch_and_not_in_webflow_is_a_preflight_erro
 
 
 def test_referenced_posts_in_the_batch_are_created_first_and_a_multireference_gets_their_ids(
-        sandbox, posts, locales, publisher):
+        sandbox, posts, locales, publisher, settings):
+    # A body needs the ID the previous create returned, so these go one at a time whatever the in-flight setting.
+    settings.WEBFLOW_PUSH_IN_FLIGHT = 4
+    sandbox.set_latency(0.05)
     # Lower pks refer to higher ones, so pk order alone would create the referrer first.
     overview = post(posts, "overview")
     part_one, part_two = post(posts, "part-one"), post(posts, "part-two")
@@ -138,6 +141,7 @@ def test_referenced_posts_in_the_batch_are_created_first_and_a_multireference_ge
 
     assert batch.status == PushBatch.Status.SUCCEEDED
     assert create_order(sandbox, posts) == [["part-two"], ["part-one"], ["overview"]]
+    assert sandbox.peak_in_progress == 1
     stored = variants_by_slug(sandbox, posts)
     assert {tuple(v["fieldData"]["related"]) for v in stored["overview"]} == {
         (webflow_id(part_one), webflow_id(part_two))}

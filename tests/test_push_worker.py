@@ -148,6 +148,34 @@ def test_a_killed_worker_resumes_where_it_stopped_without_duplicates(clusters, s
     assert_webflow_matches(webflow_sandbox, collection, items, locales)
 
 
+def test_a_worker_killed_with_several_creates_in_flight_resumes_without_duplicates(clusters, seeded, webflow_sandbox,
+                                                                                  worker_env):
+    """Four creates on their way when the worker dies; Webflow applies them after the worker is gone. The resumed
+    run looks every one of them up before it sends anything, so each item lands once and every ID is stored."""
+    collection, locales, publisher = seeded
+    worker_env["WEBFLOW_PUSH_IN_FLIGHT"] = "4"
+    webflow_sandbox.set_latency(0.6)
+    items = make_approved_items(collection, 400, locales=locales[1:])  # 13 creates of 33 items × 3 locales
+    batch = queued_batch(collection, items, publisher)
+    first = clusters("first")
+    in_flight = PushChunk.objects.filter(batch=batch, status=PushChunk.Status.IN_FLIGHT)
+    wait_for(lambda: in_flight.count() >= 2, what="several creates in flight")
+    kill(first)
+    killed_at = time.time()
+    assert in_flight.count() >= 2
+    assert webflow_sandbox.peak_in_progress >= 2
+
+    clusters("second")
+    wait_for(finished(batch), timeout=75, what="the resumed batch")
+
+    batch.refresh_from_db()
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(webflow_sandbox, collection, items, locales)
+    resumed = [r for r in webflow_sandbox.requests if r["time"] > killed_at]
+    first_write = next(n for n, r in enumerate(resumed) if r["method"] != "GET")
+    assert first_write > 0 and all(r["method"] == "GET" for r in resumed[:first_write])
+
+
 @pytest.mark.postgres
 def test_two_clusters_never_push_a_batch_twice(clusters, seeded, webflow_sandbox):
     if connection.vendor != "postgresql":

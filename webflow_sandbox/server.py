@@ -217,6 +217,9 @@ class WebflowSandbox(RemovalOperations):
         self.faults = FaultPlan()
         self.requests: list[dict] = []
         self._requests_lock = threading.Lock()
+        # Webflow API requests being answered right now, and the most there ever were at once: a client that
+        # claims to keep several requests in flight can be held to it.
+        self.in_progress = self.peak_in_progress = 0
         self.openapi_dir = Path(openapi_dir) if openapi_dir else None
         self.validate_requests = validate_requests
         self._spec: dict | None = None
@@ -324,6 +327,16 @@ class WebflowSandbox(RemovalOperations):
     def reset_requests(self) -> None:
         with self._requests_lock:
             self.requests.clear()
+            self.peak_in_progress = self.in_progress
+
+    def answer_started(self) -> None:
+        with self._requests_lock:
+            self.in_progress += 1
+            self.peak_in_progress = max(self.peak_in_progress, self.in_progress)
+
+    def answer_finished(self) -> None:
+        with self._requests_lock:
+            self.in_progress -= 1
 
     # --- lifecycle -----------------------------------------------------------------------------------------
 
@@ -827,6 +840,13 @@ class _Handler(BaseHTTPRequestHandler):
             self._inspect(path, entry)
             return
         sandbox.log_request(entry)
+        sandbox.answer_started()
+        try:
+            self._answer(method, path, query, raw_body, entry)
+        finally:
+            sandbox.answer_finished()
+
+    def _answer(self, method, path, query, raw_body, entry):
         status, payload, headers = self._process(method, path, query, raw_body, entry)
         if status is None:
             return
