@@ -428,6 +428,9 @@ class BatchItem(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     # Set once a create containing this item had an unknown outcome: a later duplicate slug is then our own orphan.
     outcome_unknown = models.BooleanField(default=False)
+    # Re-sent after a create that got no answer and left at this time: Webflow may still apply that one and make a
+    # copy; the end of the run looks for it (push/copies.py) and clears this.
+    late_copy_check_from = models.DateTimeField(null=True, blank=True)
     # The item already had Webflow IDs when the run began: its PATCH carries the full text, not just translations.
     update_existing = models.BooleanField(default=False)
     chunk = models.ForeignKey(PushChunk, on_delete=models.SET_NULL, null=True, blank=True, related_name="entries")

@@ -142,15 +142,21 @@ def test_slugs_are_looked_up_when_that_costs_fewer_requests_than_paging_the_wind
     assert AuditEvent.objects.get(action="push.reconcile", batch=batch).data["slug_lookups"] == 1
 
 
+def land_late(sandbox, settings, *, margin: float, delay: float):
+    """Webflow in its older slug auto-suffixing mode, applying the first create `delay` s after it arrived, with
+    a client that stops waiting after 0.5 s and a run that waits `margin` s more before it looks."""
+    settings.WEBFLOW_READ_TIMEOUT_SECONDS = 0.5
+    settings.WEBFLOW_PUSH_LANDING_MARGIN_SECONDS = margin
+    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
+    sandbox.duplicate_slugs = "suffix"
+    return sandbox.faults.add("late_commit", path="/items/bulk$", method="POST", delay=delay)
+
+
 def test_a_create_applied_after_the_read_timeout_is_adopted_not_copied(sandbox, collection, locales, publisher,
                                                                        settings):
     """Webflow still working after the client gave up, with its older slug auto-suffixing: a look made at once
     finds nothing, the re-send lands, and the original then lands as `post-1-xxxxx` beside it."""
-    settings.WEBFLOW_READ_TIMEOUT_SECONDS = 0.5
-    settings.WEBFLOW_PUSH_LANDING_MARGIN_SECONDS = 1.0
-    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
-    sandbox.duplicate_slugs = "suffix"
-    late = sandbox.faults.add("late_commit", path="/items/bulk$", method="POST", delay=1.0)
+    late = land_late(sandbox, settings, margin=1.0, delay=1.0)
     items = make_approved_items(collection, 10, locales=locales[1:])
     batch = queue(collection, items, publisher)
 
@@ -160,3 +166,44 @@ def test_a_create_applied_after_the_read_timeout_is_adopted_not_copied(sandbox, 
     assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
     assert_webflow_matches(sandbox, collection, items, locales)  # no copy, every ID stored
     assert [r["method"] for r in sandbox.requests] == ["POST", "GET", "PATCH"]  # adopted, never re-sent
+
+
+def test_a_create_applied_later_than_the_wait_leaves_no_copy_behind(sandbox, collection, locales, publisher,
+                                                                    settings):
+    """Webflow applies the unanswered create after the run's wait (read timeout + margin) and after the re-send:
+    with slug auto-suffixing it makes `post-n-xxxxx` copies. The end of the run finds and deletes each of them,
+    records it, and every draft ends with exactly one Webflow item per locale."""
+    late = land_late(sandbox, settings, margin=0.3, delay=1.2)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+
+    batch = batch_push(batch_id=batch.pk, sleep=time.sleep)
+
+    assert late.used == 1
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(sandbox, collection, items, locales)
+    removed = AuditEvent.objects.filter(action="push.copy_removed", batch=batch)
+    assert removed.count() == 10
+    assert {e.data["slug"].rsplit("-", 1)[0] for e in removed} == {i.slug for i in items}
+    assert not batch.entries.filter(late_copy_check_from__isnull=False).exists()
+    methods = [r["method"] for r in sandbox.requests]
+    assert methods[:3] == ["POST", "GET", "POST"] and methods.count("DELETE") == 10
+
+
+def test_a_copy_that_cannot_be_deleted_fails_its_item_instead_of_reading_succeeded(sandbox, collection, locales,
+                                                                                   publisher, settings):
+    settings.WEBFLOW_PUSH_MAX_ATTEMPTS = 2
+    land_late(sandbox, settings, margin=0.3, delay=1.2)
+    sandbox.faults.add("500", path="/items$", method="DELETE", times=0)
+    items = make_approved_items(collection, 2, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+
+    batch = batch_push(batch_id=batch.pk, sleep=time.sleep)
+
+    assert batch.status == PushBatch.Status.FAILED
+    copies = [v["id"] for v in sandbox.items(collection.webflow_id)
+              if v["fieldData"]["slug"] not in {item.slug for item in items}]
+    assert len(copies) == 2 * len(locales)
+    reasons = " ".join(batch.entries.values_list("reason", flat=True))
+    assert reasons.count("could not be checked or deleted") == 2
+    assert all(webflow_id in reasons for webflow_id in copies)

@@ -36,7 +36,9 @@ def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True) -> l
     found: dict[int, list] = {}
     unsettled: list[BatchItem] = []
     listed = 0
+    sent_at_of: dict[int, object] = {}
     for sent_at, group in chunk_groups(run, entries):
+        sent_at_of.update((entry.pk, sent_at) for entry in group)
         if may_land_late:
             wait_until_landed(run, sent_at)
         try:
@@ -67,13 +69,16 @@ def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True) -> l
                 adopted.append(entry)
             else:
                 entry.status = BatchItem.Status.PENDING
+                if may_land_late:  # sent again now: a late original would be a copy (copies.py)
+                    entry.late_copy_check_from = min(filter(None, [entry.late_copy_check_from,
+                                                                   sent_at_of[entry.pk]]))
             entry.updated_at = now
         save_refs([
             build_refs(run, entry, found[entry.pk], published=run.live_endpoint and any(
                 v.last_published for v in found[entry.pk]))
             for entry in adopted
         ])
-        BatchItem.objects.bulk_update(entries, ["status", "reason", "updated_at"])
+        BatchItem.objects.bulk_update(entries, ["status", "reason", "late_copy_check_from", "updated_at"])
         settle_sent(run, adopted)
         PushChunk.objects.filter(entries__in=entries, status=PushChunk.Status.IN_FLIGHT).update(
             status=PushChunk.Status.RECONCILED, finished_at=timezone.now())
@@ -86,13 +91,16 @@ def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True) -> l
     return missing
 
 
+def landing_wait() -> timedelta:
+    """How long after a request left the run treats its write as landed or never to land."""
+    return timedelta(seconds=settings.WEBFLOW_READ_TIMEOUT_SECONDS + settings.WEBFLOW_PUSH_LANDING_MARGIN_SECONDS)
+
+
 def wait_until_landed(run, sent_at) -> None:
     """Webflow can apply a write after the client's read timeout; a look before then may find nothing, and the
     re-send would then make a second item (or, with slug auto-suffixing, a copy). Wait past the read timeout
     plus a margin from the send."""
-    settled_at = sent_at + timedelta(seconds=settings.WEBFLOW_READ_TIMEOUT_SECONDS
-                                     + settings.WEBFLOW_PUSH_LANDING_MARGIN_SECONDS)
-    left = (settled_at - timezone.now()).total_seconds()
+    left = (sent_at + landing_wait() - timezone.now()).total_seconds()
     if left > 0:
         run.request_info["step"] = "wait for a late write"
         nap(run, left)

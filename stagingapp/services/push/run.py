@@ -7,7 +7,7 @@ No transaction is ever open during an HTTP call.
 
 Order of a run: removals (unpublish, archive, delete; push/removals.py), reconcile what a dead run left in
 flight, mark updates, create (full PATCHes in between),
-the remaining PATCHes, publish (live batches), close.
+the remaining PATCHes, publish (live batches), delete copies a late-landing create made (push/copies.py), close.
 """
 import logging
 import time
@@ -16,6 +16,7 @@ from collections.abc import Callable
 
 from ...models import PushBatch
 from .context import RunContext
+from .copies import remove_late_copies
 from .creates import create_all
 from .flights import in_flight_depth
 from .lease import ClaimLost, Heartbeat, batch_claim, heartbeat_interval, worker_label
@@ -79,6 +80,7 @@ def execute(run: RunContext) -> None:
         create_all(run)
         patch_all(run)
         publish_all(run)
+        remove_late_copies(run)
     except StopBatch as reason:
         run.flights.abandon_all()  # answers already on their way are recorded: no created item goes unlinked
         stop(run, str(reason))

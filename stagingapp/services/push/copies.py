@@ -1,0 +1,119 @@
+"""Copies left by a create that got no answer and was applied later than the run waited for it.
+
+Webflow has no idempotency key. After a create the client gave up on, the run waits past the read timeout plus a
+margin, finds nothing and re-sends (reconcile.py). When Webflow applies the original even later, it makes a second
+item: refused as a duplicate slug today, but in Webflow's older behaviour created with an auto-suffixed slug
+(`post-7` → `post-7-3f9a1`). Each item re-sent that way carries `late_copy_check_from` (when the unanswered
+original left). At the end of the run, once the original has had that wait a second time, the items created since
+then are listed and any copy of such an item (not its stored ID; same name; its slug or the slug plus a suffix) is
+deleted and recorded in the audit history. A copy that cannot be found out or deleted fails its item with the
+copy's ID, so the batch never reads "Succeeded" while a copy it made is unaccounted for.
+"""
+import re
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from ...models import BatchItem, WebflowItemRef
+from ...webflow.client import MAX_ITEMS_PER_REQUEST
+from ...webflow.errors import WebflowError, WebflowNotFound
+from ..audit import audit_record
+from .lease import beat, nap
+from .outcomes import fail_entries
+from .policy import StopBatch, call_idempotent
+from .reconcile import landing_wait
+from .refs import parse_time
+
+
+def remove_late_copies(run) -> None:
+    """Delete the copies late originals made of this batch's re-sent items (the run's last Webflow step)."""
+    suspects = list(run.batch.entries.filter(late_copy_check_from__isnull=False).select_related("item")
+                    .prefetch_related("item__translations"))
+    if not suspects:
+        return
+    since = min(entry.late_copy_check_from for entry in suspects)
+    left = (since + 2 * landing_wait() - timezone.now()).total_seconds()
+    if left > 0:
+        run.request_info.update(items=[e.item_id for e in suspects], step="wait for a late copy")
+        nap(run, left)
+    ours = dict(WebflowItemRef.objects.filter(item__in=[e.item_id for e in suspects])
+                .values_list("webflow_item_id", "item_id"))
+    # A suspect whose re-send did not land has no copy: what a late original made is its only item, adopted by a
+    # retry (a duplicate slug of an item whose create had an unknown outcome).
+    linked = set(ours.values())
+    checked = [e for e in suspects if e.item_id in linked]
+    problems: dict[int, tuple[BatchItem, list[str]]] = {}
+    try:
+        copies = find_copies(run, checked, since=since, ours=set(ours)) if checked else {}
+    except (WebflowError, StopBatch) as exc:
+        copies = {}
+        for entry in checked:
+            problems[entry.pk] = (entry, [f"the list of items created since then failed ({exc})"])
+    failure = None
+    for webflow_id, (entry, variants) in copies.items():
+        if failure is None:
+            try:
+                delete_copy(run, entry, webflow_id, variants)
+                continue
+            except (WebflowError, StopBatch) as exc:
+                failure = exc  # the copies after this one would meet the same: not sent
+        problems.setdefault(entry.pk, (entry, []))[1].append(f"{webflow_id} ({failure})")
+    with transaction.atomic():
+        beat(run)
+        BatchItem.objects.filter(pk__in=[e.pk for e in suspects]).update(late_copy_check_from=None)
+    for entry, notes in problems.values():
+        fail_entries(run, [entry], "Webflow applied an unanswered create late, after the item had been sent again; "
+                                   f"a copy it made could not be checked or deleted: {'; '.join(notes)}. Look for "
+                                   f"copies of '{entry.item.slug}' in Webflow and delete them by hand.")
+
+
+def copy_names(item) -> set[str]:
+    return {item.name, *(t.name for t in item.translations.all() if t.name)}
+
+
+def find_copies(run, suspects: list[BatchItem], *, since, ours: set[str]) -> dict[str, tuple[BatchItem, list]]:
+    """Webflow ID -> (entry, variants) of every copy created from `since` (minus the clock margin) until now.
+
+    Pages through the whole window: Webflow may ignore the filter or the sort, so every variant's date, slug and
+    name are checked here."""
+    margin = timedelta(seconds=settings.WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS)
+    low, high = since - margin, timezone.now() + margin
+    patterns = [(re.compile(rf"{re.escape(e.item.slug)}(-[0-9a-z]+)?"), copy_names(e.item), e) for e in suspects]
+    copies: dict[str, tuple[BatchItem, list]] = {}
+    offset = 0
+    while True:
+        run.request_info.update(items=[e.item_id for e in suspects], step="look for late copies")
+        page = call_idempotent(run, lambda offset=offset: run.client.list_items(
+            run.collection_id, cms_locale_ids=run.cms_ids, offset=offset, limit=MAX_ITEMS_PER_REQUEST,
+            created_from=low, created_to=high, sort_by="createdOn", sort_order="desc"))
+        for variant in page.items:
+            stamp = parse_time(variant.created_on)
+            if not variant.id or variant.id in ours or stamp is None or not low <= stamp <= high:
+                continue
+            for pattern, names, entry in patterns:
+                if variant.slug and pattern.fullmatch(variant.slug) and variant.name in names:
+                    copies.setdefault(variant.id, (entry, []))[1].append(variant)
+                    break
+        offset += len(page.items)
+        if not page.items or offset >= page.total:
+            return copies
+
+
+def delete_copy(run, entry: BatchItem, webflow_id: str, variants: list) -> None:
+    """Unpublish (when live) and delete one copy in every locale it has. Repeating a DELETE is safe (the repeat
+    of one that landed answers 404, which means gone), so it goes under the policy for idempotent requests."""
+    locales = sorted({v.cms_locale_id for v in variants if v.cms_locale_id})
+    body = [{"id": webflow_id, **({"cmsLocaleIds": locales} if locales else {})}]
+    run.request_info.update(items=[entry.item_id], step="delete a late copy")
+    for live in ([True] if any(v.last_published for v in variants) else []) + [False]:
+        try:
+            call_idempotent(run, lambda live=live: run.client.remove_items(run.collection_id, items=body, live=live))
+        except WebflowNotFound:
+            continue
+    audit_record(action="push.copy_removed", **run.as_actor, batch=run.batch, collection=run.batch.collection,
+                 item=entry.item, object_repr=str(entry.item)[:300],
+                 message=f"Deleted Webflow item {webflow_id} ('{variants[0].slug}'): a copy made when Webflow "
+                         "applied an unanswered create after the item had been sent again",
+                 data={"webflow_item_id": webflow_id, "slug": variants[0].slug, "cms_locale_ids": locales})
