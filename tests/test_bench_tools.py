@@ -2,7 +2,7 @@
 from tests.test_sandbox import PRIMARY, call
 from webflow_sandbox.demo import DEMO_COLLECTION_ID, DEMO_LOCALES, seed_demo
 from webflow_sandbox.floors import replay_floor
-from webflow_sandbox.management.commands.bench_push import busiest_window
+from webflow_sandbox.management.commands.bench_push import busiest_window, request_gaps
 
 ITEMS = f"/v2/collections/{DEMO_COLLECTION_ID}/items"
 
@@ -27,3 +27,10 @@ def test_the_floor_replays_every_accepted_write_with_the_new_item_ids(webflow_sa
 def test_the_busiest_window_counts_the_most_requests_inside_any_60_seconds():
     assert busiest_window([0, 10, 59.9, 60, 61, 119, 200]) == 4
     assert busiest_window([]) == 0
+
+
+def test_request_gaps_compare_the_first_and_last_tenth_of_the_run():
+    # 21 requests: ten gaps of 0.1 s, then ten of 0.3 s; the first and last tenth are one gap each.
+    times = [0.1 * n for n in range(11)] + [1.0 + 0.3 * n for n in range(1, 11)]
+    early, late = request_gaps(times)
+    assert (round(early, 3), round(late, 3)) == (0.1, 0.3)

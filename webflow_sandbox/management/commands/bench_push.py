@@ -30,6 +30,18 @@ def busiest_window(times: list[float], window: float = 60.0) -> int:
     return best
 
 
+def request_gaps(times: list[float]) -> tuple[float, float]:
+    """Median gap between consecutive requests over the first and the last tenth of the run (flat cost: equal)."""
+    times = sorted(times)
+    gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+    tenth = max(1, len(gaps) // 10)
+
+    def median(values):
+        return sorted(values)[len(values) // 2] if values else float("nan")
+
+    return median(gaps[:tenth]), median(gaps[-tenth:])
+
+
 class Command(BaseCommand):
     help = "Benchmark the push pipeline against the local Webflow sandbox with real workers."
 
@@ -107,6 +119,9 @@ class Command(BaseCommand):
         throttled = sum(1 for r in api if r.get("status") == 429)
         lookups = sum(1 for r in api if r["method"] == "GET")
         faults = sum(1 for r in api if r.get("fault") and r["fault"] != "slow")
+        first_request = min(r["time"] for r in api) - min(b.started_at for b in batches).timestamp() \
+            if api and begun else float("nan")
+        early_gap, late_gap = request_gaps([r["time"] for r in api])
         names = [v["fieldData"]["name"].split(" [")[0] + v["cmsLocaleId"] for v in sandbox.items(collection.webflow_id)]
         duplicates = len(names) - len(set(names))
         statuses = ", ".join(sorted({b.get_status_display() for b in batches}))
@@ -120,6 +135,9 @@ class Command(BaseCommand):
             ("429s", f"{throttled} ({throttled / max(1, len(api)):.1%})"),
             ("busiest 60-s window of the sandbox log", f"{busiest_window([r['time'] for r in api])} requests"),
             ("worker peak RSS (max VmHWM over the qcluster processes)", f"{peak_kb / 1024:.0f} MB"),
+            ("claim → first request", f"{first_request:.1f} s"),
+            ("median gap between requests, first / last tenth of the run",
+             f"{early_gap * 1000:.0f} ms / {late_gap * 1000:.0f} ms"),
         ]
         floor_text = sdk_text = ""
         if opts["floor"]:
@@ -132,12 +150,14 @@ class Command(BaseCommand):
         self.stdout.write("\n| metric | result |\n|---|---|")
         for label, value in rows:
             self.stdout.write(f"| {label} | {value} |")
+        timing_text = (f"first request {first_request:.1f} s after the claim; gaps {early_gap * 1000:.0f} → "
+                       f"{late_gap * 1000:.0f} ms")
         if opts["summary"]:
             row = (f"| {opts['label'] or 'push'} | {opts['items']} × 3 | {opts['rate'] or 'none'} | "
                    f"{len(api)} / {minimum} ({faults} faults) | {wall:.1f} s | "
                    f"{f'{wall / ideal:.2f}×' if ideal == ideal else '–'} | {throttled} | {duplicates} | "
                    f"{busiest_window([r['time'] for r in api])} | {peak_kb / 1024:.0f} MB | "
-                   f"{'; '.join(filter(None, [floor_text, sdk_text])) or ''} |\n")
+                   f"{'; '.join(filter(None, [floor_text, sdk_text, timing_text]))} |\n")
             with Path(opts["summary"]).open("a") as handle:
                 handle.write(row)
 
