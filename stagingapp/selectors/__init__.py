@@ -92,13 +92,18 @@ def owed_refs_query(batch: PushBatch, excluding=(), **flags):
 
 
 def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), **flags) -> list[WebflowItemRef]:
-    """The owed refs with what a PATCH body needs (item, collection, translations), in item and locale order."""
-    refs = (
-        owed_refs_query(batch, excluding, **flags)
-        .select_related("item__collection", "locale").prefetch_related("item__translations__locale")
-        .order_by("item_id", "locale_id")
-    )
-    return list(refs[:limit] if limit else refs)
+    """The owed refs with what a PATCH body needs (item, collection, translations), in item and locale order.
+
+    Each item is read once (not once per locale through a join) and shares the batch's collection: a chunk's
+    refs cost three queries and one decode of each item's field data."""
+    refs = owed_refs_query(batch, excluding, **flags).select_related("locale").order_by("item_id", "locale_id")
+    refs = list(refs[:limit] if limit else refs)
+    items = DraftItem.objects.filter(pk__in={ref.item_id for ref in refs}).prefetch_related(
+        "translations__locale").in_bulk()
+    for ref in refs:
+        ref.item = items[ref.item_id]
+        ref.item.collection = batch.collection
+    return refs
 
 
 def drift_dashboard_summary() -> list[dict]:

@@ -18,14 +18,15 @@ def matches_pin(item: DraftItem, pin: str) -> bool:
     return bool(pin) and item.fingerprint() == pin
 
 
-def still_approved(entries: list[BatchItem]) -> tuple[list[BatchItem], list[BatchItem]]:
+def still_approved(entries: list[BatchItem], collection) -> tuple[list[BatchItem], list[BatchItem]]:
     """(entries to send, entries whose content changed), with each entry's item freshly read: the bodies are then
-    built from exactly the content just checked."""
-    items = {item.pk: item for item in DraftItem.objects.filter(pk__in=[e.item_id for e in entries])
-             .select_related("collection").prefetch_related("translations__locale", "webflow_refs")}
+    built from exactly the content just checked. `collection`: the batch's (shared, not read once per row)."""
+    items = DraftItem.objects.filter(pk__in=[e.item_id for e in entries]).prefetch_related(
+        "translations__locale").in_bulk()
     keep, changed = [], []
     for entry in entries:
         entry.item = items[entry.item_id]
+        entry.item.collection = collection
         (keep if matches_pin(entry.item, entry.approved_fingerprint) else changed).append(entry)
     return keep, changed
 

@@ -64,8 +64,10 @@ def create_chunks(run, size: int):
         buffer: list[BatchItem] = []
         last_pk = 0
         while True:
-            page = list(pending.filter(in_group, pk__gt=last_pk).select_related("item__collection")
-                        .prefetch_related("item__translations").order_by("pk")[:size])
+            # Only what sendable() checks: still_approved() reads each chunk's items afresh before it is sent.
+            page = list(pending.filter(in_group, pk__gt=last_pk).select_related("item").order_by("pk")[:size])
+            for entry in page:
+                entry.item.collection = run.batch.collection
             if page:
                 last_pk = page[-1].pk
             buffer += sendable(run, page)
@@ -138,7 +140,7 @@ def start_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: 
     """Send one chunk's create without waiting for the answer; it is recorded (and any failure handled by
     send_create's policy) when its turn comes to land."""
     run.flights.make_room()
-    group, changed = still_approved(entries)
+    group, changed = still_approved(entries, run.batch.collection)
     fail_entries(run, changed, CHANGED_BEFORE_CREATE)
     if not group:
         return
@@ -177,7 +179,7 @@ def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: b
             if sent is not None:
                 (chunk, flight), sent = sent, None
             else:
-                group, changed = still_approved(group)
+                group, changed = still_approved(group, run.batch.collection)
                 fail_entries(run, changed, CHANGED_BEFORE_CREATE)
                 if not group:
                     break

@@ -14,7 +14,7 @@ from .bodies import item_flags, patch_field_data
 from .flights import Waiting
 from .lease import beat, nap
 from .outcomes import fail_refs, settle_sent
-from .planning import MAX_ENTRIES_PER_PATCH, chunked
+from .planning import MAX_ENTRIES_PER_PATCH
 from .policy import Action, Step, StopBatch, decide, wait_rate_limit
 from .references import describe, unresolved
 from .refs import parse_time
@@ -39,17 +39,24 @@ def patch_full_chunks(run) -> None:
 
 def patch_all(run) -> None:
     """Send every owed per-locale PATCH, 100 entries a request (live items via PATCH .../items/live), several on
-    their way at once; each round's answers land before the next round reads what is still owed."""
+    their way at once. The owed refs are read one request's worth at a time, leaving out those in flight, so
+    memory stays flat in the batch size; a ref is owed again only until its PATCH's answer has landed."""
+    # A 409 on a live PATCH turns its refs staged (reroute_unpublished): both kinds are read until neither is owed.
+    kinds = [({"is_published": False}, False), ({"is_published": True}, True)] if run.live else [({}, False)]
     while True:
-        refs = owed_refs(run.batch, needs_patch=True)
-        if not refs:
+        sent = False
+        for flags, live in kinds:
+            refs = owed_refs(run.batch, limit=MAX_ENTRIES_PER_PATCH, excluding=run.flights.patching(),
+                             needs_patch=True, **flags)
+            if refs:
+                start_patch(run, refs, live=live)
+                sent = True
+                break
+        if sent:
+            continue
+        if not run.flights.waiting:
             return
-        live_refs = [r for r in refs if run.live and r.is_published]
-        staged_refs = [r for r in refs if not (run.live and r.is_published)]
-        for group, live in ((staged_refs, False), (live_refs, True)):
-            for chunk in chunked(group, MAX_ENTRIES_PER_PATCH):
-                start_patch(run, list(chunk), live=live)
-        run.flights.land_all()
+        run.flights.land_oldest()  # its refs may be owed again (a refusal splits them off, a 409 reroutes)
 
 
 def start_patch(run, refs: list[WebflowItemRef], *, live: bool) -> None:

@@ -19,8 +19,11 @@ def publish_all(run) -> None:
     """Publish created/updated items of a live batch, 100 items a request."""
     if not run.live:
         return
+    # An item has at most one ref per batch locale: a page one item longer than a request always holds the
+    # first request's items whole, and memory stays flat in the batch size.
+    page = (MAX_ITEMS_PER_PUBLISH + 1) * max(1, len(run.locales))
     while True:
-        refs = owed_refs(run.batch, needs_publish=True, needs_patch=False)
+        refs = owed_refs(run.batch, limit=page, needs_publish=True, needs_patch=False)
         if not refs:
             return
         per_item: dict[int, list[WebflowItemRef]] = {}
