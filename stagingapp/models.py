@@ -471,6 +471,14 @@ class WebflowItemRef(models.Model):
         ordering = ["item", "locale__tag"]
         verbose_name = "Webflow ID"
         constraints = [models.UniqueConstraint(fields=["item", "locale"], name="uniq_webflowref_item_locale")]
+        # The run reads what a batch still owes once per request (selectors.owed_refs): only those rows are
+        # indexed, in the order it reads them, so the read costs the same at the 100th item and the 100,000th.
+        indexes = [
+            models.Index(fields=["last_batch", "item", "locale"], condition=models.Q(needs_patch=True),
+                         name="webflowref_owes_patch_idx"),
+            models.Index(fields=["last_batch", "item", "locale"], condition=models.Q(needs_publish=True),
+                         name="webflowref_owes_publish_idx"),
+        ]
 
     def __str__(self):
         return f"{self.webflow_item_id} [{self.locale.tag}]"
