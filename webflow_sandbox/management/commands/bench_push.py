@@ -55,6 +55,10 @@ class Command(BaseCommand):
         parser.add_argument("--workers", type=int, default=1, help="qcluster processes (one worker each)")
         parser.add_argument("--drop-rate", type=float, default=0.0,
                             help="share of bulk creates applied and then dropped without an answer")
+        parser.add_argument("--fault", action="append", default=[], metavar="SPEC",
+                            help="a sandbox fault as the sandbox command takes it, e.g. "
+                                 "500:path=/items,times=0,probability=0.05 (repeatable)")
+        parser.add_argument("--fault-seed", type=int, default=None, help="seed of the faults' probabilities")
         parser.add_argument("--floor", action="store_true", help="also replay the bodies with a bare loop")
         parser.add_argument("--sdk", action="store_true", help="also push the same items with the webflow SDK")
         parser.add_argument("--sdk-items", type=int, default=300, help="items the SDK sends one at a time")
@@ -62,6 +66,7 @@ class Command(BaseCommand):
         parser.add_argument("--timeout", type=int, default=1800)
 
     def handle(self, *args, **opts):
+        from webflow_sandbox.faults import FaultPlan
         from webflow_sandbox.server import WebflowSandbox
 
         if DraftItem.objects.exists():
@@ -69,6 +74,12 @@ class Command(BaseCommand):
         rate = opts["rate"] or NO_LIMIT
         sandbox = WebflowSandbox(rate_limit=rate, rate_window=60.0, retry_after=60.0, validate_requests=False,
                                  latency=opts["latency"], jitter=opts["jitter"])
+        sandbox.faults = FaultPlan(seed=opts["fault_seed"])
+        for spec in opts["fault"]:
+            try:
+                sandbox.faults.add(**FaultPlan.parse(spec))
+            except ValueError as exc:
+                raise CommandError(f"--fault {spec}: {exc}") from exc
         if opts["drop_rate"]:
             sandbox.faults.add("drop_after_commit", path=r"/items/bulk$", method="POST", times=0,
                                probability=opts["drop_rate"])
