@@ -7,7 +7,7 @@ from .lease import beat
 
 def prepare_updates(run) -> None:
     """Pending entries whose item has Webflow refs owe a full PATCH in every batch locale; they become SENT."""
-    # Only the entries to update are loaded (the creates are read page by page later, see creates.create_chunks).
+    # Only the entries to update are loaded (the creates are read page by page later, see pending.create_chunks).
     # Removal entries are settled by removals.remove_all before this step; the filter keeps them out regardless.
     pending = [e for e in run.entries(BatchItem.Status.PENDING, item__webflow_refs__isnull=False,
                                       item__removal_kind="")
