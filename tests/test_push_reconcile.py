@@ -190,6 +190,23 @@ def test_a_create_applied_later_than_the_wait_leaves_no_copy_behind(sandbox, col
     assert methods[:3] == ["POST", "GET", "POST"] and methods.count("DELETE") == 10
 
 
+def test_copies_are_looked_up_by_name_when_the_window_holds_more_pages_than_suspects(sandbox, collection,
+                                                                                     locales, publisher, settings):
+    make_others(collection, locales, 1200)  # 36 pages of other items created in the window
+    late = land_late(sandbox, settings, margin=0.3, delay=1.2)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+
+    batch = batch_push(batch_id=queue(collection, items, publisher).pk, sleep=time.sleep)
+
+    assert late.used == 1
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    ours = [v for v in sandbox.items(collection.webflow_id) if not v["fieldData"]["slug"].startswith("other-")]
+    assert len(ours) == len({(v["cmsLocaleId"], v["fieldData"]["slug"]) for v in ours}) == 10 * len(locales)
+    assert AuditEvent.objects.filter(action="push.copy_removed", batch=batch).count() == 10
+    by_name = [r for r in sandbox.requests if r["method"] == "GET" and "name" in r["query"]]
+    assert sorted(r["query"]["name"] for r in by_name) == sorted(i.name for i in items)
+
+
 def test_a_copy_that_cannot_be_deleted_fails_its_item_instead_of_reading_succeeded(sandbox, collection, locales,
                                                                                    publisher, settings):
     settings.WEBFLOW_PUSH_MAX_ATTEMPTS = 2

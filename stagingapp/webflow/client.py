@@ -430,16 +430,19 @@ class WebflowClient:
         """GET /v2/collections/{collection_id} -> {id, displayName, slug, fields: [...]}."""
         return self._request("GET", f"/v2/collections/{self._id(collection_id)}") or {}
 
-    def list_items(self, collection_id: str, *, slug: str | None = None, cms_locale_ids: list[str] | None = None,
+    def list_items(self, collection_id: str, *, slug: str | None = None, name: str | None = None,
+                   cms_locale_ids: list[str] | None = None,
                    offset: int = 0, limit: int = MAX_ITEMS_PER_REQUEST, live: bool = False,
                    created_from: datetime | None = None, created_to: datetime | None = None,
                    sort_by: str | None = None, sort_order: str | None = None) -> ItemPage:
-        """One page of GET .../items (or .../items/live), filtered by exact slug, locales (comma-joined) and
+        """One page of GET .../items (or .../items/live), filtered by exact slug or name, locales (comma-joined) and
         creation time (`createdOn[gte]`/`createdOn[lte]`, inclusive), sorted by `sort_by` (a spec sort key).
         Webflow may ignore a filter: callers check what they get."""
         params = {"offset": offset, "limit": min(max(limit, 1), MAX_ITEMS_PER_REQUEST)}
         if slug:
             params["slug"] = slug
+        if name:
+            params["name"] = name
         if created_from:
             params["createdOn[gte]"] = iso_instant(created_from)
         if created_to:

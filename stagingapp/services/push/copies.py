@@ -9,6 +9,7 @@ then are listed and any copy of such an item (not its stored ID; same name; its 
 deleted and recorded in the audit history. A copy that cannot be found out or deleted fails its item with the
 copy's ID, so the batch never reads "Succeeded" while a copy it made is unaccounted for.
 """
+import math
 import re
 from datetime import timedelta
 
@@ -76,29 +77,47 @@ def copy_names(item) -> set[str]:
 def find_copies(run, suspects: list[BatchItem], *, since, ours: set[str]) -> dict[str, tuple[BatchItem, list]]:
     """Webflow ID -> (entry, variants) of every copy created from `since` (minus the clock margin) until now.
 
-    Pages through the whole window: Webflow may ignore the filter or the sort, so every variant's date, slug and
-    name are checked here."""
+    The items created in that window, newest first, when paging through them costs no more requests than one
+    lookup per suspect by its exact name (Webflow's `name` filter; a copy keeps the name), else those lookups.
+    Webflow may ignore a filter or the sort, so every variant's date, slug and name are checked here."""
     margin = timedelta(seconds=settings.WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS)
     low, high = since - margin, timezone.now() + margin
-    patterns = [(re.compile(rf"{re.escape(e.item.slug)}(-[0-9a-z]+)?"), copy_names(e.item), e) for e in suspects]
+    matchers = [(re.compile(rf"{re.escape(e.item.slug)}(-[0-9a-z]+)?"), copy_names(e.item), e) for e in suspects]
     copies: dict[str, tuple[BatchItem, list]] = {}
-    offset = 0
-    while True:
-        run.request_info.update(items=[e.item_id for e in suspects], step="look for late copies")
-        page = call_idempotent(run, lambda offset=offset: run.client.list_items(
-            run.collection_id, cms_locale_ids=run.cms_ids, offset=offset, limit=MAX_ITEMS_PER_REQUEST,
-            created_from=low, created_to=high, sort_by="createdOn", sort_order="desc"))
+
+    def pages(**filters):
+        offset = 0
+        while True:
+            run.request_info.update(items=[e.item_id for e in suspects], step="look for late copies")
+            page = call_idempotent(run, lambda offset=offset: run.client.list_items(
+                run.collection_id, cms_locale_ids=run.cms_ids, offset=offset, limit=MAX_ITEMS_PER_REQUEST,
+                **filters))
+            yield page
+            offset += len(page.items)
+            if not page.items or offset >= page.total:
+                return
+
+    def take(page) -> None:
         for variant in page.items:
             stamp = parse_time(variant.created_on)
             if not variant.id or variant.id in ours or stamp is None or not low <= stamp <= high:
                 continue
-            for pattern, names, entry in patterns:
+            for pattern, names, entry in matchers:
                 if variant.slug and pattern.fullmatch(variant.slug) and variant.name in names:
                     copies.setdefault(variant.id, (entry, []))[1].append(variant)
                     break
-        offset += len(page.items)
-        if not page.items or offset >= page.total:
-            return copies
+
+    window = pages(created_from=low, created_to=high, sort_by="createdOn", sort_order="desc")
+    first = next(window)
+    take(first)
+    if math.ceil(max(0, first.total - len(first.items)) / MAX_ITEMS_PER_REQUEST) <= len(suspects):
+        for page in window:
+            take(page)
+        return copies
+    for entry in suspects:
+        for page in pages(name=entry.item.name):
+            take(page)
+    return copies
 
 
 def delete_copy(run, entry: BatchItem, webflow_id: str, variants: list) -> None:
