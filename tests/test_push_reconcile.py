@@ -46,24 +46,34 @@ def lookups_by_slug(sandbox):
     return [r for r in sandbox.requests if r["method"] == "GET" and "slug" in r["query"]]
 
 
-def test_dropped_creates_are_settled_by_a_list_not_a_lookup_per_item(sandbox, collection, locales, publisher):
+@pytest.mark.parametrize("depth", [1, 4])
+def test_dropped_creates_are_settled_by_a_list_not_a_lookup_per_item(sandbox, collection, locales, publisher,
+                                                                     settings, depth):
+    settings.WEBFLOW_PUSH_IN_FLIGHT = depth
     drops = seeded(sandbox, 1).add("drop_after_commit", path="/items/bulk$", method="POST", times=0,
                                    probability=0.15)
 
     batch, sent, fault_free = push_counted(sandbox, collection, locales, publisher)
 
-    assert fault_free == 16 and drops.used == 3
-    assert sent <= 1.3 * fault_free, sent
+    assert fault_free == 16 and drops.used >= 1
+    if depth == 1:
+        # One at a time, the seed picks the same 3 creates every run; each drop costs one list page.
+        assert drops.used == 3 and sent == fault_free + drops.used == 19, sent
+    else:
+        # Which creates it picks depends on the order they reach the sandbox, and the chunks in flight beside a
+        # dropped one were created around the same time: newest first, their items can fill the first page(s)
+        # of its window. A drop costs at most one page per chunk that was in flight.
+        assert fault_free < sent <= fault_free + drops.used * depth, (sent, drops.used)
     assert not lookups_by_slug(sandbox)
     reconciled = AuditEvent.objects.filter(action="push.reconcile", batch=batch)
     assert reconciled.count() == drops.used
     assert {event.data["slug_lookups"] for event in reconciled} == {0}
 
 
-def test_mixed_faults_cost_only_the_requests_that_answer_them(sandbox, collection, locales, publisher):
-    """Which requests a probability picks depends on the order they reach the sandbox (several are in flight),
-    so the bound is per fault: each faulted request costs at most one request more (a wait-and-resend, a retried
+def test_mixed_faults_cost_only_the_requests_that_answer_them(sandbox, collection, locales, publisher, settings):
+    """The bound is per fault: each faulted request costs at most one request more (a wait-and-resend, a retried
     GET, one list page), plus the re-send of a create that was not applied. No request is spent otherwise."""
+    settings.WEBFLOW_PUSH_IN_FLIGHT = 1  # one at a time, so every page a drop costs is its own (see above)
     plan = seeded(sandbox, 5)
     faults = [
         plan.add("drop_after_commit", path="/items/bulk$", method="POST", times=0, probability=0.15),
