@@ -234,3 +234,18 @@ def test_a_copy_that_cannot_be_deleted_fails_its_item_instead_of_reading_succeed
     reasons = " ".join(batch.entries.values_list("reason", flat=True))
     assert reasons.count("could not be checked or deleted") == 2
     assert all(webflow_id in reasons for webflow_id in copies)
+
+
+def test_a_batch_that_stops_before_its_copy_check_names_the_items_that_may_have_a_copy(sandbox, collection,
+                                                                                      locales, publisher, settings):
+    settings.WEBFLOW_PUSH_MAX_ATTEMPTS = 2
+    land_late(sandbox, settings, margin=0.3, delay=1.2)
+    sandbox.faults.add("500", path="/items$", method="PATCH", times=0)
+    items = make_approved_items(collection, 3, locales=locales[1:])
+
+    batch = batch_push(batch_id=queue(collection, items, publisher).pk, sleep=time.sleep)
+
+    assert batch.status == PushBatch.Status.FAILED
+    assert "Webflow kept failing" in batch.last_error
+    assert "sent again after a create that got no answer ('post-1', 'post-2', 'post-3')" in batch.last_error
+    assert not AuditEvent.objects.filter(action="push.copy_removed").exists()

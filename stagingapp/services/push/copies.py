@@ -70,6 +70,18 @@ def remove_late_copies(run) -> None:
                                    f"copies of '{entry.item.slug}' in Webflow and delete them by hand.")
 
 
+def unchecked_copies_warning(run) -> str:
+    """For the message of a batch that stopped before its copy check: which slugs may still have a late copy."""
+    slugs = list(run.batch.entries.filter(late_copy_check_from__isnull=False).order_by("pk")
+                 .values_list("item__slug", flat=True)[:11])
+    if not slugs:
+        return ""
+    named = ", ".join(f"'{slug}'" for slug in slugs[:10]) + (" and more" if len(slugs) > 10 else "")
+    return (f" Some items were sent again after a create that got no answer ({named}); the batch stopped before "
+            "checking that Webflow did not also apply the first create late. Look in Webflow for copies with a "
+            "suffixed slug (such as slug-3f9a1) and delete them.")
+
+
 def copy_names(item) -> set[str]:
     return {item.name, *(t.name for t in item.translations.all() if t.name)}
 

@@ -16,7 +16,7 @@ from collections.abc import Callable
 
 from ...models import PushBatch
 from .context import RunContext
-from .copies import remove_late_copies
+from .copies import remove_late_copies, unchecked_copies_warning
 from .creates import create_all
 from .flights import in_flight_depth
 from .lease import ClaimLost, Heartbeat, batch_claim, heartbeat_interval, worker_label
@@ -83,7 +83,7 @@ def execute(run: RunContext) -> None:
         remove_late_copies(run)
     except StopBatch as reason:
         run.flights.abandon_all()  # answers already on their way are recorded: no created item goes unlinked
-        stop(run, str(reason))
+        stop(run, str(reason) + unchecked_copies_warning(run))
         return
     except ClaimLost:
         raise  # the run that took over reconciles what this one left in flight
