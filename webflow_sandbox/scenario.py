@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from secrets import token_urlsafe
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -59,8 +60,11 @@ def make_approved_items(collection: Collection, locales: list[LocaleMapping], co
 def worker_env(sandbox, **extra: str) -> dict:
     if "DATABASE_URL" not in os.environ:
         raise RuntimeError("set DATABASE_URL (make bench / make soak do), so the workers use the same database")
+    # The workers run as in production (DEBUG off: no query log, whose SQLite quoting costs a query per query),
+    # with a throwaway key and e-mail kept in memory.
     return {**os.environ, "WEBFLOW_API_BASE_URL": sandbox.url, "WEBFLOW_API_TOKEN": sandbox.token,
-            "LOG_LEVEL": "WARNING", **extra}
+            "LOG_LEVEL": "WARNING", "DEBUG": "False", "SECRET_KEY": os.environ.get("SECRET_KEY") or token_urlsafe(50),
+            "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", **extra}
 
 
 def start_worker(env: dict, log=None) -> subprocess.Popen:
