@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import AuditEvent, Collection, DraftItem, DraftTranslation, LocaleMapping, Site
+from .rows import insert_rows
 
 # Longest value kept per changed field in an edit entry; a whole collection schema would drown the history.
 MAX_DIFF_VALUE_CHARS = 2000
@@ -109,8 +110,10 @@ def audit_record(**fields) -> AuditEvent:
 
 
 def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
-    """Append several entries built by audit_entry() in one INSERT (bulk paths: a push chunk, a queued batch)."""
-    return AuditEvent.objects.bulk_create(events) if events else []
+    """Append several entries built by audit_entry() in one statement (bulk paths: a push chunk, a queued
+    batch); their ids are not read back."""
+    insert_rows(events)
+    return events
 
 
 def audit_entry(

@@ -21,6 +21,7 @@ from ..schema import validate_field_data
 from ..selectors import item_slug_clashes, translation_slug_clash
 from . import notifications
 from .audit import actor_label_for, audit_entry, audit_record, audit_record_many
+from .rows import copy_to_history
 
 S = DraftItem.Status
 
@@ -90,12 +91,12 @@ def items_transition(
 
     Review transitions write more than the status: `update_values` are columns written by the same UPDATE to
     every item (plain values or expressions such as F("submitted_fingerprint")), and `per_item_fields` are
-    columns whose values differ per item (one bulk_update). The caller sets both on the in-memory items first,
-    because the history rows copy the instances.
+    columns whose values differ per item (one executemany, from the in-memory items, which the caller sets first).
+    The history rows are copied from the rows once written, so they hold exactly what the database holds.
 
     `reason_by_item` / `data_by_item` (keyed by item pk) override `reason` / add to `data` per item. Effect: one
     UPDATE of status, status_reason and updated_at per distinct reason (at most MAX_REASON_GROUPS, else one
-    bulk_update); one INSERT of simple-history rows (history_type "~",
+    bulk_update); one INSERT ... SELECT of simple-history rows (history_type "~",
     history_user=actor, change reason "<action>: <reason>"); one INSERT of audit entries `action` with
     data {"from", "to", **data}. Raises InvalidTransition when any item may not make the move; nothing is
     written then.
@@ -123,7 +124,6 @@ def items_transition(
         item.status = to_status
         item.status_reason = item_reason
         item.updated_at = now  # bulk_update skips auto_now
-        item._change_reason = f"{action}: {item_reason}"[:HISTORY_REASON_MAX] if item_reason else action
         events.append(audit_entry(
             action=action, actor=actor, actor_label=label, item=item, message=item_reason,
             data={"from": from_status, "to": to_status, **(data or {}), **data_by_item.get(item.pk, {})},
@@ -145,10 +145,7 @@ def items_transition(
                 DraftItem.objects.filter(pk__in=[i.pk for i in items]).update(**update_values)
         if per_item_fields:
             _update_per_item(items, per_item_fields)
-        DraftItem.history.bulk_history_create(items, update=True, default_user=actor, default_date=now)
-    for item in items:
-        # simple-history would reuse a leftover reason on the instance's next save(); it belongs to this move only.
-        del item._change_reason
+        copy_to_history(DraftItem, [item.pk for item in items], action=action, actor=actor, when=now)
     audit_record_many(events)
     return items
 

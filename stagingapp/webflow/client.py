@@ -54,7 +54,7 @@ from .errors import (
     WebflowTransportError,
     error_for,
 )
-from .redaction import redact
+from .redaction import redact, redact_head
 from .transport import USER_AGENT, process_session
 
 logger = logging.getLogger(__name__)
@@ -225,7 +225,7 @@ def _excerpt(value, *secrets: str) -> str:
     if value is None:
         return ""
     text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
-    return redact(text, *secrets)[:EXCERPT_LIMIT]
+    return redact_head(text, EXCERPT_LIMIT, *secrets)
 
 
 def _int_header(headers, name: str) -> int | None:

@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.crypto import salted_hmac
 
 _KEY_SALT = "stagingapp.webflow.ratelimit.limiter_key"
@@ -130,18 +131,23 @@ class _SlidingWindow:
 class DatabaseRateLimiter(_SlidingWindow):
     """State in WebflowRateLimitState, changed under SELECT ... FOR UPDATE (SQLite serialises writers instead)."""
 
+    _row_exists = False
+
     def _locked(self, change):
         from ..models import WebflowRateLimitState
 
-        WebflowRateLimitState.objects.get_or_create(key=self.key)
+        if not self._row_exists:  # rows are never deleted, so once per limiter (a third of its statements)
+            WebflowRateLimitState.objects.get_or_create(key=self.key)
+            self._row_exists = True
+        # Plain values and an UPDATE rather than a model instance and save(): this runs twice per request.
+        state_row = WebflowRateLimitState.objects.filter(key=self.key)
         with transaction.atomic():
-            row = WebflowRateLimitState.objects.select_for_update().get(key=self.key)
-            state = {"hits": list(row.hits or []), "pending": list(row.pending or []),
-                     "server_limit": row.server_limit, "blocked_until": row.blocked_until}
+            row = state_row.select_for_update().values("hits", "pending", "server_limit", "blocked_until").get()
+            state = {"hits": list(row["hits"] or []), "pending": list(row["pending"] or []),
+                     "server_limit": row["server_limit"], "blocked_until": row["blocked_until"]}
             result = change(state)
-            row.hits, row.pending = state["hits"], state["pending"]
-            row.server_limit, row.blocked_until = state["server_limit"], state["blocked_until"]
-            row.save(update_fields=["hits", "pending", "server_limit", "blocked_until", "updated_at"])
+            state_row.update(hits=state["hits"], pending=state["pending"], server_limit=state["server_limit"],
+                             blocked_until=state["blocked_until"], updated_at=timezone.now())
         return result
 
     def _peek(self):

@@ -8,6 +8,8 @@ REDACTED = "[REDACTED]"
 # Any bearer credential, whatever token it carries (also catches tokens of other processes or tests).
 _BEARER = re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=\-]+")
 _MIN_SECRET_LENGTH = 6
+# How far past the kept part redact_head looks beyond the longest secret (a Bearer value of an unknown token).
+_HEAD_MARGIN = 512
 
 
 def _configured_token() -> str:
@@ -29,6 +31,20 @@ def redact(text, *secrets: str) -> str:
         if secret and len(secret) >= _MIN_SECRET_LENGTH and secret in text:
             text = text.replace(secret, REDACTED)
     return _BEARER.sub(lambda match: match.group(1) + REDACTED, text)
+
+
+def redact_head(text: str, limit: int, *secrets: str) -> str:
+    """redact(text, *secrets)[:limit], without scanning all of a long text (a 100-item answer is ~50 kB).
+
+    Only a head reaching past `limit` by more than the longest secret (and a Bearer value) is redacted. When
+    nothing in that head needed redacting, no secret can start inside the kept part either; when something did,
+    replacements may have pulled text from past the head forward, so the whole text is redacted instead."""
+    longest = max(len(secret or "") for secret in (_configured_token(), *secrets))
+    head = text[:limit + longest + _HEAD_MARGIN]
+    cleaned = redact(head, *secrets)
+    if cleaned != head and len(head) < len(text):
+        cleaned = redact(text, *secrets)
+    return cleaned[:limit]
 
 
 def redact_headers(headers) -> dict:

@@ -1,6 +1,7 @@
 """Only approved content leaves: each request re-checks, just before it is sent, that its items' content is still
 exactly what was approved (the fingerprint pinned on the batch entry when the batch was queued)."""
 from ...models import BatchItem, DraftItem
+from ...selectors import items_with_translations
 
 CHANGED_BEFORE_CREATE = (
     "not sent: its content changed after it was approved (for example a translation was added while the batch "
@@ -18,15 +19,13 @@ def matches_pin(item: DraftItem, pin: str) -> bool:
     return bool(pin) and item.fingerprint() == pin
 
 
-def still_approved(entries: list[BatchItem], collection) -> tuple[list[BatchItem], list[BatchItem]]:
+def still_approved(run, entries: list[BatchItem]) -> tuple[list[BatchItem], list[BatchItem]]:
     """(entries to send, entries whose content changed), with each entry's item freshly read: the bodies are then
-    built from exactly the content just checked. `collection`: the batch's (shared, not read once per row)."""
-    items = DraftItem.objects.filter(pk__in=[e.item_id for e in entries]).prefetch_related(
-        "translations__locale").in_bulk()
+    built from exactly the content just checked."""
+    items = items_with_translations([e.item_id for e in entries], run.batch.collection, run.site_locales)
     keep, changed = [], []
     for entry in entries:
         entry.item = items[entry.item_id]
-        entry.item.collection = collection
         (keep if matches_pin(entry.item, entry.approved_fingerprint) else changed).append(entry)
     return keep, changed
 

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db.models import F
 
 from ...models import BatchItem, PushBatch
-from ...selectors import batch_counts, batch_locales
+from ...selectors import batch_counts, batch_locales, site_locales
 from ...webflow.client import get_client
 from ..audit import audit_record
 from .flights import Flights
@@ -25,6 +25,7 @@ class RunContext:
         self.sleep = sleep
         self.collection_id = batch.collection.webflow_id
         self.locales = batch_locales(batch)
+        self.site_locales = site_locales(batch.collection.site_id)  # every locale of the site, by pk
         self.locale_by_cms = {loc.cms_locale_id: loc for loc in self.locales}
         self.cms_ids = [loc.cms_locale_id for loc in self.locales]
         self.live = batch.mode == PushBatch.Mode.LIVE
@@ -32,6 +33,9 @@ class RunContext:
         self.max_attempts = max(1, settings.WEBFLOW_PUSH_MAX_ATTEMPTS)
         self.request_info: dict = {"items": [], "step": ""}  # what the audit of the next HTTP exchange names
         self.rate_limited = 0
+        # Refs owed a staged PATCH as of patch_full_chunks' last COUNT, plus those recorded since: only decides
+        # whether counting again is worth it (None: not counted yet).
+        self.patches_owed_floor: int | None = None
         self._updated_item_ids: set[int] | None = None
         self._names_drafts: bool | None = None
         self.heartbeat = None  # lease.Heartbeat while the run owns the batch (None: beats happen per step only)
@@ -84,6 +88,12 @@ class RunContext:
         if self._names_drafts is None:
             self._names_drafts = batch_names_drafts(self.batch)
         return self._names_drafts
+
+    def note_owed_patches(self, refs: list[dict]) -> None:
+        """Ref rows just written: those owed a staged PATCH raise patches_owed_floor."""
+        if self.patches_owed_floor is not None:
+            self.patches_owed_floor += sum(1 for ref in refs if ref["needs_patch"] and not (
+                self.live and ref["is_published"]))
 
     def forget_updated_items(self) -> None:
         self._updated_item_ids = None

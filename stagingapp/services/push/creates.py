@@ -30,12 +30,18 @@ from .refusals import isolate_invalid
 
 def create_all(run) -> None:
     """Create every pending item without Webflow refs, chunk by chunk (several on their way at once); full
-    PATCHes go out in between."""
-    for (is_draft, is_archived), chunk in create_chunks(run, create_chunk_size(run.batch, run.locales)):
+    PATCHes go out in between. Room for the next request is made before its chunk is read, so the content
+    create_chunks checks against the approval is the content that leaves."""
+    chunks = create_chunks(run, create_chunk_size(run.batch, run.locales))
+    while True:
+        run.flights.make_room()
         if run.cancel_requested():
             run.flights.land_all()
             cancel_pending(run)
             return
+        (is_draft, is_archived), chunk = next(chunks, ((False, False), None))
+        if chunk is None:
+            break
         start_create(run, chunk, is_draft=is_draft, is_archived=is_archived)
         patch_full_chunks(run)
     run.flights.land_all()
@@ -75,14 +81,9 @@ def begin_create(run, group: list[BatchItem], *, is_draft: bool, is_archived: bo
     return marked[0], flight
 
 
-def start_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: bool) -> None:
-    """Send one chunk's create without waiting for the answer; it is recorded (and any failure handled by
-    send_create's policy) when its turn comes to land."""
-    run.flights.make_room()
-    group, changed = still_approved(entries, run.batch.collection)
-    fail_entries(run, changed, CHANGED_BEFORE_CREATE)
-    if not group:
-        return
+def start_create(run, group: list[BatchItem], *, is_draft: bool, is_archived: bool) -> None:
+    """Send one chunk's create (its items just read and checked by create_chunks) without waiting for the
+    answer; it is recorded (and any failure handled by send_create's policy) when its turn comes to land."""
     chunk, flight = begin_create(run, group, is_draft=is_draft, is_archived=is_archived)
     run.flights.add(Waiting(
         flight=flight, info=dict(run.request_info),
@@ -118,7 +119,7 @@ def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: b
             if sent is not None:
                 (chunk, flight), sent = sent, None
             else:
-                group, changed = still_approved(group, run.batch.collection)
+                group, changed = still_approved(run, group)
                 fail_entries(run, changed, CHANGED_BEFORE_CREATE)
                 if not group:
                     break
@@ -215,7 +216,9 @@ def record_created(run, entries: list[BatchItem], chunk: PushChunk, variants: li
     with transaction.atomic():
         beat(run)
         sent = [entry for entry in entries if entry.pk in matched]
-        save_refs([build_refs(run, e, matched[e.pk], published=run.live_endpoint) for e in sent])
+        refs = [build_refs(run, e, matched[e.pk], published=run.live_endpoint) for e in sent]
+        save_refs(refs)
+        run.note_owed_patches([ref for group in refs for ref in group])
         renamed = []
         for entry in sent:
             entry.status = BatchItem.Status.SENT

@@ -14,8 +14,10 @@ Outcome = tuple[BatchItem, bool, str, str]
 
 
 def lock_items(item_ids) -> dict[int, DraftItem]:
+    """The items row-locked in pk order, with what a final transition reads (the status it moves from, the name
+    its audit entry shows); the rest stays unread, as the history rows are copied in the database."""
     return {item.pk: item for item in DraftItem.objects.select_for_update().filter(
-        pk__in=list(item_ids)).order_by("pk")}
+        pk__in=list(item_ids)).only("collection_id", "name", "status").order_by("pk")}
 
 
 def finish_items(run, outcomes: list[Outcome], items: dict[int, DraftItem]) -> None:

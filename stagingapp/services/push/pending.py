@@ -1,9 +1,11 @@
 """What the creates send next: the pending entries without Webflow IDs, read page by page in full chunks, each
-entry's values checked against the collection's schema on the way (those that do not fit fail, unsent)."""
+entry's content checked against its approval and its values against the collection's schema on the way (those
+that fail are not sent)."""
 from django.db.models import Q
 
 from ...exceptions import FieldDataInvalid
 from ...models import BatchItem
+from .approval import CHANGED_BEFORE_CREATE, still_approved
 from .bodies import primary_field_data, send_flags
 from .outcomes import finish_entries
 from .references import describe, ordered_chunks, unresolved
@@ -11,15 +13,24 @@ from .references import describe, ordered_chunks, unresolved
 
 def create_chunks(run, size: int):
     """(flags, full chunk) for the pending entries without Webflow refs, read page by page so memory stays flat
-    and the first request leaves right after the first page: one query per flag group plus one per page.
-    Entries whose values do not fit the schema fail on the way, unsent; chunks stay full (fewest requests)."""
+    and the first request leaves right after the first page: one query per flag group plus three per page.
+
+    Each chunk's items are read afresh and checked against their approval (still_approved) when it is taken,
+    and the caller takes the next chunk only once the request can leave: the bodies are built from exactly the
+    content just checked. Entries whose content changed, or whose values do not fit the schema, fail on the
+    way, unsent; chunks stay full (fewest requests), and an entry left over from an earlier page is checked
+    again before it goes."""
     pending = run.batch.entries.filter(status=BatchItem.Status.PENDING, item__webflow_refs__isnull=True)
     if run.names_drafts():
         # Referenced items go first, so the whole (small) set is read at once to order it.
         entries = sendable(run, list(pending.select_related("item__collection")
                                      .prefetch_related("item__translations").order_by("pk")))
-        yield from ordered_chunks(entries, size, lambda item: send_flags(run.batch, item.is_draft, item.is_archived),
-                                  key=lambda entry: entry.item)
+        for flags, chunk in ordered_chunks(entries, size, lambda item: send_flags(run.batch, item.is_draft,
+                                                                                  item.is_archived),
+                                           key=lambda entry: entry.item):
+            chunk = approved(run, chunk)
+            if chunk:
+                yield flags, chunk
         return
     groups: dict[tuple[bool, bool], list[tuple[bool, bool]]] = {}
     for stored in sorted(set(pending.values_list("item__is_draft", "item__is_archived"))):
@@ -31,18 +42,31 @@ def create_chunks(run, size: int):
         buffer: list[BatchItem] = []
         last_pk = 0
         while True:
-            # Only what sendable() checks: still_approved() reads each chunk's items afresh before it is sent.
-            page = list(pending.filter(in_group, pk__gt=last_pk).select_related("item").order_by("pk")[:size])
-            for entry in page:
-                entry.item.collection = run.batch.collection
+            page = list(pending.filter(in_group, pk__gt=last_pk).order_by("pk")[:size])
             if page:
                 last_pk = page[-1].pk
-            buffer += sendable(run, page)
+            carried = {entry.pk for entry in buffer}  # read with an earlier page
+            buffer += sendable(run, approved(run, page))
             while len(buffer) >= size or (buffer and not page):
-                yield flags, buffer[:size]
-                buffer = buffer[size:]
+                chunk, buffer = buffer[:size], buffer[size:]
+                older = [entry for entry in chunk if entry.pk in carried]
+                if older:  # read and checked again, just before they leave
+                    again = {entry.pk for entry in approved(run, older)}
+                    chunk = [entry for entry in chunk if entry.pk not in carried or entry.pk in again]
+                    carried = set()
+                if chunk:
+                    yield flags, chunk
             if not page:
                 break
+
+
+def approved(run, entries: list[BatchItem]) -> list[BatchItem]:
+    """The entries whose content is still what was approved, their items freshly read; the others fail."""
+    if not entries:
+        return []
+    keep, changed = still_approved(run, entries)
+    finish_entries(run, [(entry, False, CHANGED_BEFORE_CREATE, "") for entry in changed])
+    return keep
 
 
 def sendable(run, entries: list[BatchItem]) -> list[BatchItem]:

@@ -3,6 +3,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ...models import BatchItem, WebflowItemRef
+from ..rows import insert_values
 from .bodies import item_flags, localized_locale_ids
 from .references import unresolved
 
@@ -11,8 +12,9 @@ def parse_time(value):
     return parse_datetime(value) if isinstance(value, str) and value else None
 
 
-def build_refs(run, entry: BatchItem, variants: list, *, published: bool) -> list[WebflowItemRef]:
-    """One unsaved ref per batch locale from the variants Webflow returned for this entry's item."""
+def build_refs(run, entry: BatchItem, variants: list, *, published: bool) -> list[dict]:
+    """One ref row (attname -> value, for save_refs) per batch locale from the variants Webflow returned for
+    this entry's item."""
     item = entry.item
     webflow_id = variants[0].id
     by_cms = {v.cms_locale_id: v for v in variants if v.cms_locale_id}
@@ -24,28 +26,29 @@ def build_refs(run, entry: BatchItem, variants: list, *, published: bool) -> lis
     refs = []
     for loc in run.locales:
         variant = by_cms.get(loc.cms_locale_id) or variants[0]
-        refs.append(WebflowItemRef(
-            item=item, locale=loc, webflow_item_id=webflow_id,
-            cms_locale_id=variant.cms_locale_id if variant.cms_locale_id in run.locale_by_cms
+        refs.append({
+            "item_id": item.pk, "locale_id": loc.pk, "webflow_item_id": webflow_id,
+            "cms_locale_id": variant.cms_locale_id if variant.cms_locale_id in run.locale_by_cms
             else loc.cms_locale_id,
-            slug=variant.slug or item.slug, created_on=parse_time(variant.created_on),
-            last_updated=parse_time(variant.last_updated),
-            last_published=parse_time(variant.last_published) or (timezone.now() if published else None),
-            is_published=published,
-            is_draft=bool(variant.is_draft if variant.is_draft is not None else is_draft),
-            needs_patch=loc.pk in localized, needs_publish=run.live and not published, last_batch=run.batch,
-        ))
+            "slug": variant.slug or item.slug, "created_on": parse_time(variant.created_on),
+            "last_updated": parse_time(variant.last_updated),
+            "last_published": parse_time(variant.last_published) or (timezone.now() if published else None),
+            "is_published": published,
+            "is_draft": bool(variant.is_draft if variant.is_draft is not None else is_draft),
+            "needs_patch": loc.pk in localized, "needs_publish": run.live and not published,
+            "last_batch_id": run.batch.pk,
+        })
     return refs
 
 
-def save_refs(groups: list[list[WebflowItemRef]]) -> None:
+def save_refs(groups: list[list[dict]]) -> None:
     """Replace the refs of these items and locales in one delete and one insert (caller holds a transaction)."""
     refs = [ref for group in groups for ref in group]
     if not refs:
         return
-    WebflowItemRef.objects.filter(item_id__in={r.item_id for r in refs},
-                                  locale_id__in={r.locale_id for r in refs}).delete()
-    WebflowItemRef.objects.bulk_create(refs)
+    WebflowItemRef.objects.filter(item_id__in={r["item_id"] for r in refs},
+                                  locale_id__in={r["locale_id"] for r in refs}).delete()
+    insert_values(WebflowItemRef, refs)
 
 
 def store_variants(run, entry: BatchItem, variants: list, *, published: bool) -> None:

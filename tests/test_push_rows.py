@@ -1,0 +1,124 @@
+"""The push's cheap reads and writes (selectors.items_with_translations, services.rows) give exactly what the
+ORM paths they replace gave: the same history rows as simple-history's bulk_history_create, the same inserted
+values as bulk_create, and items whose translations behave as after prefetch_related."""
+from datetime import UTC, datetime
+
+import pytest
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from stagingapp.models import AuditEvent, DraftItem, LocaleMapping, WebflowItemRef
+from stagingapp.selectors import items_with_translations, site_locales
+from stagingapp.services.rows import copy_to_history, insert_rows, insert_values
+from stagingapp.webflow.redaction import REDACTED, redact, redact_head
+from tests import factories
+
+
+def test_copy_to_history_writes_the_row_bulk_history_create_wrote(collection, publisher):
+    item = factories.make_item(collection, field_data={"summary": "Hello"}, status=DraftItem.Status.IN_BATCH)
+    short = factories.make_item(collection, status=DraftItem.Status.IN_BATCH)
+    when = datetime(2026, 12, 3, 12, 0, tzinfo=UTC)
+    long_reason = "staged in Webflow; " + "x" * 200
+    with transaction.atomic():
+        DraftItem.objects.filter(pk=item.pk).update(status=DraftItem.Status.STAGED, status_reason=long_reason)
+        DraftItem.objects.filter(pk=short.pk).update(status=DraftItem.Status.STAGED, status_reason="")
+        copy_to_history(DraftItem, [item.pk, short.pk], action="item.push_staged", actor=publisher, when=when)
+
+    row = item.history.order_by("-history_id").first()
+    item.refresh_from_db()
+    assert (row.history_type, row.history_user, row.history_date) == ("~", publisher, when)
+    assert row.history_change_reason == f"item.push_staged: {long_reason}"[:100]
+    assert (row.status, row.status_reason, row.field_data, row.name) == (
+        "staged", long_reason, {"summary": "Hello"}, item.name)
+    assert row.updated_at == item.updated_at and row.collection_id == collection.pk
+    assert short.history.order_by("-history_id").first().history_change_reason == "item.push_staged"
+
+
+def test_copy_to_history_without_an_actor_records_no_user(collection):
+    item = factories.make_item(collection)
+    copy_to_history(DraftItem, [item.pk], action="item.push_failed", actor=None,
+                    when=datetime(2026, 12, 3, tzinfo=UTC))
+    assert item.history.order_by("-history_id").first().history_user is None
+
+
+def test_insert_values_fills_defaults_stamps_auto_now_and_converts_dates_and_json(collection, locales):
+    item = factories.make_item(collection)
+    created = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    with transaction.atomic():
+        insert_values(WebflowItemRef, [
+            {"item_id": item.pk, "locale_id": loc.pk, "webflow_item_id": "abc", "cms_locale_id": loc.cms_locale_id,
+             "slug": item.slug, "created_on": created, "needs_patch": not loc.is_primary}
+            for loc in locales])
+    refs = list(WebflowItemRef.objects.filter(item=item).order_by("locale__tag"))
+    assert len(refs) == 3
+    assert {ref.created_on for ref in refs} == {created}
+    assert {ref.last_published for ref in refs} == {None} and {ref.removal for ref in refs} == {""}
+    assert all(ref.updated_at is not None for ref in refs)
+    assert sorted(ref.needs_patch for ref in refs) == [False, True, True]
+
+
+def test_insert_rows_writes_instances_as_bulk_create_would(collection):
+    events = [AuditEvent(action="push.request", actor_label="worker", collection_id=collection.pk,
+                         data={"n": n, "nested": [1, {"a": None}]}, message=f"request {n}") for n in range(3)]
+    with transaction.atomic():
+        insert_rows(events)
+    stored = list(AuditEvent.objects.filter(action="push.request").order_by("pk"))
+    assert [e.data for e in stored] == [{"n": n, "nested": [1, {"a": None}]} for n in range(3)]
+    assert all(e.created_at is not None for e in stored)
+
+
+@pytest.fixture
+def translated_item(collection, locales):
+    item = factories.make_item(collection)
+    for loc in locales[1:]:
+        factories.make_translation(item, loc, field_data={"summary": f"S [{loc.tag}]"})
+    return item
+
+
+def test_items_read_for_the_push_iterate_their_translations_without_a_query(collection, translated_item):
+    locales = site_locales(collection.site_id)
+    items = items_with_translations([translated_item.pk], collection, locales)
+    item = items[translated_item.pk]
+    with CaptureQueriesContext(connection) as captured:
+        tags = [t.locale.tag for t in item.translations.all()]
+        fingerprint = item.fingerprint()
+    assert len(captured.captured_queries) == 0
+    assert tags == sorted(tags) and len(tags) == 2  # the model's ordering (by locale tag)
+    assert fingerprint == DraftItem.objects.get(pk=translated_item.pk).fingerprint()
+
+
+def test_a_filter_chained_on_the_read_translations_queries_that_items_translations(collection, translated_item):
+    other = factories.make_item(collection)
+    factories.make_translation(other, LocaleMapping.objects.get(site=collection.site, tag="fr-FR"))
+    item = items_with_translations([translated_item.pk], collection, site_locales(collection.site_id))[
+        translated_item.pk]
+    assert [t.item_id for t in item.translations.filter(locale__tag="fr-FR")] == [translated_item.pk]
+    assert item.translations.all().count() == 2
+    assert {t.item_id for t in item.translations.order_by("pk")} == {translated_item.pk}
+
+
+def test_a_locale_added_after_the_locales_were_read_is_read_then(collection, translated_item):
+    locales = site_locales(collection.site_id)
+    added = LocaleMapping.objects.create(site=collection.site, tag="es-ES", display_name="Spanish",
+                                         cms_locale_id=factories.hex_id())
+    factories.make_translation(translated_item, added)
+    item = items_with_translations([translated_item.pk], collection, locales)[translated_item.pk]
+    assert "es-ES" in {t.locale.tag for t in item.translations.all()}
+    assert added.pk in locales
+
+
+TOKEN = "wf_" + "a" * 61
+
+
+@pytest.mark.parametrize("text", [
+    "x" * 5000,  # nothing to hide
+    "x" * 1990 + TOKEN + "y" * 3000,  # a secret across the kept part's end
+    (TOKEN + " ") * 80 + "z" * 3000,  # redactions shorten the head: text from past it moves into the kept part
+    "x" * 1995 + "Bearer " + "b" * 4000,  # a Bearer value reaching far past the head
+    "short " + TOKEN,
+])
+def test_redacting_only_the_head_keeps_what_redacting_everything_keeps(text, settings):
+    settings.WEBFLOW_API_TOKEN = TOKEN
+    assert redact_head(text, 2000) == redact(text)[:2000]
+    assert TOKEN not in redact_head(text, 2000)
+    assert REDACTED in redact_head("Bearer " + TOKEN, 2000)
