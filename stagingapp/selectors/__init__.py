@@ -98,14 +98,14 @@ def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), locales:
     Each item is read once (not once per locale through a join) and shares the batch's collection; `locales`
     (site_locales(), kept by the caller) saves reading the site's locales each time: a chunk's refs cost three
     queries and one decode of each item."""
-    refs = list(owed_refs_query(batch, excluding, **flags).order_by("item_id", "locale_id")[:limit]
-                if limit else owed_refs_query(batch, excluding, **flags).order_by("item_id", "locale_id"))
+    owed = owed_refs_query(batch, excluding, **flags).only(*OWED_REF_FIELDS).order_by("item_id", "locale_id")
+    refs = list(owed[:limit] if limit else owed)
     if locales is None:
         locales = site_locales(batch.collection.site_id)
     items = items_with_translations({ref.item_id for ref in refs}, batch.collection, locales)
     for ref in refs:
-        ref.item = items[ref.item_id]
-        ref.locale = locales.get(ref.locale_id) or ref.locale
+        WebflowItemRef.item.field.set_cached_value(ref, items[ref.item_id])
+        WebflowItemRef.locale.field.set_cached_value(ref, locales.get(ref.locale_id) or ref.locale)
     return refs
 
 
@@ -114,6 +114,9 @@ def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), locales:
 PUSHED_ITEM_FIELDS = ("collection_id", "name", "slug", "field_data", "is_archived", "is_draft", "removal_kind",
                       "removal_locale_ids", "status", "approved_fingerprint")
 PUSHED_TRANSLATION_FIELDS = ("item_id", "locale_id", "name", "slug", "field_data")
+# What a PATCH or publish of an owed ref reads: where it goes and what it owes (its dates stay unread).
+OWED_REF_FIELDS = ("item_id", "locale_id", "webflow_item_id", "cms_locale_id", "slug", "removal", "is_published",
+                   "is_draft", "needs_patch", "needs_publish")
 
 
 def site_locales(site_id: int) -> dict[int, LocaleMapping]:
@@ -151,16 +154,18 @@ def items_with_translations(item_ids, collection, locales: dict[int, LocaleMappi
     unknown = {t.locale_id for t in translations} - locales.keys()
     if unknown:
         locales.update(LocaleMapping.objects.in_bulk(unknown))
+    # Filled as select_related fills them (the cache, not the descriptor, whose checks cost more than the read).
+    locale_cache, item_cache = DraftTranslation.locale.field, DraftTranslation.item.field
     for translation in translations:
-        translation.locale = locales[translation.locale_id]
+        locale_cache.set_cached_value(translation, locales[translation.locale_id])
         by_item[translation.item_id].append(translation)
     cache_name = DraftItem.translations.rel.get_accessor_name()
     for pk, item in items.items():
         by_item[pk].sort(key=lambda translation: translation.locale.tag)  # the model's ordering
-        item.collection = collection
+        DraftItem.collection.field.set_cached_value(item, collection)
         item._prefetched_objects_cache = {cache_name: ReadTranslations.holding(pk, by_item[pk])}
         for translation in by_item[pk]:
-            translation.item = item
+            item_cache.set_cached_value(translation, item)
     return items
 
 

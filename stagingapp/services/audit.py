@@ -134,13 +134,15 @@ def audit_entry(
         collection_id = item.collection_id
     else:
         collection_id = collection.pk if collection is not None else None
+    # Ids rather than instances: the push builds thousands of entries, and assigning a related instance runs
+    # the relation's checks each time.
     return AuditEvent(
         action=action,
-        actor=actor,
+        actor_id=actor.pk if actor is not None else None,
         actor_label=actor_label or actor_label_for(actor),
-        item=item,
+        item_id=item.pk if item is not None else None,
         collection_id=collection_id,
-        locale=locale,
+        locale_id=locale.pk if locale is not None else None,
         object_repr=(object_repr or (str(item) if item is not None else ""))[:300],
         message=message,
         data=data or {},

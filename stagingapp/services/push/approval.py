@@ -25,13 +25,15 @@ def still_approved(run, entries: list[BatchItem]) -> tuple[list[BatchItem], list
     items = items_with_translations([e.item_id for e in entries], run.batch.collection, run.site_locales)
     keep, changed = [], []
     for entry in entries:
-        entry.item = items[entry.item_id]
+        run.pins[entry.item_id] = entry.approved_fingerprint  # fixed when the batch was queued
+        BatchItem.item.field.set_cached_value(entry, items[entry.item_id])
         (keep if matches_pin(entry.item, entry.approved_fingerprint) else changed).append(entry)
     return keep, changed
 
 
 def changed_item_ids(run, items: list[DraftItem]) -> set[int]:
     """Items (translations prefetched with their locale) whose content no longer matches this batch's pin."""
-    pins = dict(run.batch.entries.filter(item_id__in=[i.pk for i in items])
-                .values_list("item_id", "approved_fingerprint"))
-    return {item.pk for item in items if not matches_pin(item, pins.get(item.pk, ""))}
+    unknown = [item.pk for item in items if item.pk not in run.pins]
+    if unknown:  # items this run did not create (updates, a resumed run): their pins read once
+        run.pins.update(run.batch.entries.filter(item_id__in=unknown).values_list("item_id", "approved_fingerprint"))
+    return {item.pk for item in items if not matches_pin(item, run.pins.get(item.pk, ""))}

@@ -2,12 +2,13 @@
 import random
 
 from django.conf import settings
+from django.db import transaction
 from django.db.models import F
 
 from ...models import BatchItem, PushBatch
 from ...selectors import batch_counts, batch_locales, site_locales
 from ...webflow.client import get_client
-from ..audit import audit_record
+from ..audit import audit_entry, audit_record_many
 from .flights import Flights
 from .lease import worker_actor
 from .planning import uses_live_endpoint
@@ -33,6 +34,7 @@ class RunContext:
         self.max_attempts = max(1, settings.WEBFLOW_PUSH_MAX_ATTEMPTS)
         self.request_info: dict = {"items": [], "step": ""}  # what the audit of the next HTTP exchange names
         self.rate_limited = 0
+        self.pins: dict[int, str] = {}  # item pk -> the approval fingerprint its batch entry pinned when queued
         # Refs owed a staged PATCH as of patch_full_chunks' last COUNT, plus those recorded since: only decides
         # whether counting again is worth it (None: not counted yet).
         self.patches_owed_floor: int | None = None
@@ -54,14 +56,15 @@ class RunContext:
         data = exchange.as_dict()
         data["step"] = self.request_info["step"]
         data["items"] = self.request_info["items"][:200]
-        audit_record(
-            action="push.request", **self.as_actor, batch=self.batch, collection=self.batch.collection,
-            object_repr=str(self.batch)[:300],
-            message=f"{exchange.method} {exchange.path} -> {exchange.status or exchange.error} "
-                    f"({exchange.duration_ms} ms, attempt {exchange.attempt})",
-            data=data,
-        )
-        PushBatch.objects.filter(pk=self.batch.pk).update(requests_sent=F("requests_sent") + 1)
+        with transaction.atomic():  # one commit for both
+            audit_record_many([audit_entry(
+                action="push.request", **self.as_actor, batch=self.batch, collection=self.batch.collection,
+                object_repr=str(self.batch)[:300],
+                message=f"{exchange.method} {exchange.path} -> {exchange.status or exchange.error} "
+                        f"({exchange.duration_ms} ms, attempt {exchange.attempt})",
+                data=data,
+            )])
+            PushBatch.objects.filter(pk=self.batch.pk).update(requests_sent=F("requests_sent") + 1)
 
     def report_progress(self) -> None:
         if self.progress is not None:

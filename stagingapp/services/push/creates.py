@@ -231,7 +231,8 @@ def record_created(run, entries: list[BatchItem], chunk: PushChunk, variants: li
         BatchItem.objects.filter(pk__in=[e.pk for e in sent]).update(status=BatchItem.Status.SENT)
         for entry in renamed:
             BatchItem.objects.filter(pk=entry.pk).update(reason=entry.reason)
-        settle_sent(run, sent)
+        settle_sent(run, sent, owing={ref["item_id"] for group in refs for ref in group
+                                      if ref["needs_patch"] or ref["needs_publish"]})
         PushChunk.objects.filter(pk=chunk.pk).update(status=PushChunk.Status.DONE, finished_at=timezone.now())
         PushBatch.objects.filter(pk=run.batch.pk).update(heartbeat_at=timezone.now())
     run.report_progress()

@@ -77,10 +77,14 @@ def fail_refs(run, refs: list[WebflowItemRef], reason: str, field: str = "") -> 
     finish_entries(run, [(entry, False, reason, field) for entry in entries])
 
 
-def settle_sent(run, entries: list[BatchItem]) -> None:
-    """Entries whose refs owe nothing more become DONE (caller holds a transaction)."""
-    owing = set(
-        WebflowItemRef.objects.filter(item__in=[e.item_id for e in entries])
+def settle_sent(run, entries: list[BatchItem], owing: set[int] = frozenset()) -> None:
+    """Entries whose refs owe nothing more become DONE (caller holds a transaction). `owing`: items the caller
+    knows still owe a PATCH or publish (refs it just wrote); only the others are looked up."""
+    unsure = [e.item_id for e in entries if e.item_id not in owing]
+    if not unsure:
+        return
+    owing = set(owing) | set(
+        WebflowItemRef.objects.filter(item__in=unsure)
         .filter(Q(needs_patch=True) | Q(needs_publish=True)).values_list("item_id", flat=True)
     )
     done = [e for e in entries if e.item_id not in owing]

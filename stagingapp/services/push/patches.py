@@ -196,8 +196,8 @@ def record_patched(run, refs: list[WebflowItemRef], variants: list, *, live: boo
         for pk, slug in renamed:
             WebflowItemRef.objects.filter(pk=pk).update(slug=slug)
         clear_removal_markers(refs, live=live)
-        entries = list(run.batch.entries.filter(item_id__in={r.item_id for r in refs},
-                                                status=BatchItem.Status.SENT).select_related("item"))
+        entries = list(run.batch.entries.filter(item_id__in={r.item_id for r in refs}, status=BatchItem.Status.SENT)
+                       .only("batch_id", "item_id", "status", "reason"))  # what settling them reads
         settle_sent(run, entries)
     run.report_progress()
 
