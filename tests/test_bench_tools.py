@@ -34,3 +34,16 @@ def test_request_gaps_compare_the_first_and_last_tenth_of_the_run():
     times = [0.1 * n for n in range(11)] + [1.0 + 0.3 * n for n in range(1, 11)]
     early, late = request_gaps(times)
     assert (round(early, 3), round(late, 3)) == (0.1, 0.3)
+
+
+def test_bench_and_soak_workers_run_without_debug_and_with_the_key_the_queued_tasks_are_signed_with(
+        webflow_sandbox, monkeypatch, settings):
+    from webflow_sandbox.scenario import worker_env
+
+    monkeypatch.setenv("DATABASE_URL", "sqlite:///scratch.sqlite3")
+    env = worker_env(webflow_sandbox, Q_WORKERS="1")
+    assert env["DEBUG"] == "False"  # no query log: the cost measured is production's
+    # django-q signs each task with SECRET_KEY: a worker with another key refuses them all ("BadSignature"),
+    # and the batches then only ran once the recovery schedule found them.
+    assert env["SECRET_KEY"] == settings.SECRET_KEY
+    assert (env["WEBFLOW_API_BASE_URL"], env["Q_WORKERS"]) == (webflow_sandbox.url, "1")

@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
-from secrets import token_urlsafe
 
 from django.conf import settings
 from django.contrib.auth.models import Group, User
@@ -61,9 +60,9 @@ def worker_env(sandbox, **extra: str) -> dict:
     if "DATABASE_URL" not in os.environ:
         raise RuntimeError("set DATABASE_URL (make bench / make soak do), so the workers use the same database")
     # The workers run as in production (DEBUG off: no query log, whose SQLite quoting costs a query per query),
-    # with a throwaway key and e-mail kept in memory.
+    # with this process's key (django-q signs each queued task with it) and e-mail kept in memory.
     return {**os.environ, "WEBFLOW_API_BASE_URL": sandbox.url, "WEBFLOW_API_TOKEN": sandbox.token,
-            "LOG_LEVEL": "WARNING", "DEBUG": "False", "SECRET_KEY": os.environ.get("SECRET_KEY") or token_urlsafe(50),
+            "LOG_LEVEL": "WARNING", "DEBUG": "False", "SECRET_KEY": settings.SECRET_KEY,
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend", **extra}
 
 
