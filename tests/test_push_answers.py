@@ -68,6 +68,37 @@ def test_a_translation_changed_after_the_create_is_not_patched(sandbox, collecti
     assert "Edited after approval" not in names
 
 
+def test_an_item_edited_after_its_page_was_read_but_before_its_create_left_is_never_sent(
+        sandbox, collection, locales, publisher, settings):
+    """Create chunks hold 33 items here. The first item changes after queueing, so the first page leaves 32 and the
+    first chunk takes one item of the second page; the 32 left over were read before that request left. One of
+    them is edited once the first create is recorded (one request at a time, so before the next one leaves): it
+    is read and checked again before it goes, and fails."""
+    settings.WEBFLOW_PUSH_IN_FLIGHT = 1
+    items = make_approved_items(collection, 66, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+    DraftTranslation.objects.filter(item=items[0]).update(name="Changed after queueing")
+    late = items[40]
+    edited = []
+
+    def edit_once(counts):
+        if counts["sent"] and not edited:
+            translation = late.translations.get(locale=locales[1])
+            translation.name = "Edited between page read and send"
+            translation.save()
+            edited.append(translation)
+
+    batch = batch_push(batch_id=batch.pk, sleep=no_sleep, progress=edit_once)
+
+    assert edited
+    failed = {e.item_id: e.reason for e in BatchItem.objects.filter(batch=batch, status=BatchItem.Status.FAILED)}
+    assert set(failed) == {items[0].pk, late.pk}
+    assert all("changed after it was approved" in reason for reason in failed.values())
+    names = {v["fieldData"]["name"] for v in sandbox.items(collection.webflow_id)}
+    assert "Edited between page read and send" not in names and late.name not in names
+    assert len({v["id"] for v in sandbox.items(collection.webflow_id)}) == 64
+
+
 def test_an_unexpected_error_shows_editors_a_reference_and_logs_the_traceback(
         sandbox, collection, locales, publisher, caplog):
     items = make_approved_items(collection, 40, locales=locales[1:])

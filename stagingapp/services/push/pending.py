@@ -18,8 +18,8 @@ def create_chunks(run, size: int):
     Each chunk's items are read afresh and checked against their approval (still_approved) when it is taken,
     and the caller takes the next chunk only once the request can leave: the bodies are built from exactly the
     content just checked. Entries whose content changed, or whose values do not fit the schema, fail on the
-    way, unsent; chunks stay full (fewest requests), and an entry left over from an earlier page is checked
-    again before it goes."""
+    way, unsent; chunks stay full (fewest requests), and an entry left over from a page read before the last
+    request left is checked again before it goes."""
     pending = run.batch.entries.filter(status=BatchItem.Status.PENDING, item__webflow_refs__isnull=True)
     if run.names_drafts():
         # Referenced items go first, so the whole (small) set is read at once to order it.
@@ -40,22 +40,22 @@ def create_chunks(run, size: int):
         for is_draft, is_archived in stored_flags:
             in_group |= Q(item__is_draft=is_draft, item__is_archived=is_archived)
         buffer: list[BatchItem] = []
+        stale: set[int] = set()  # entries read before a request left (the caller sent one in between)
         last_pk = 0
         while True:
             page = list(pending.filter(in_group, pk__gt=last_pk).order_by("pk")[:size])
             if page:
                 last_pk = page[-1].pk
-            carried = {entry.pk for entry in buffer}  # read with an earlier page
             buffer += sendable(run, approved(run, page))
             while len(buffer) >= size or (buffer and not page):
                 chunk, buffer = buffer[:size], buffer[size:]
-                older = [entry for entry in chunk if entry.pk in carried]
+                older = [entry for entry in chunk if entry.pk in stale]
                 if older:  # read and checked again, just before they leave
                     again = {entry.pk for entry in approved(run, older)}
-                    chunk = [entry for entry in chunk if entry.pk not in carried or entry.pk in again]
-                    carried = set()
+                    chunk = [entry for entry in chunk if entry.pk not in stale or entry.pk in again]
                 if chunk:
                     yield flags, chunk
+                stale = {entry.pk for entry in buffer}
             if not page:
                 break
 
