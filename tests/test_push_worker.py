@@ -159,11 +159,16 @@ def test_a_worker_killed_with_several_creates_in_flight_resumes_without_duplicat
     batch = queued_batch(collection, items, publisher)
     first = clusters("first")
     in_flight = PushChunk.objects.filter(batch=batch, status=PushChunk.Status.IN_FLIGHT)
-    wait_for(lambda: in_flight.count() >= 2, what="several creates in flight")
+    # Killed while the sandbox is answering two or more of them: a chunk is committed in flight just before its
+    # request leaves, so its row alone may be seen (and the worker killed) before that request has arrived.
+    wait_for(lambda: in_flight.count() >= 2 and webflow_sandbox.in_progress >= 2, what="several creates in flight")
     kill(first)
-    killed_at = time.time()
     assert in_flight.count() >= 2
     assert webflow_sandbox.peak_in_progress >= 2
+    # What the dead worker had sent still arrives and is answered (Webflow applies it after the worker is gone);
+    # the resumed run's requests are those logged after that.
+    wait_for(lambda: webflow_sandbox.in_progress == 0, what="the dead worker's requests answered")
+    resumed_at = time.time()
 
     clusters("second")
     wait_for(finished(batch), timeout=75, what="the resumed batch")
@@ -171,7 +176,7 @@ def test_a_worker_killed_with_several_creates_in_flight_resumes_without_duplicat
     batch.refresh_from_db()
     assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
     assert_webflow_matches(webflow_sandbox, collection, items, locales)
-    resumed = [r for r in webflow_sandbox.requests if r["time"] > killed_at]
+    resumed = [r for r in webflow_sandbox.requests if r["time"] > resumed_at]
     first_write = next(n for n, r in enumerate(resumed) if r["method"] != "GET")
     assert first_write > 0 and all(r["method"] == "GET" for r in resumed[:first_write])
 
