@@ -4,7 +4,7 @@ values as bulk_create, and items whose translations behave as after prefetch_rel
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from stagingapp.models import AuditEvent, DraftItem, LocaleMapping, WebflowItemRef
@@ -55,6 +55,17 @@ def test_insert_values_fills_defaults_stamps_auto_now_and_converts_dates_and_jso
     assert {ref.last_published for ref in refs} == {None} and {ref.removal for ref in refs} == {""}
     assert all(ref.updated_at is not None for ref in refs)
     assert sorted(ref.needs_patch for ref in refs) == [False, True, True]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_insert_values_outside_a_transaction_writes_all_rows_or_none(collection, locales):
+    item = factories.make_item(collection)
+    good = {"item_id": item.pk, "locale_id": locales[0].pk, "webflow_item_id": "abc", "cms_locale_id": "x"}
+    with pytest.raises(IntegrityError):
+        insert_values(WebflowItemRef, [good, {**good, "locale_id": None}])
+    assert not WebflowItemRef.objects.exists()
+    insert_values(WebflowItemRef, [good, {**good, "locale_id": locales[1].pk}])
+    assert WebflowItemRef.objects.count() == 2
 
 
 def test_insert_rows_writes_instances_as_bulk_create_would(collection):

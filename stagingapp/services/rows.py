@@ -8,7 +8,7 @@ and a history row is copied from its item's row by the database itself.
 import functools
 
 from django.conf import settings
-from django.db import connection, models
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 # Columns whose Python value the database driver takes as it is (everything else goes through the field).
@@ -26,7 +26,7 @@ def insert_rows(objs: list[models.Model]) -> None:
     """INSERT these unsaved instances of one model (ids not read back; auto_now columns set to now).
 
     Unlike bulk_create this sends no signals and leaves `obj.pk` unset: for rows nothing reads back in the
-    same run. Runs inside the caller's transaction.
+    same run. All or none are written (one transaction, the caller's when there is one).
     """
     if objs:
         fields = insert_fields(type(objs[0]))
@@ -39,7 +39,7 @@ def insert_fields(model: type[models.Model]) -> list[models.Field]:
 
 def insert_values(model: type[models.Model], rows: list[dict]) -> None:
     """INSERT one row per dict of attname -> Python value; a column a dict leaves out takes its field's
-    default, auto_now columns take now. Runs inside the caller's transaction."""
+    default, auto_now columns take now. All or none are written (one transaction, the caller's if any)."""
     if not rows:
         return
     now = timezone.now()
@@ -65,7 +65,8 @@ def insert_values(model: type[models.Model], rows: list[dict]) -> None:
                 value = convert(value, connection)
             line.append(value)
         values.append(line)
-    with connection.cursor() as cursor:
+    # One transaction, as bulk_create opens: outside one, each row would be committed on its own.
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         cursor.executemany(insert_sql(model, tuple(fields)), values)
 
 
@@ -93,15 +94,15 @@ def copy_to_history(model: type[models.Model], pks: list[int], *, action: str, a
     date = history._meta.get_field("history_date").get_db_prep_save(when, connection)
     status_reason = quote("status_reason")
     user_column = quote(history._meta.get_field("history_user").column)
-    for start in range(0, len(pks), IDS_PER_STATEMENT):
-        part = pks[start:start + IDS_PER_STATEMENT]
-        sql = (
-            f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}, {quote('history_date')}, "
-            f"{quote('history_change_reason')}, {quote('history_type')}, {user_column}) "
-            f"SELECT {', '.join(columns)}, %s, CASE WHEN {status_reason} = '' THEN CAST(%s AS TEXT) "
-            f"ELSE SUBSTR(CAST(%s AS TEXT) || {status_reason}, 1, {reason_max}) END, '~', %s "
-            f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN "
-            f"({', '.join(['%s'] * len(part))})"
-        )
-        with connection.cursor() as cursor:
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        for start in range(0, len(pks), IDS_PER_STATEMENT):
+            part = pks[start:start + IDS_PER_STATEMENT]
+            sql = (
+                f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}, {quote('history_date')}, "
+                f"{quote('history_change_reason')}, {quote('history_type')}, {user_column}) "
+                f"SELECT {', '.join(columns)}, %s, CASE WHEN {status_reason} = '' THEN CAST(%s AS TEXT) "
+                f"ELSE SUBSTR(CAST(%s AS TEXT) || {status_reason}, 1, {reason_max}) END, '~', %s "
+                f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN "
+                f"({', '.join(['%s'] * len(part))})"
+            )
             cursor.execute(sql, [date, action, f"{action}: ", getattr(user, "pk", None), *part])
