@@ -14,13 +14,12 @@ from ...webflow.errors import (
     WebflowTimeout,
     WebflowValidationError,
 )
-from .approval import CHANGED_BEFORE_CREATE, still_approved
 from .bodies import primary_field_data
 from .flights import Waiting
 from .lease import beat, nap
 from .outcomes import cancel_pending, fail_entries, settle_sent
 from .patches import patch_full_chunks
-from .pending import create_chunks
+from .pending import approved, create_chunks
 from .planning import create_chunk_size
 from .policy import Action, Step, StopBatch, decide, wait_rate_limit
 from .reconcile import reconcile
@@ -119,8 +118,7 @@ def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: b
             if sent is not None:
                 (chunk, flight), sent = sent, None
             else:
-                group, changed = still_approved(run, group)
-                fail_entries(run, changed, CHANGED_BEFORE_CREATE)
+                group = approved(run, group)
                 if not group:
                     break
                 chunk, flight = begin_create(run, group, is_draft=is_draft, is_archived=is_archived)
