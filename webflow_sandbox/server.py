@@ -89,7 +89,8 @@ def route_template(method: str, path: str) -> tuple[str, str] | None:
 
 
 def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{datetime.now(UTC).microsecond // 1000:03d}Z"
+    now = datetime.now(UTC)  # one reading: two could straddle a second and stamp a moment ~1 s in the past
+    return now.strftime("%Y-%m-%dT%H:%M:%S.") + f"{now.microsecond // 1000:03d}Z"
 
 
 def new_id() -> str:
