@@ -400,6 +400,10 @@ class PushChunk(models.Model):
     size = models.PositiveIntegerField(default=0)
     attempts = models.PositiveIntegerField(default=0)
     detail = models.TextField(blank=True)
+    # The newest WebflowItemRef row when the chunk was marked in flight: every ref up to it was written from a
+    # Webflow answer that came before this request left, so its item is older than anything the request made
+    # (the floor of a reconcile's window, window.webflow_floor).
+    known_ref_id = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 

@@ -1,13 +1,17 @@
 """Reconciling unanswered creates with list requests: few requests per fault kind, nothing duplicated or lost,
 even when Webflow ignores the list filters. 300 items x 3 locales need 16 requests without faults."""
 import time
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from stagingapp.models import AuditEvent, PushBatch, WebflowItemRef
 from stagingapp.selectors import batch_locales
 from stagingapp.services.push import batch_push
 from stagingapp.services.push.planning import plan_items
+from stagingapp.services.push.window import webflow_floor
 from stagingapp.webflow.client import get_client
 from tests.push_support import fast_passwords, make_approved_items  # noqa: F401
 from tests.test_push import assert_webflow_matches, push, queue
@@ -152,6 +156,53 @@ def test_slugs_are_looked_up_when_that_costs_fewer_requests_than_paging_the_wind
     assert AuditEvent.objects.get(action="push.reconcile", batch=batch).data["slug_lookups"] == 1
 
 
+def push_earlier_batch(sandbox, collection, locales, publisher, count=300):
+    """Another batch of the same collection, pushed just before: its items fill the clock margin's window."""
+    items = make_approved_items(collection, count, locales=locales[1:], start=1001)
+    batch = push(queue(collection, items, publisher))
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    sandbox.reset_requests()
+
+
+@pytest.mark.parametrize("fault", ["drop_after_commit", "500"])
+def test_a_chunk_costs_one_page_in_a_collection_another_batch_just_filled(sandbox, collection, locales, publisher,
+                                                                          fault):
+    """The window starts at the newest item Webflow held when the chunk left (whichever batch made it), not a
+    clock margin earlier: 900 variants another batch made a moment before cost no pages and no slug lookups,
+    whether the chunk's items are found (a dropped answer) or proved missing (a 500 that wrote nothing)."""
+    push_earlier_batch(sandbox, collection, locales, publisher)
+    sandbox.faults.add(fault, path="/items/bulk$", method="POST")
+
+    batch, sent, fault_free = push_counted(sandbox, collection, locales, publisher, count=5, only_ours=False)
+
+    assert not lookups_by_slug(sandbox)
+    lists = [r for r in sandbox.requests if r["method"] == "GET"]
+    resent = 1 if fault == "500" else 0
+    assert len(lists) == 1 and sent == fault_free + 1 + resent, [r["query"] for r in lists]
+    if not resent:
+        assert AuditEvent.objects.get(action="push.reconcile", batch=batch).data == {
+            "adopted": [e.item_id for e in batch.entries.order_by("pk")], "missing": [], "list_requests": 1,
+            "slug_lookups": 0}
+
+
+def test_the_floor_counts_only_refs_written_before_the_chunk_left(collection, locales, publisher):
+    """A ref written after the chunk was marked in flight may be of an item made after its request: a floor that
+    counted it could rise above the chunk's own items, which would then look missing and be sent twice."""
+    items = make_approved_items(collection, 2, locales=locales[1:])
+    run = SimpleNamespace(batch=queue(collection, items, publisher))
+    sent_at = timezone.now()
+
+    def ref(item, created_on):
+        return WebflowItemRef.objects.create(item=item, locale=locales[0], webflow_item_id=f"{item.pk:024x}",
+                                             cms_locale_id=locales[0].cms_locale_id, created_on=created_on)
+
+    known = ref(items[0], sent_at - timedelta(seconds=5))
+    ref(items[1], sent_at + timedelta(seconds=5))  # another batch's answer, recorded after the chunk left
+
+    assert webflow_floor(run, sent_at, known.pk) == known.created_on
+    assert webflow_floor(run, sent_at, None) is None  # a chunk from before the field: this batch's own refs only
+
+
 def land_late(sandbox, settings, *, margin: float, delay: float):
     """Webflow in its older slug auto-suffixing mode, applying the first create `delay` s after it arrived, with
     a client that stops waiting after 0.5 s and a run that waits `margin` s more before it looks."""
@@ -215,6 +266,23 @@ def test_copies_are_looked_up_by_name_when_the_window_holds_more_pages_than_susp
     assert AuditEvent.objects.filter(action="push.copy_removed", batch=batch).count() == 10
     by_name = [r for r in sandbox.requests if r["method"] == "GET" and "name" in r["query"]]
     assert sorted(r["query"]["name"] for r in by_name) == sorted(i.name for i in items)
+
+
+def test_the_copy_check_pages_only_what_was_made_after_the_original_left(sandbox, collection, locales,
+                                                                        publisher, settings):
+    """Another batch's 900 variants, made just before the unanswered original left, are below the window."""
+    push_earlier_batch(sandbox, collection, locales, publisher)
+    late = land_late(sandbox, settings, margin=0.3, delay=1.2)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+
+    batch = batch_push(batch_id=queue(collection, items, publisher).pk, sleep=time.sleep)
+
+    assert late.used == 1
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert AuditEvent.objects.filter(action="push.copy_removed", batch=batch).count() == 10
+    copy_checks = [r for r in sandbox.requests if r["method"] == "GET" and r["query"].get("createdOn[gte]")][1:]
+    # one page: the 10 items sent again and their 10 copies, 3 locales each; no lookups by name
+    assert len(copy_checks) == 1 and not [r for r in sandbox.requests if "name" in r["query"]]
 
 
 def test_a_copy_that_cannot_be_deleted_fails_its_item_instead_of_reading_succeeded(sandbox, collection, locales,

@@ -162,6 +162,8 @@ def store_webflow_state(*, item: DraftItem, variants: dict, locales, kept: dict 
         variant = variants.get(locale.cms_locale_id)
         if variant is None:
             continue
+        # Another Webflow item than the ref named gets a new ref row (window.webflow_floor relies on it).
+        WebflowItemRef.objects.filter(item=item, locale=locale).exclude(webflow_item_id=variant.id).delete()
         WebflowItemRef.objects.update_or_create(item=item, locale=locale, defaults=ref_values(variant))
         WebflowSnapshot.objects.update_or_create(item=item, locale=locale,
                                                  defaults=snapshot_values(variant, kept.get(locale.pk, {})))

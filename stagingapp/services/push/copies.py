@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ...models import BatchItem, WebflowItemRef
+from ...models import BatchItem, PushChunk, WebflowItemRef
 from ...webflow.client import MAX_ITEMS_PER_REQUEST
 from ...webflow.errors import WebflowError, WebflowNotFound
 from ..audit import audit_record
@@ -26,6 +26,7 @@ from .outcomes import fail_entries
 from .policy import StopBatch, call_idempotent
 from .reconcile import landing_wait
 from .refs import parse_time
+from .window import webflow_floor
 
 
 def remove_late_copies(run) -> None:
@@ -89,11 +90,16 @@ def copy_names(item) -> set[str]:
 def find_copies(run, suspects: list[BatchItem], *, since, ours: set[str]) -> dict[str, tuple[BatchItem, list]]:
     """Webflow ID -> (entry, variants) of every copy created from `since` (minus the clock margin) until now.
 
-    The items created in that window, newest first, when paging through them costs no more requests than one
-    lookup per suspect by its exact name (Webflow's `name` filter; a copy keeps the name), else those lookups.
-    Webflow may ignore a filter or the sort, so every variant's date, slug and name are checked here."""
+    The items created in that window (from the floor of what Webflow already held then, window.webflow_floor),
+    newest first, when paging through them costs no more requests than one lookup per suspect by its exact name
+    (Webflow's `name` filter; a copy keeps the name), else those lookups. Webflow may ignore a filter or the
+    sort, so every variant's date, slug and name are checked here."""
     margin = timedelta(seconds=settings.WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS)
     low, high = since - margin, timezone.now() + margin
+    # A copy is younger than what Webflow held when the original left: the floor of the newest chunk sent by then.
+    known_ref_id = (PushChunk.objects.filter(batch=run.batch, created_at__lte=since).order_by("-created_at", "-pk")
+                    .values_list("known_ref_id", flat=True).first())
+    low = max(low, webflow_floor(run, since, known_ref_id) or low)
     matchers = [(re.compile(rf"{re.escape(e.item.slug)}(-[0-9a-z]+)?"), copy_names(e.item), e) for e in suspects]
     copies: dict[str, tuple[BatchItem, list]] = {}
 

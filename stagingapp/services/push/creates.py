@@ -3,10 +3,10 @@ import contextlib
 import json
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Max
 from django.utils import timezone
 
-from ...models import BatchItem, PushBatch, PushChunk
+from ...models import BatchItem, PushBatch, PushChunk, WebflowItemRef
 from ...webflow.errors import (
     WebflowBadResponse,
     WebflowError,
@@ -52,7 +52,7 @@ def mark_in_flight(run, entries: list[BatchItem]) -> PushChunk:
         beat(run)
         chunk = PushChunk.objects.create(
             batch=run.batch, endpoint="items/live" if run.live_endpoint else "items/bulk", size=len(entries),
-            attempts=1,
+            attempts=1, known_ref_id=WebflowItemRef.objects.aggregate(newest=Max("pk"))["newest"],
         )
         BatchItem.objects.filter(pk__in=[e.pk for e in entries]).update(
             status=BatchItem.Status.IN_FLIGHT, chunk=chunk, attempts=F("attempts") + 1, updated_at=timezone.now()

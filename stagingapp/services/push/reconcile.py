@@ -37,12 +37,12 @@ def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True) -> l
     unsettled: list[BatchItem] = []
     listed = 0
     sent_at_of: dict[int, object] = {}
-    for sent_at, group in chunk_groups(run, entries):
+    for sent_at, known_ref_id, group in chunk_groups(run, entries):
         sent_at_of.update((entry.pk, sent_at) for entry in group)
         if may_land_late:
             wait_until_landed(run, sent_at)
         try:
-            scan = scan_window(run, group, sent_at=sent_at)
+            scan = scan_window(run, group, sent_at=sent_at, known_ref_id=known_ref_id)
         except WebflowError:
             unsettled += group  # a list Webflow refused: the slugs can still be looked up one by one
             continue
@@ -107,16 +107,18 @@ def wait_until_landed(run, sent_at) -> None:
 
 
 def chunk_groups(run, entries: list[BatchItem]):
-    """(send time, entries) per create chunk: a chunk was committed in flight just before its request left."""
+    """(send time, newest ref known then, entries) per create chunk: a chunk was committed in flight just before
+    its request left."""
     # Read from the database: mark_in_flight sets the chunk with an UPDATE, not on these objects.
     chunk_of = dict(BatchItem.objects.filter(pk__in=[e.pk for e in entries]).values_list("pk", "chunk_id"))
     groups: dict[int | None, list[BatchItem]] = {}
     for entry in entries:
         groups.setdefault(chunk_of.get(entry.pk), []).append(entry)
-    sent = dict(PushChunk.objects.filter(pk__in=[pk for pk in groups if pk]).values_list("pk", "created_at"))
+    sent = {pk: (created_at, known) for pk, created_at, known in PushChunk.objects.filter(
+        pk__in=[pk for pk in groups if pk]).values_list("pk", "created_at", "known_ref_id")}
     for chunk_id, group in groups.items():
         # An entry without its chunk (deleted by hand): the batch's start bounds when it could have been sent.
-        yield sent.get(chunk_id) or run.batch.created_at, group
+        yield *sent.get(chunk_id, (run.batch.created_at, None)), group
 
 
 def reconcile_in_flight(run) -> None:

@@ -4,8 +4,10 @@ One `GET .../items?createdOn[gte]=…&createdOn[lte]=…&sortBy=createdOn&sortOr
 locales usually settles a whole chunk: a bulk create makes one item in every listed locale, its variants sharing
 one ID, and they are the newest items. Webflow may ignore a filter or the sort, so every returned variant's date
 and slug are checked here, and paging goes on until the window is exhausted: the server says there is no more,
-or (only while every variant so far really came newest first) the list has gone below the newest item this batch
-had recorded before the chunk was sent, as stamped by Webflow's own clock, so nothing older can be the chunk's.
+or (only while every variant so far really came newest first) the list has gone below the floor: the newest item
+of the collection known before the chunk was sent, as stamped by Webflow's own clock, so nothing older can be the
+chunk's. The list asks from the floor, so in a collection other batches fill meanwhile a chunk still costs about
+one page, not the pages of every item made in the clock margin before it.
 What the list cannot settle (an item seen in some locales only, or a window that would cost more pages than
 looking its slugs up) is left to per-slug lookups.
 """
@@ -30,11 +32,19 @@ class WindowScan:
     pages: int = 0
 
 
-def webflow_floor(run, sent_at: datetime) -> datetime | None:
-    """The newest createdOn (Webflow's clock) among this batch's items whose create answer was recorded before
-    `sent_at` (our clock): the chunk sent then can only have made items stamped at or after it."""
+def webflow_floor(run, sent_at: datetime, known_ref_id: int | None) -> datetime | None:
+    """The newest createdOn (Webflow's clock) of an item Webflow had already made when a request left at `sent_at`:
+    one of this batch whose create answer was recorded before then, or any item of the collection whose ref was
+    written before the request was marked in flight (`known_ref_id`, its chunk's; whichever batch or pull wrote
+    it). A ref row is written from a Webflow answer, after its item was made, and a new Webflow item for a draft
+    gets a new row, so no clock but Webflow's is compared. The request can only make items stamped at or after
+    the floor; in a collection other batches fill meanwhile it keeps the window to what was made since."""
     done_before = BatchItem.objects.filter(batch=run.batch, chunk__finished_at__lt=sent_at).values("item_id")
-    return WebflowItemRef.objects.filter(item_id__in=done_before).aggregate(newest=Max("created_on"))["newest"]
+    stamps = [WebflowItemRef.objects.filter(item_id__in=done_before).aggregate(newest=Max("created_on"))["newest"]]
+    if known_ref_id is not None:
+        stamps.append(WebflowItemRef.objects.filter(item__collection_id=run.batch.collection_id, pk__lte=known_ref_id)
+                      .aggregate(newest=Max("created_on"))["newest"])
+    return max(filter(None, stamps), default=None)
 
 
 def complete_variants(run, variants: list) -> list | None:
@@ -50,12 +60,13 @@ def complete_variants(run, variants: list) -> list | None:
     return list(best.values())
 
 
-def scan_window(run, entries: list[BatchItem], *, sent_at: datetime) -> WindowScan:
+def scan_window(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_id: int | None = None) -> WindowScan:
     """List the items created between `sent_at` minus the clock margin and now plus it, newest first, and match
     them to `entries` by slug. Entries the list proves absent are in neither `found` nor `unsettled`."""
     margin = timedelta(seconds=settings.WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS)
     low, high = sent_at - margin, timezone.now() + margin
-    floor = max(low, webflow_floor(run, sent_at) or low)
+    floor = max(low, webflow_floor(run, sent_at, known_ref_id) or low)
+    low = floor  # the paging below already stops there: nothing the chunk made is older
     by_slug = {entry.item.slug: entry for entry in entries}
     seen: dict[int, list] = {}
     scan = WindowScan()
