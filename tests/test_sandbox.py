@@ -143,6 +143,14 @@ def test_command_line_faults_are_parsed_and_bad_ones_explained():
         FaultPlan().add("boom")
 
 
+def test_a_fault_with_after_lets_that_many_matching_requests_through_first():
+    plan = FaultPlan()
+    fault = plan.add(**FaultPlan.parse("500:method=POST,after=2"))
+    assert [plan.take("GET", "/v2/x") is None, plan.take("POST", "/v2/x"), plan.take("POST", "/v2/x")] == [
+        True, None, None]
+    assert plan.take("POST", "/v2/x") is fault and plan.take("POST", "/v2/x") is None  # times=1: used up
+
+
 def test_the_command_refuses_an_unknown_fault_before_listening(settings):
     settings.WEBFLOW_API_TOKEN = "some-token-value"
     with pytest.raises(CommandError, match="unknown fault 'explode'"):

@@ -60,7 +60,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                                                           "WEBFLOW_OPENAPI_DIR or shared/webflow-openapi).")
     parser.add_argument("--no-validate", action="store_true", help="Skip OpenAPI request-body validation.")
     parser.add_argument("--fault", action="append", default=[],
-                        metavar="KIND[:path=REGEX,method=M,times=N,delay=S,retry_after=S,probability=P]",
+                        metavar="KIND[:path=REGEX,method=M,times=N,delay=S,retry_after=S,probability=P,after=N]",
                         help="Inject a fault, e.g. 502:path=/items/bulk,times=2 or drop_after_commit:method=POST. "
                              "Repeatable; kinds are listed in webflow_sandbox/faults.py.")
 

@@ -13,7 +13,8 @@ Kinds (FaultPlan.add):
   applied and the connection closed: Webflow still working after the client gave up.
 
 `probability` (0..1) makes a fault fire on that share of the matching requests only, at random (`times=0`
-with a probability is a steady rate of faults; the soak uses it).
+with a probability is a steady rate of faults; the soak uses it). `after=N` lets the first N matching requests
+through before the fault starts firing.
 """
 from __future__ import annotations
 
@@ -45,7 +46,9 @@ class Fault:
     retry_after: float | None = None
     json_body: bool = True
     probability: float = 1.0
+    after: int = 0  # matching requests let through before the fault fires
     used: int = 0
+    passed: int = 0
 
     def matches(self, method: str, path: str) -> bool:
         if self.method and self.method.upper() != method:
@@ -62,14 +65,15 @@ class FaultPlan:
         self._random = random.Random(seed)
 
     def add(self, kind: str, *, path: str = "", method: str = "", times: int = 1, delay: float = 0.0,
-            retry_after: float | None = None, json_body: bool = True, probability: float = 1.0) -> Fault:
+            retry_after: float | None = None, json_body: bool = True, probability: float = 1.0,
+            after: int = 0) -> Fault:
         kind = str(kind)
         if kind not in FAULT_KINDS:
             raise ValueError(f"unknown fault {kind!r}; choose from {', '.join(sorted(FAULT_KINDS))}")
         if not 0.0 < probability <= 1.0:
             raise ValueError(f"a fault's probability must be above 0 and at most 1, not {probability!r}")
         fault = Fault(kind=kind, path=path, method=method.upper(), times=times, delay=delay,
-                      retry_after=retry_after, json_body=json_body, probability=probability)
+                      retry_after=retry_after, json_body=json_body, probability=probability, after=after)
         with self._lock:
             self._faults.append(fault)
         return fault
@@ -82,6 +86,9 @@ class FaultPlan:
         with self._lock:
             for fault in self._faults:
                 if not fault.matches(method, path) or (fault.times and fault.used >= fault.times):
+                    continue
+                if fault.passed < fault.after:
+                    fault.passed += 1
                     continue
                 if fault.probability < 1.0 and self._random.random() >= fault.probability:
                     continue
@@ -97,7 +104,7 @@ class FaultPlan:
         for part in filter(None, rest.split(",")):
             key, _, value = part.partition("=")
             try:
-                if key == "times":
+                if key in ("times", "after"):
                     options[key] = int(value)
                 elif key in ("delay", "retry_after", "probability"):
                     options[key] = float(value)
