@@ -103,6 +103,69 @@ def test_a_slug_already_used_in_webflow_by_someone_else_fails_that_item_only(san
     assert not WebflowItemRef.objects.filter(item=items[2]).exists()
 
 
+def test_refusals_do_not_use_up_the_attempts_a_later_fault_is_allowed(sandbox, collection, locales, publisher,
+                                                                      settings):
+    """Three items refused one request at a time (their slugs taken in Webflow), then one 500: the 500 is the
+    first failure worth repeating, so the chunk is reconciled and sent again; the batch is not stopped."""
+    settings.WEBFLOW_PUSH_MAX_ATTEMPTS = 3
+    from stagingapp.webflow.client import get_client
+
+    get_client().create_items_bulk(collection.webflow_id, field_data=[
+        {"name": "Theirs", "slug": f"post-{n}", "summary": "not ours"} for n in (2, 5, 8)],
+        cms_locale_ids=[loc.cms_locale_id for loc in locales], is_draft=True, is_archived=False)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    server_error = sandbox.faults.add("500", path="/items/bulk$", method="POST", after=3)
+    sandbox.reset_requests()
+
+    batch = run(collection, items, publisher)
+
+    assert server_error.used == 1
+    refused = [r for r in sandbox.requests if r["method"] == "POST" and r["status"] == 400]
+    assert len(refused) == 3
+    assert batch.status == PushBatch.Status.PARTLY_FAILED, batch.last_error
+    assert batch_counts(batch)["done"] == 7 and batch_counts(batch)["failed"] == 3
+    failed = batch.entries.filter(status=BatchItem.Status.FAILED).order_by("item__slug")
+    assert [e.item.slug for e in failed] == ["post-2", "post-5", "post-8"]
+    assert all("already used in Webflow" in e.reason for e in failed)
+    variants = sandbox.items(collection.webflow_id)
+    assert len(variants) == len({(v["cmsLocaleId"], v["fieldData"]["slug"]) for v in variants}) == 10 * len(locales)
+    assert sorted(v["fieldData"]["slug"] for v in variants if v["fieldData"]["name"] == "Theirs") == sorted(
+        ["post-2", "post-5", "post-8"] * len(locales))  # theirs untouched, no copy of ours
+    stored = set(WebflowItemRef.objects.values_list("webflow_item_id", flat=True))
+    assert stored == {v["id"] for v in variants if v["fieldData"]["name"] != "Theirs"}
+
+
+def test_patch_refusals_do_not_use_up_the_attempts_a_later_fault_is_allowed(sandbox, collection, locales,
+                                                                            publisher, settings):
+    """An update whose PATCH names an item deleted in Webflow meanwhile is split until that item fails alone
+    (several 404s); a 500 after them is the first failure worth repeating, so the PATCH is simply sent again."""
+    settings.WEBFLOW_PUSH_MAX_ATTEMPTS = 3
+    settings.WEBFLOW_PUSH_IN_FLIGHT = 1
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    assert run(collection, items, publisher).status == PushBatch.Status.SUCCEEDED
+    from stagingapp.webflow.client import get_client
+
+    gone = items[3].webflow_refs.first().webflow_item_id
+    get_client().remove_items(collection.webflow_id, items=[{"id": gone, "cmsLocaleIds": [
+        loc.cms_locale_id for loc in locales]}])
+    for item in items:
+        item.field_data = {"summary": f"{item.field_data['summary']}, updated"}
+        item.save()
+        approve(item)
+    sandbox.reset_requests()
+    server_error = sandbox.faults.add("500", path="/items$", method="PATCH", after=4)
+
+    batch = run(collection, items, publisher)
+
+    assert server_error.used == 1
+    statuses = [r["status"] for r in sandbox.requests if r["method"] == "PATCH"]
+    assert statuses.count(404) >= 3 and statuses[4] == 500, statuses
+    assert batch.status == PushBatch.Status.PARTLY_FAILED, batch.last_error
+    failed = batch.entries.get(status=BatchItem.Status.FAILED)
+    assert failed.item_id == items[3].pk and "no longer has" in failed.reason
+    assert batch_counts(batch)["done"] == 9
+
+
 def test_token_refusal_stops_the_batch_at_once_with_a_clear_message(sandbox, collection, locales, publisher,
                                                                    settings):
     settings.WEBFLOW_API_TOKEN = "wrong-token"

@@ -111,7 +111,7 @@ def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: b
     against WEBFLOW_PUSH_MAX_ATTEMPTS, after which the batch stops naming what Webflow sent. `sent` is the
     (chunk, flight) of a first request start_create already sent for these entries."""
     work = [entries]
-    attempt = 0
+    failures = 0  # failures worth repeating so far (WEBFLOW_PUSH_MAX_ATTEMPTS bounds them)
     while work:
         group = work.pop()
         while group:
@@ -129,17 +129,15 @@ def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: b
                 wait_rate_limit(run, exc)
                 continue
             except WebflowError as exc:
-                attempt += 1
-                group = after_failed_create(run, group, chunk, exc, attempt, work)
+                group, failures = after_failed_create(run, group, chunk, exc, failures, work)
                 continue
             sent_count = len(group)
             group = record_created(run, group, chunk, variants)
             if group:
-                attempt += 1
                 left_out = WebflowBadResponse(
                     f"Webflow's create answer had no usable item for {len(group)} of {sent_count} item(s); "
                     f"it sent: {answer_excerpt(variants)}", status=200)
-                group = after_failed_create(run, group, chunk, left_out, attempt, work)
+                group, failures = after_failed_create(run, group, chunk, left_out, failures, work)
 
 
 def answer_excerpt(variants: list) -> str:
@@ -147,10 +145,15 @@ def answer_excerpt(variants: list) -> str:
     return text if len(text) <= 300 else text[:300] + "…"
 
 
-def after_failed_create(run, group: list[BatchItem], chunk: PushChunk, exc: WebflowError, attempt: int,
-                        work: list) -> list[BatchItem]:
-    """Apply the policy's decision to a create that failed; returns the entries to send again now."""
-    decision = decide(exc, step=Step.CREATE, attempt=attempt, collection_id=run.collection_id, jitter=run.jitter)
+def after_failed_create(run, group: list[BatchItem], chunk: PushChunk, exc: WebflowError, failures: int,
+                        work: list) -> tuple[list[BatchItem], int]:
+    """Apply the policy's decision to a create that failed after `failures` earlier ones worth repeating;
+    returns (the entries to send again now, failures counted so far). A refusal is Webflow's verdict on some
+    items, not a failure to repeat: it does not use up the attempts of the rest."""
+    decision = decide(exc, step=Step.CREATE, attempt=failures + 1, collection_id=run.collection_id,
+                      jitter=run.jitter)
+    if decision.action is not Action.REFUSE:
+        failures += 1
     if exc.outcome_unknown:
         flag_unknown(group, chunk, exc)
     else:
@@ -166,12 +169,12 @@ def after_failed_create(run, group: list[BatchItem], chunk: PushChunk, exc: Webf
             work.extend(reversed(isolate_invalid(run, group, exc)))
         else:
             fail_entries(run, group, f"Webflow refused the create: {exc}")
-        return []
+        return [], failures
     nap(run, decision.seconds)
     if decision.action is Action.RECONCILE:
         # Only a request the client stopped waiting for can still be applied; any other answer ended it.
-        return reconcile(run, group, may_land_late=isinstance(exc, WebflowTimeout))
-    return group
+        return reconcile(run, group, may_land_late=isinstance(exc, WebflowTimeout)), failures
+    return group, failures
 
 
 def return_to_pending(entries: list[BatchItem], chunk: PushChunk) -> None:

@@ -125,8 +125,10 @@ def send_patch(run, refs: list[WebflowItemRef], *, live: bool, sent=None) -> Non
             wait_rate_limit(run, exc)
             continue
         except WebflowError as exc:
-            attempt += 1
-            decision = decide(exc, step=step, attempt=attempt, collection_id=run.collection_id, jitter=run.jitter)
+            decision = decide(exc, step=step, attempt=attempt + 1, collection_id=run.collection_id,
+                              jitter=run.jitter)
+            if decision.action in (Action.RESEND, Action.STOP):
+                attempt += 1  # a refusal or a 409 reroute is Webflow's verdict, not a failure to repeat
             if decision.action is Action.STOP:
                 raise StopBatch(decision.message) from exc
             if decision.action is Action.REROUTE:
