@@ -166,6 +166,23 @@ def test_patch_refusals_do_not_use_up_the_attempts_a_later_fault_is_allowed(sand
     assert batch_counts(batch)["done"] == 9
 
 
+def test_a_lookup_that_contradicts_a_duplicate_slug_refusal_is_asked_again(sandbox, collection, locales,
+                                                                           publisher):
+    """The create lands but its answer is lost; the list that should show it answers empty, so the chunk is sent
+    again and refused as a duplicate slug; the lookup of that slug answers empty too. Webflow just said the slug
+    is taken, so the empty answer is not believed: asked again, it shows our own item, which is adopted. Seen
+    in a soak: the item failed as "slug already used" and its Webflow item was left unlinked."""
+    items = make_approved_items(collection, 3, locales=locales[1:])
+    sandbox.faults.add("drop_after_commit", path="/items/bulk$", method="POST")
+    empty = sandbox.faults.add("empty_answer", path="/items$", method="GET", times=2)
+
+    batch = run(collection, items, publisher)
+
+    assert empty.used == 2
+    assert batch.status == PushBatch.Status.SUCCEEDED, [e.reason for e in batch.entries.all()]
+    assert_webflow_matches(sandbox, collection, items, locales)  # every Webflow item linked, none twice
+
+
 def test_token_refusal_stops_the_batch_at_once_with_a_clear_message(sandbox, collection, locales, publisher,
                                                                    settings):
     settings.WEBFLOW_API_TOKEN = "wrong-token"

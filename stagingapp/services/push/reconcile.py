@@ -10,7 +10,7 @@ from ...webflow.errors import WebflowError
 from ..audit import audit_record
 from .lease import beat, nap
 from .outcomes import fail_entries, settle_sent
-from .policy import StopBatch, call_idempotent
+from .policy import StopBatch, backoff_seconds, call_idempotent
 from .refs import build_refs, save_refs, store_variants
 from .window import scan_window
 
@@ -131,10 +131,22 @@ def reconcile_in_flight(run) -> None:
     reconcile(run, stuck)
 
 
+def lookup_taken_slug(run, slug: str) -> list:
+    """The variants holding a slug Webflow just refused as taken. A list without them contradicts the refusal
+    (an answer that lost its items, or a list that lags the write), so it is asked again with backoff, up to
+    WEBFLOW_PUSH_MAX_ATTEMPTS times, before the slug counts as held by something the batch cannot see."""
+    for attempt in range(1, run.max_attempts + 1):
+        variants = lookup_slug(run, slug)
+        if variants or attempt == run.max_attempts:
+            return variants
+        nap(run, backoff_seconds(attempt, jitter=run.jitter))
+    return []
+
+
 def adopt_or_fail_duplicate(run, entry: BatchItem) -> None:
     """A duplicate-slug refusal: adopt the Webflow item when an earlier create of ours may have made it."""
     try:
-        variants = lookup_slug(run, entry.item.slug)
+        variants = lookup_taken_slug(run, entry.item.slug)
     except WebflowError as exc:
         fail_entries(run, [entry], f"slug '{entry.item.slug}' is already used in Webflow ({exc})", "slug")
         return
