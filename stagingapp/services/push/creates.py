@@ -6,7 +6,7 @@ from django.db import transaction
 from django.db.models import F, Max
 from django.utils import timezone
 
-from ...models import BatchItem, PushBatch, PushChunk, WebflowItemRef
+from ...models import BatchItem, PushChunk, WebflowItemRef
 from ...webflow.errors import (
     WebflowBadResponse,
     WebflowError,
@@ -235,6 +235,5 @@ def record_created(run, entries: list[BatchItem], chunk: PushChunk, variants: li
         settle_sent(run, sent, owing={ref["item_id"] for group in refs for ref in group
                                       if ref["needs_patch"] or ref["needs_publish"]})
         PushChunk.objects.filter(pk=chunk.pk).update(status=PushChunk.Status.DONE, finished_at=timezone.now())
-        PushBatch.objects.filter(pk=run.batch.pk).update(heartbeat_at=timezone.now())
     run.report_progress()
     return missing
