@@ -67,8 +67,10 @@ bench: install
 ## --max-seconds is the whole run's budget (setup included); timeout 600 is the hard stop.
 SOAK_DB := $(CURDIR)/bench-results/soak.sqlite3
 SOAK_ARGS ?= --batches 20 --items 500 --kill-every 30 --max-seconds 560
+## SOAK_EXTRA="--cpu-hogs 1" soaks on a loaded machine (a busy process competing for the CPU).
+SOAK_EXTRA ?=
 soak: install
 	mkdir -p bench-results && rm -f $(SOAK_DB) $(SOAK_DB)-wal $(SOAK_DB)-shm
 	DEBUG=True DATABASE_URL=sqlite:///$(SOAK_DB) $(PY) manage.py migrate -v 0
-	DEBUG=True DATABASE_URL=sqlite:///$(SOAK_DB) timeout 600 $(PY) manage.py soak $(SOAK_ARGS) \
+	DEBUG=True DATABASE_URL=sqlite:///$(SOAK_DB) timeout 600 $(PY) manage.py soak $(SOAK_ARGS) $(SOAK_EXTRA) \
 		--log-dir bench-results | tee bench-results/soak.txt

@@ -9,6 +9,7 @@ Exit status 1 when any of those is not zero. Meant for `make soak` on an empty s
 import contextlib
 import signal
 import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -40,9 +41,12 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=None, help="random seed for the faults")
         parser.add_argument("--duplicate-slugs", choices=("refuse", "suffix"), default="refuse")
         parser.add_argument("--log-dir", default="", help="where the workers' logs go (default: not kept)")
+        parser.add_argument("--cpu-hogs", type=int, default=0,
+                            help="busy processes competing for the CPU meanwhile: slow answers and timeouts "
+                                 "on a loaded machine (one on the 2-core VM found two bugs an idle run did not)")
 
     def handle(self, *args, batches, items, fault_rate, kill_every, max_seconds, seed, duplicate_slugs, log_dir,
-               **options):
+               cpu_hogs, **options):
         # The report needs the late writes to land and a few seconds to compare: keep that out of the budget.
         self.deadline = time.monotonic() + max_seconds - READ_TIMEOUT - 15
         from webflow_sandbox.server import WebflowSandbox
@@ -57,9 +61,13 @@ class Command(BaseCommand):
                                probability=fault_rate / len(SOAK_FAULTS), delay=READ_TIMEOUT + 1,
                                json_body=kind != "502")
         sandbox.start()
+        hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(cpu_hogs)]
         try:
             self._run(sandbox, batches, items, kill_every, max_seconds, log_dir)
         finally:
+            for hog in hogs:
+                hog.kill()
+                hog.wait()
             sandbox.stop()
 
     def _run(self, sandbox, batch_count, per_batch, kill_every, max_seconds, log_dir):
