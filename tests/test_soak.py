@@ -17,13 +17,15 @@ def figure(output: str, label: str) -> str:
     return re.search(rf"^\| {re.escape(label)}[^|]* \| ([^|]+) \|", output, re.MULTILINE).group(1).strip()
 
 
-def test_a_short_soak_with_faults_and_killed_workers_finishes_every_batch_and_loses_nothing(tmp_path):
+@pytest.mark.parametrize("duplicate_slugs", ["refuse", "suffix"])  # suffix: Webflow's older behaviour, copies
+def test_a_short_soak_with_faults_and_killed_workers_finishes_every_batch_and_loses_nothing(tmp_path,
+                                                                                          duplicate_slugs):
     env = {k: v for k, v in os.environ.items() if k not in {"REDIS_URL"}}
     env.update(DEBUG="True", DATABASE_URL=f"sqlite:///{tmp_path / 'soak.sqlite3'}")
     subprocess.run([sys.executable, "manage.py", "migrate", "-v", "0"], cwd=ROOT, env=env, check=True, timeout=120)
     done = subprocess.run(
         [sys.executable, "manage.py", "soak", "--batches", "2", "--items", "30", "--fault-rate", "0.3",
-         "--kill-every", "8", "--max-seconds", "90", "--seed", "11"],
+         "--kill-every", "8", "--max-seconds", "90", "--seed", "11", "--duplicate-slugs", duplicate_slugs],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
     output = done.stdout + done.stderr
     assert done.returncode == 0, output
