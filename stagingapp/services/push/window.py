@@ -34,17 +34,18 @@ class WindowScan:
 
 def webflow_floor(run, sent_at: datetime, known_ref_id: int | None) -> datetime | None:
     """The newest createdOn (Webflow's clock) of an item Webflow had already made when a request left at `sent_at`:
-    one of this batch whose create answer was recorded before then, or any item of the collection whose ref was
-    written before the request was marked in flight (`known_ref_id`, its chunk's; whichever batch or pull wrote
-    it). A ref row is written from a Webflow answer, after its item was made, and a new Webflow item for a draft
-    gets a new row, so no clock but Webflow's is compared. The request can only make items stamped at or after
-    the floor; in a collection other batches fill meanwhile it keeps the window to what was made since."""
-    done_before = BatchItem.objects.filter(batch=run.batch, chunk__finished_at__lt=sent_at).values("item_id")
-    stamps = [WebflowItemRef.objects.filter(item_id__in=done_before).aggregate(newest=Max("created_on"))["newest"]]
+    any item of the collection whose ref was written before the request was marked in flight (`known_ref_id`,
+    its chunk's), whichever batch or pull wrote it. A ref row is written from a Webflow answer, after its item was
+    made, and a new Webflow item for a draft gets a new row, so no clock but Webflow's is compared. The request
+    can only make items stamped at or after the floor; in a collection other batches fill meanwhile, it keeps the
+    window to what was made since. A chunk marked before known_ref_id existed falls back to this batch's items
+    whose create answer was recorded before `sent_at`."""
     if known_ref_id is not None:
-        stamps.append(WebflowItemRef.objects.filter(item__collection_id=run.batch.collection_id, pk__lte=known_ref_id)
-                      .aggregate(newest=Max("created_on"))["newest"])
-    return max(filter(None, stamps), default=None)
+        known = WebflowItemRef.objects.filter(item__collection_id=run.batch.collection_id, pk__lte=known_ref_id)
+    else:
+        known = WebflowItemRef.objects.filter(item_id__in=BatchItem.objects.filter(
+            batch=run.batch, chunk__finished_at__lt=sent_at).values("item_id"))
+    return known.aggregate(newest=Max("created_on"))["newest"]
 
 
 def complete_variants(run, variants: list) -> list | None:
@@ -61,8 +62,9 @@ def complete_variants(run, variants: list) -> list | None:
 
 
 def scan_window(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_id: int | None = None) -> WindowScan:
-    """List the items created between `sent_at` minus the clock margin and now plus it, newest first, and match
-    them to `entries` by slug. Entries the list proves absent are in neither `found` nor `unsettled`."""
+    """List the items created between the floor (webflow_floor, else `sent_at` minus the clock margin) and now
+    plus the margin, newest first, and match them to `entries` by slug. Entries the list proves absent are in
+    neither `found` nor `unsettled`."""
     margin = timedelta(seconds=settings.WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS)
     low, high = sent_at - margin, timezone.now() + margin
     floor = max(low, webflow_floor(run, sent_at, known_ref_id) or low)
