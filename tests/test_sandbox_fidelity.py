@@ -175,3 +175,23 @@ def test_delete_removes_items_per_locale_and_unpublish_only_takes_them_off_the_l
     assert call(sandbox, "DELETE", f"{ITEMS}/{keep}/live").status_code == 204
     assert sandbox.items(DEMO_COLLECTION_ID, live=True) == []
     assert call(sandbox, "DELETE", f"{ITEMS}/{keep}/live").status_code == 404
+
+
+def test_date_filters_compare_instants_to_the_millisecond_whatever_the_bound_looks_like():
+    """Stamps in the sandbox's own format are compared as text (fast on a large collection); the bound is
+    rounded so that gives the instants' answer, and a stamp written another way is still compared as a date."""
+    from webflow_sandbox import listing
+
+    variants = [{"id": "a", "createdOn": "2026-12-03T10:00:00.123Z", "fieldData": {}},
+                {"id": "b", "createdOn": "2026-12-03T10:00:01+00:00", "fieldData": {}}]
+
+    def ids(**bounds):
+        query = {f"createdOn[{side}]": [value] for side, value in bounds.items()}
+        return [v["id"] for v in listing.select(variants, query)[0]]
+
+    assert ids(gte="2026-12-03T10:00:00.123Z") == ["a", "b"]
+    assert ids(gte="2026-12-03T10:00:00.1231Z") == ["b"]  # a microsecond after a's instant
+    assert ids(lte="2026-12-03T10:00:00.1239Z") == ["a"]
+    assert ids(lte="2026-12-03T10:00:00.122999Z") == []
+    assert ids(gte="2026-12-03T11:00:00.5+01:00") == ["b"]  # another offset: 10:00:00.500 UTC
+    assert ids(lte="2026-12-03T10:00:00.5") == ["a"]  # no offset: UTC

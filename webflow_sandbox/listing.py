@@ -7,7 +7,7 @@ Without sortBy the order is creation order, as Webflow answers. `pagination.tota
 """
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 DATE_FILTERS = ("createdOn", "lastUpdated", "lastPublished")
 SORT_KEYS = ("createdOn", "lastPublished", "lastUpdated", "name", "slug")
@@ -29,7 +29,8 @@ def _first(query: dict, name: str) -> str | None:
 
 def _instant(param: str, value: str) -> datetime:
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return moment if moment.tzinfo else moment.replace(tzinfo=UTC)  # no offset given: UTC
     except ValueError as exc:
         raise BadQuery(param, f"{param} must be an ISO 8601 date-time, not {value!r}") from exc
 
@@ -55,17 +56,36 @@ def _date_bounds(query: dict) -> list[tuple[str, str, datetime]]:
             param = f"{field}[{side}]"
             value = _first(query, param)
             if value:
-                bounds.append((field, side, _instant(param, value)))
+                limit = _instant(param, value)
+                bounds.append((field, side, limit, _stamp_bound(side, limit)))
     return bounds
 
 
+def _stamp_bound(side: str, limit: datetime) -> str:
+    """The bound as the sandbox writes its stamps (UTC, milliseconds, "Z"), rounded so that comparing stamps as
+    text gives the same answer as comparing the instants: up to the next millisecond for gte, down for lte."""
+    limit = limit.astimezone(UTC)
+    if side == "gte" and limit.microsecond % 1000:
+        limit += timedelta(microseconds=1000 - limit.microsecond % 1000)
+    return limit.strftime("%Y-%m-%dT%H:%M:%S.") + f"{limit.microsecond // 1000:03d}Z"
+
+
+def _is_stamp(value: str) -> bool:
+    return len(value) == 24 and value[19] == "." and value[23] == "Z"
+
+
 def _matches_dates(variant: dict, bounds) -> bool:
-    for field, side, limit in bounds:
+    """Stamps in the sandbox's own format compare as text (a list of a large collection parses no dates)."""
+    for field, side, limit, text_limit in bounds:
         stamp = variant.get(field)
         if not stamp:
             return False  # a never-published item has no lastPublished to fall inside a window
-        moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
-        if (side == "gte" and moment < limit) or (side == "lte" and moment > limit):
+        if _is_stamp(stamp):
+            outside = stamp < text_limit if side == "gte" else stamp > text_limit
+        else:  # a stamp written some other way (a state file, a seed)
+            moment = datetime.fromisoformat(stamp.replace("Z", "+00:00"))
+            outside = moment < limit if side == "gte" else moment > limit
+        if outside:
             return False
     return True
 
