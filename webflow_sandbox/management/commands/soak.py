@@ -97,10 +97,12 @@ class Command(BaseCommand):
                     status__in=PushBatch.FINISHED_STATUSES).count()
                 if not unfinished:
                     break
-                # The first kill comes as soon as a batch runs, so even a run shorter than --kill-every is hit
-                # mid-batch at least once; then one every --kill-every seconds.
-                first_kill_due = not kills and PushBatch.objects.filter(
-                    pk__in=batches, status=PushBatch.Status.RUNNING).exists()
+                # The first kill comes as soon as the sandbox sees the push (looked for every 20 ms: a short
+                # soak's batch can finish between two half-second looks), so even a run shorter than --kill-every
+                # is hit mid-batch at least once; then one every --kill-every seconds.
+                first_kill_due = not kills and (any("/items" in r["path"] for r in list(sandbox.requests))
+                                                or PushBatch.objects.filter(
+                                                    pk__in=batches, status=PushBatch.Status.RUNNING).exists())
                 if first_kill_due or time.monotonic() - last_kill >= kill_every:
                     victim = kills % 2
                     scenario.kill_worker(workers[victim])
@@ -108,7 +110,7 @@ class Command(BaseCommand):
                     kills, last_kill = kills + 1, time.monotonic()
                     self.stdout.write(f"  {time.monotonic() - started:5.0f} s: SIGKILLed worker {victim + 1} and "
                                       f"restarted it; {unfinished} batches unfinished")
-                time.sleep(0.5)
+                time.sleep(0.5 if kills else 0.02)
         finally:
             for worker in workers:
                 worker.send_signal(signal.SIGTERM)
