@@ -49,7 +49,7 @@ def parse_window(query: dict) -> tuple[int, int]:
     return offset, limit
 
 
-def _date_bounds(query: dict) -> list[tuple[str, str, datetime]]:
+def _date_bounds(query: dict) -> list[tuple[str, str, datetime, str]]:
     bounds = []
     for field in DATE_FILTERS:
         for side in ("gte", "lte"):
