@@ -125,8 +125,9 @@ def test_a_batch_runs_in_a_real_worker(clusters, seeded, webflow_sandbox):
 def test_a_killed_worker_resumes_where_it_stopped_without_duplicates(clusters, seeded, webflow_sandbox, settings,
                                                                      worker_env):
     collection, locales, publisher = seeded
-    # Paced (4 requests a second) so the kill lands mid-batch: 10 creates + 6 PATCH requests.
-    worker_env["WEBFLOW_RATE_LIMIT_PER_MINUTE"] = "240"
+    # Paced (4 requests in any second) so the kill lands mid-batch: 10 creates + 6 PATCH requests. Unpaced, the
+    # whole batch can finish between two looks at it.
+    worker_env["WEBFLOW_RATE_LIMIT_PER_MINUTE"], worker_env["WEBFLOW_RATE_LIMIT_WINDOW_SECONDS"] = "4", "1"
     items = make_approved_items(collection, 320, locales=locales[1:])
     batch = queued_batch(collection, items, publisher)
     first = clusters("first")
