@@ -7,9 +7,18 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from stagingapp.models import AuditEvent, DraftItem, LocaleMapping, WebflowItemRef
-from stagingapp.selectors import items_with_translations, site_locales
-from stagingapp.services.rows import copy_to_history, insert_rows, insert_values
+from stagingapp.models import AuditEvent, DraftItem, LocaleMapping, WebflowItemRef, WebflowRateLimitState
+from stagingapp.selectors import items_with_translations, read_instances, site_locales
+from stagingapp.services.rows import (
+    Add,
+    copy_to_history,
+    delete_rows,
+    insert_rows,
+    insert_values,
+    newest_pk,
+    select_values,
+    update_rows,
+)
 from stagingapp.webflow.redaction import REDACTED, redact, redact_head
 from tests import factories
 
@@ -116,6 +125,57 @@ def test_a_locale_added_after_the_locales_were_read_is_read_then(collection, tra
     item = items_with_translations([translated_item.pk], collection, locales)[translated_item.pk]
     assert "es-ES" in {t.locale.tag for t in item.translations.all()}
     assert added.pk in locales
+
+
+def test_update_rows_writes_what_queryset_update_writes(collection, publisher):
+    items = [factories.make_item(collection, status=DraftItem.Status.APPROVED) for _ in range(3)]
+    when = datetime(2026, 12, 4, 8, 0, tzinfo=UTC)
+    matched = update_rows(DraftItem, {"pk": [items[0].pk, items[1].pk], "status": DraftItem.Status.APPROVED},
+                          status=DraftItem.Status.IN_BATCH, status_reason="queued", updated_at=when,
+                          submitted_by=publisher, removal_locale_ids=[3, 4])
+    assert matched == 2
+    first = DraftItem.objects.get(pk=items[0].pk)
+    assert (first.status, first.status_reason, first.updated_at) == ("in_batch", "queued", when)
+    assert (first.submitted_by, first.removal_locale_ids) == (publisher, [3, 4])
+    assert DraftItem.objects.get(pk=items[2].pk).status == DraftItem.Status.APPROVED
+    # a condition nothing meets, and an empty list, match no row
+    assert update_rows(DraftItem, {"pk": items[2].pk, "status": DraftItem.Status.DRAFT}, status_reason="x") == 0
+    assert update_rows(DraftItem, {"pk": []}, status_reason="x") == 0
+
+
+def test_update_rows_adds_to_a_column(collection, locales):
+    state = WebflowRateLimitState.objects.create(key="k", server_limit=5)
+    update_rows(WebflowRateLimitState, {"key": "k"}, server_limit=Add(2))
+    update_rows(WebflowRateLimitState, {"pk": state.pk}, server_limit=Add(1))
+    assert WebflowRateLimitState.objects.get(pk=state.pk).server_limit == 8
+
+
+def test_select_values_reads_a_row_as_the_orm_does_and_delete_rows_deletes_only_the_matches(collection, locales):
+    WebflowRateLimitState.objects.create(key="k", hits=[1.5, 2.5], pending=[["r", 9.0]], server_limit=60)
+    assert select_values(WebflowRateLimitState, ["hits", "pending", "server_limit", "blocked_until"],
+                         for_update=True, key="k") == {"hits": [1.5, 2.5], "pending": [["r", 9.0]],
+                                                       "server_limit": 60, "blocked_until": 0.0}
+    assert select_values(WebflowRateLimitState, ["hits"], key="missing") is None
+
+    item = factories.make_item(collection)
+    insert_values(WebflowItemRef, [{"item_id": item.pk, "locale_id": loc.pk, "webflow_item_id": "abc",
+                                    "cms_locale_id": loc.cms_locale_id} for loc in locales])
+    newest = WebflowItemRef.objects.order_by("-pk").first().pk
+    assert newest_pk(WebflowItemRef) == newest
+    assert delete_rows(WebflowItemRef, item_id={item.pk}, locale_id=[locales[1].pk, locales[2].pk]) == 2
+    assert list(WebflowItemRef.objects.values_list("locale_id", flat=True)) == [locales[0].pk]
+    assert delete_rows(WebflowItemRef, item_id=[]) == 0
+
+
+def test_read_instances_hold_the_read_fields_and_load_the_others_when_asked(collection):
+    item = factories.make_item(collection, field_data={"summary": "Hi"})
+    [read] = read_instances(DraftItem.objects.filter(pk=item.pk), ("name", "field_data", "collection_id"))
+    assert (read.pk, read.name, read.field_data, read.collection_id) == (item.pk, item.name, {"summary": "Hi"},
+                                                                          collection.pk)
+    assert "slug" in read.get_deferred_fields() and not read._state.adding
+    with CaptureQueriesContext(connection) as captured:
+        assert read.slug == item.slug  # a deferred field: read when asked, as after only()
+    assert len(captured.captured_queries) == 1
 
 
 TOKEN = "wf_" + "a" * 61

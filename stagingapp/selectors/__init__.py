@@ -8,6 +8,7 @@ the import check it here; Webflow's own 400 on push is the last line for two edi
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
+from django.db.models.base import ModelState
 
 from ..models import BatchItem, DraftItem, DraftTranslation, LocaleMapping, PushBatch, WebflowItemRef
 
@@ -98,8 +99,8 @@ def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), locales:
     Each item is read once (not once per locale through a join) and shares the batch's collection; `locales`
     (site_locales(), kept by the caller) saves reading the site's locales each time: a chunk's refs cost three
     queries and one decode of each item."""
-    owed = owed_refs_query(batch, excluding, **flags).only(*OWED_REF_FIELDS).order_by("item_id", "locale_id")
-    refs = list(owed[:limit] if limit else owed)
+    owed = owed_refs_query(batch, excluding, **flags).order_by("item_id", "locale_id")
+    refs = read_instances(owed[:limit] if limit else owed, OWED_REF_FIELDS)
     if locales is None:
         locales = site_locales(batch.collection.site_id)
     items = items_with_translations({ref.item_id for ref in refs}, batch.collection, locales)
@@ -140,6 +141,23 @@ class ReadTranslations(QuerySet):
         return DraftTranslation.objects.filter(item_id=self.item_id)._chain()
 
 
+def read_instances(queryset: QuerySet, fields) -> list:
+    """The rows of `queryset` as model instances holding the pk and `fields` only (the rest deferred, as with
+    only()), built without Model.__init__: its per-field work and two signals per row cost as much as the read
+    on the push path, and these rows are read there by the thousand. Nothing here is saved back."""
+    model = queryset.model
+    attnames = ("pk",) + tuple(model._meta.get_field(name).attname for name in fields)
+    columns = (model._meta.pk.attname,) + attnames[1:]
+    new, db, instances = model.__new__, queryset.db, []
+    for row in queryset.values_list(*attnames):
+        instance = new(model)
+        instance.__dict__.update(zip(columns, row, strict=True))
+        instance._state = ModelState()
+        instance._state.adding, instance._state.db = False, db
+        instances.append(instance)
+    return instances
+
+
 def items_with_translations(item_ids, collection, locales: dict[int, LocaleMapping]) -> dict[int, DraftItem]:
     """Items by pk, freshly read with their translations and each translation's locale, as
     prefetch_related("translations__locale") leaves them, in two queries (only the PUSHED_* fields).
@@ -147,10 +165,11 @@ def items_with_translations(item_ids, collection, locales: dict[int, LocaleMappi
     The items share `collection`, and the locales come from `locales` (site_locales()) instead of a second
     prefetch level: on the push path prefetch_related's per-row bookkeeping cost more than the reads. A locale
     added since `locales` was read is read then and added to it."""
-    items = DraftItem.objects.only(*PUSHED_ITEM_FIELDS).in_bulk(list(item_ids))
+    items = {item.pk: item for item in read_instances(
+        DraftItem.objects.filter(pk__in=list(item_ids)).order_by(), PUSHED_ITEM_FIELDS)}
     by_item: dict[int, list[DraftTranslation]] = {pk: [] for pk in items}
-    translations = list(DraftTranslation.objects.filter(item_id__in=list(items)).only(
-        *PUSHED_TRANSLATION_FIELDS).order_by())
+    translations = read_instances(DraftTranslation.objects.filter(item_id__in=list(items)).order_by(),
+                                  PUSHED_TRANSLATION_FIELDS)
     unknown = {t.locale_id for t in translations} - locales.keys()
     if unknown:
         locales.update(LocaleMapping.objects.in_bulk(unknown))

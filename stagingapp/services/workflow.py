@@ -21,7 +21,7 @@ from ..schema import validate_field_data
 from ..selectors import item_slug_clashes, translation_slug_clash
 from . import notifications
 from .audit import actor_label_for, audit_entry, audit_record, audit_record_many
-from .rows import copy_to_history
+from .rows import copy_to_history, update_rows
 
 S = DraftItem.Status
 
@@ -137,8 +137,8 @@ def items_transition(
             # Status and time are shared, so one plain UPDATE per distinct reason (a push chunk has one or two).
             # Django's bulk_update builds a CASE expression per row and costs milliseconds of CPU per item.
             for item_reason, pks in by_reason.items():
-                DraftItem.objects.filter(pk__in=pks).update(status=to_status, status_reason=item_reason,
-                                                            updated_at=now, **(update_values or {}))
+                update_rows(DraftItem, {"pk": pks}, status=to_status, status_reason=item_reason, updated_at=now,
+                            **(update_values or {}))
         else:
             DraftItem.objects.bulk_update(items, ["status", "status_reason", "updated_at"])
             if update_values:

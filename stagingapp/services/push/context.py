@@ -3,12 +3,12 @@ import random
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 
 from ...models import BatchItem, PushBatch
 from ...selectors import batch_counts, batch_locales, site_locales
 from ...webflow.client import get_client
 from ..audit import audit_entry, audit_record_many
+from ..rows import Add, select_values, update_rows
 from .flights import Flights
 from .lease import worker_actor
 from .planning import uses_live_endpoint
@@ -64,7 +64,7 @@ class RunContext:
                         f"({exchange.duration_ms} ms, attempt {exchange.attempt})",
                 data=data,
             )])
-            PushBatch.objects.filter(pk=self.batch.pk).update(requests_sent=F("requests_sent") + 1)
+            update_rows(PushBatch, {"pk": self.batch.pk}, requests_sent=Add(1))
 
     def report_progress(self) -> None:
         if self.progress is not None:
@@ -77,7 +77,7 @@ class RunContext:
         )
 
     def cancel_requested(self) -> bool:
-        return PushBatch.objects.filter(pk=self.batch.pk, cancel_requested=True).exists()
+        return bool((select_values(PushBatch, ["cancel_requested"], pk=self.batch.pk) or {}).get("cancel_requested"))
 
     def updated_item_ids(self) -> set[int]:
         """Items of this batch that existed in Webflow before it (their PATCH carries the full locale text)."""

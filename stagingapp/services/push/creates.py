@@ -3,7 +3,6 @@ import contextlib
 import json
 
 from django.db import transaction
-from django.db.models import F, Max
 from django.utils import timezone
 
 from ...models import BatchItem, PushChunk, WebflowItemRef
@@ -14,6 +13,7 @@ from ...webflow.errors import (
     WebflowTimeout,
     WebflowValidationError,
 )
+from ..rows import Add, newest_pk, update_rows
 from .bodies import primary_field_data
 from .flights import Waiting
 from .lease import beat, nap
@@ -52,11 +52,10 @@ def mark_in_flight(run, entries: list[BatchItem]) -> PushChunk:
         beat(run)
         chunk = PushChunk.objects.create(
             batch=run.batch, endpoint="items/live" if run.live_endpoint else "items/bulk", size=len(entries),
-            attempts=1, known_ref_id=WebflowItemRef.objects.aggregate(newest=Max("pk"))["newest"],
+            attempts=1, known_ref_id=newest_pk(WebflowItemRef),
         )
-        BatchItem.objects.filter(pk__in=[e.pk for e in entries]).update(
-            status=BatchItem.Status.IN_FLIGHT, chunk=chunk, attempts=F("attempts") + 1, updated_at=timezone.now()
-        )
+        update_rows(BatchItem, {"pk": [e.pk for e in entries]}, status=BatchItem.Status.IN_FLIGHT, chunk=chunk.pk,
+                    attempts=Add(1), updated_at=timezone.now())
     return chunk
 
 
@@ -229,11 +228,11 @@ def record_created(run, entries: list[BatchItem], chunk: PushChunk, variants: li
                 renamed.append(entry)
         # One plain UPDATE for the chunk (bulk_update's per-row CASE costs milliseconds of CPU per entry);
         # a slug Webflow rewrote is rare and gets its own reason.
-        BatchItem.objects.filter(pk__in=[e.pk for e in sent]).update(status=BatchItem.Status.SENT)
+        update_rows(BatchItem, {"pk": [e.pk for e in sent]}, status=BatchItem.Status.SENT)
         for entry in renamed:
-            BatchItem.objects.filter(pk=entry.pk).update(reason=entry.reason)
+            update_rows(BatchItem, {"pk": entry.pk}, reason=entry.reason)
         settle_sent(run, sent, owing={ref["item_id"] for group in refs for ref in group
                                       if ref["needs_patch"] or ref["needs_publish"]})
-        PushChunk.objects.filter(pk=chunk.pk).update(status=PushChunk.Status.DONE, finished_at=timezone.now())
+        update_rows(PushChunk, {"pk": chunk.pk}, status=PushChunk.Status.DONE, finished_at=timezone.now())
     run.report_progress()
     return missing

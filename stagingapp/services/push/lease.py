@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from ...models import PushBatch
 from ..audit import audit_record
+from ..rows import update_rows
 
 logger = logging.getLogger(__name__)
 
@@ -110,9 +111,8 @@ def beat(run) -> None:
     """Prove this run still owns the batch; raises ClaimLost when another run took it over."""
     if run.heartbeat is not None and run.heartbeat.lost:
         raise ClaimLost()
-    alive = PushBatch.objects.filter(
-        pk=run.batch.pk, claimed_by=run.worker, status=PushBatch.Status.RUNNING
-    ).update(heartbeat_at=timezone.now())
+    alive = update_rows(PushBatch, {"pk": run.batch.pk, "claimed_by": run.worker, "status": PushBatch.Status.RUNNING},
+                        heartbeat_at=timezone.now())
     if not alive:
         raise ClaimLost()
 

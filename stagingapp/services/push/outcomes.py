@@ -4,8 +4,9 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ...models import BatchItem, DraftItem, PushBatch, WebflowItemRef
-from ...selectors import batch_counts
+from ...selectors import batch_counts, read_instances
 from ..audit import audit_record
+from ..rows import update_rows
 from ..workflow import items_transition
 from .lease import ClaimLost, beat
 
@@ -16,8 +17,8 @@ Outcome = tuple[BatchItem, bool, str, str]
 def lock_items(item_ids) -> dict[int, DraftItem]:
     """The items row-locked in pk order, with what a final transition reads (the status it moves from, the name
     its audit entry shows); the rest stays unread, as the history rows are copied in the database."""
-    return {item.pk: item for item in DraftItem.objects.select_for_update().filter(
-        pk__in=list(item_ids)).only("collection_id", "name", "status").order_by("pk")}
+    return {item.pk: item for item in read_instances(DraftItem.objects.select_for_update().filter(
+        pk__in=list(item_ids)).order_by("pk"), ("collection_id", "name", "status"))}
 
 
 def finish_items(run, outcomes: list[Outcome], items: dict[int, DraftItem]) -> None:
@@ -33,7 +34,7 @@ def finish_items(run, outcomes: list[Outcome], items: dict[int, DraftItem]) -> N
         groups.setdefault((entry.status, entry.reason, entry.field), []).append(entry.pk)
     now = timezone.now()
     for (status, reason, field), pks in groups.items():
-        BatchItem.objects.filter(pk__in=pks).update(status=status, reason=reason, field=field, updated_at=now)
+        update_rows(BatchItem, {"pk": pks}, status=status, reason=reason, field=field, updated_at=now)
     moves: dict[bool, tuple[list[DraftItem], dict[int, str], dict[int, dict]]] = {}
     for entry, ok, reason, field in outcomes:
         item = items[entry.item_id]

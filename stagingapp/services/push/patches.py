@@ -9,6 +9,7 @@ from ...models import BatchItem, WebflowItemRef
 from ...selectors import owed_refs, owed_refs_query
 from ...webflow.errors import WebflowError, WebflowNotFound, WebflowRateLimited, WebflowValidationError
 from ..audit import audit_record
+from ..rows import update_rows
 from .approval import CHANGED_BEFORE_PATCH, changed_item_ids
 from .bodies import item_flags, patch_field_data
 from .flights import Waiting
@@ -194,9 +195,9 @@ def record_patched(run, refs: list[WebflowItemRef], variants: list, *, live: boo
     with transaction.atomic():
         beat(run)
         for values, pks in groups.items():
-            WebflowItemRef.objects.filter(pk__in=pks).update(**dict(values))
+            update_rows(WebflowItemRef, {"pk": pks}, **dict(values))
         for pk, slug in renamed:
-            WebflowItemRef.objects.filter(pk=pk).update(slug=slug)
+            update_rows(WebflowItemRef, {"pk": pk}, slug=slug)
         clear_removal_markers(refs, live=live)
         entries = list(run.batch.entries.filter(item_id__in={r.item_id for r in refs}, status=BatchItem.Status.SENT)
                        .only("batch_id", "item_id", "status", "reason"))  # what settling them reads

@@ -5,10 +5,14 @@ from django.db.models import Q
 
 from ...exceptions import FieldDataInvalid
 from ...models import BatchItem
+from ...selectors import read_instances
 from .approval import CHANGED_BEFORE_CREATE, still_approved
 from .bodies import primary_field_data, send_flags
 from .outcomes import finish_entries
 from .references import describe, ordered_chunks, unresolved
+
+# Every column of an entry (a page of them is read per create request).
+ENTRY_FIELDS = tuple(field.name for field in BatchItem._meta.concrete_fields if not field.primary_key)
 
 
 def create_chunks(run, size: int):
@@ -43,7 +47,7 @@ def create_chunks(run, size: int):
         stale: set[int] = set()  # entries read before a request left (the caller sent one in between)
         last_pk = 0
         while True:
-            page = list(pending.filter(in_group, pk__gt=last_pk).order_by("pk")[:size])
+            page = read_instances(pending.filter(in_group, pk__gt=last_pk).order_by("pk")[:size], ENTRY_FIELDS)
             if page:
                 last_pk = page[-1].pk
             buffer += sendable(run, approved(run, page))

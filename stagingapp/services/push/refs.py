@@ -3,7 +3,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ...models import BatchItem, WebflowItemRef
-from ..rows import insert_values
+from ..rows import delete_rows, insert_values
 from .bodies import item_flags, localized_locale_ids
 from .references import unresolved
 
@@ -46,8 +46,8 @@ def save_refs(groups: list[list[dict]]) -> None:
     refs = [ref for group in groups for ref in group]
     if not refs:
         return
-    WebflowItemRef.objects.filter(item_id__in={r["item_id"] for r in refs},
-                                  locale_id__in={r["locale_id"] for r in refs}).delete()
+    # A plain DELETE: nothing refers to a ref row, and QuerySet.delete() would first collect what might.
+    delete_rows(WebflowItemRef, item_id={r["item_id"] for r in refs}, locale_id={r["locale_id"] for r in refs})
     insert_values(WebflowItemRef, refs)
 
 
