@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ..models import AuditEvent, Collection, DraftItem, DraftTranslation, LocaleMapping, Site
-from .rows import insert_rows
+from .rows import insert_rows, insert_values
 
 # Longest value kept per changed field in an edit entry; a whole collection schema would drown the history.
 MAX_DIFF_VALUE_CHARS = 2000
@@ -109,6 +109,11 @@ def audit_record(**fields) -> AuditEvent:
     return event
 
 
+def audit_record_values(rows: list[dict]) -> None:
+    """Append the entries audit_values() built, in one statement."""
+    insert_values(AuditEvent, rows)
+
+
 def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
     """Append several entries built by audit_entry() in one statement (bulk paths: a push chunk, a queued
     batch); their ids are not read back."""
@@ -116,7 +121,12 @@ def audit_record_many(events: list[AuditEvent]) -> list[AuditEvent]:
     return events
 
 
-def audit_entry(
+def audit_entry(**fields) -> AuditEvent:
+    """An unsaved entry with the same defaults audit_record() applies; save it with audit_record_many()."""
+    return AuditEvent(**audit_values(**fields))
+
+
+def audit_values(
     *,
     action: str,
     actor=None,
@@ -128,26 +138,27 @@ def audit_entry(
     message: str = "",
     data: dict | None = None,
     **links,
-) -> AuditEvent:
-    """An unsaved entry with the same defaults audit_record() applies; save it with audit_record_many()."""
+) -> dict:
+    """audit_entry()'s row as attname -> value, for audit_record_values() (the push writes thousands: no
+    instance is built for them)."""
     if item is not None and collection is None:
         collection_id = item.collection_id
     else:
         collection_id = collection.pk if collection is not None else None
-    # Ids rather than instances: the push builds thousands of entries, and assigning a related instance runs
-    # the relation's checks each time.
-    return AuditEvent(
-        action=action,
-        actor_id=actor.pk if actor is not None else None,
-        actor_label=actor_label or actor_label_for(actor),
-        item_id=item.pk if item is not None else None,
-        collection_id=collection_id,
-        locale_id=locale.pk if locale is not None else None,
-        object_repr=(object_repr or (str(item) if item is not None else ""))[:300],
-        message=message,
-        data=data or {},
-        **links,
-    )
+    # Ids rather than instances: assigning a related instance runs the relation's checks each time.
+    return {
+        "action": action,
+        "actor_id": actor.pk if actor is not None else None,
+        "actor_label": actor_label or actor_label_for(actor),
+        "item_id": item.pk if item is not None else None,
+        "collection_id": collection_id,
+        "locale_id": locale.pk if locale is not None else None,
+        "object_repr": (object_repr or (str(item) if item is not None else ""))[:300],
+        "message": message,
+        "data": data or {},
+        **{name if name.endswith("_id") else f"{name}_id": getattr(value, "pk", value)
+           for name, value in links.items()},
+    }
 
 
 def _clip(value):

@@ -20,7 +20,7 @@ from ..models import PRIMARY_CONTENT_FIELDS, DraftItem, DraftTranslation, conten
 from ..schema import validate_field_data
 from ..selectors import item_slug_clashes, translation_slug_clash
 from . import notifications
-from .audit import actor_label_for, audit_entry, audit_record, audit_record_many
+from .audit import actor_label_for, audit_record, audit_record_values, audit_values
 from .rows import copy_to_history, update_rows
 
 S = DraftItem.Status
@@ -124,7 +124,7 @@ def items_transition(
         item.status = to_status
         item.status_reason = item_reason
         item.updated_at = now  # bulk_update skips auto_now
-        events.append(audit_entry(
+        events.append(audit_values(
             action=action, actor=actor, actor_label=label, item=item, message=item_reason,
             data={"from": from_status, "to": to_status, **(data or {}), **data_by_item.get(item.pk, {})},
             **audit_links,
@@ -146,7 +146,7 @@ def items_transition(
         if per_item_fields:
             _update_per_item(items, per_item_fields)
         copy_to_history(DraftItem, [item.pk for item in items], action=action, actor=actor, when=now)
-    audit_record_many(events)
+    audit_record_values(events)
     return items
 
 

@@ -35,8 +35,8 @@ class RunContext:
         self.request_info: dict = {"items": [], "step": ""}  # what the audit of the next HTTP exchange names
         self.rate_limited = 0
         self.pins: dict[int, str] = {}  # item pk -> the approval fingerprint its batch entry pinned when queued
-        # Refs owed a staged PATCH as of patch_full_chunks' last COUNT, plus those recorded since: only decides
-        # whether counting again is worth it (None: not counted yet).
+        # Refs owed a staged PATCH as of patch_full_chunks' last look, plus those recorded since, minus those
+        # sent: only decides whether reading them is worth it (None: not counted yet).
         self.patches_owed_floor: int | None = None
         self._updated_item_ids: set[int] | None = None
         self._names_drafts: bool | None = None

@@ -25,22 +25,25 @@ from .refusals import split_or_fail
 def patch_full_chunks(run) -> None:
     """Between creates, send the PATCH requests that are already full (100 entries): the request count stays
     minimal, and recording finished items overlaps the time the rate limit would make this run wait anyway.
-    A COUNT decides first, so the refs (with items and translations) are loaded only when a PATCH goes, and it
-    runs only once the refs it counted last time plus those recorded since could fill a request
-    (run.patches_owed_floor: refs become owed again otherwise only rarely, and patch_all sends whatever is left).
+    The refs (with items and translations) are read only once those owed at the last look plus those recorded
+    since could fill a request (run.patches_owed_floor; a COUNT sets it at the run's first look). Refs stop being
+    owed otherwise only rarely (a failed item), so a read that finds fewer than a request's worth is rare, and
+    it sets the floor exactly; patch_all sends whatever is left.
     """
     if run.names_drafts():
         return  # a PATCH may name a draft created later in this run: patch_all sends them once all exist
     staged = {"is_published": False} if run.live else {}  # live items owe PATCH .../items/live instead
     while True:
-        if run.patches_owed_floor is not None and run.patches_owed_floor < MAX_ENTRIES_PER_PATCH:
-            return  # not even the refs counted last time and recorded since fill one
-        patching = run.flights.patching()
-        run.patches_owed_floor = owed_refs_query(run.batch, patching, needs_patch=True, **staged).count()
+        if run.patches_owed_floor is None:
+            run.patches_owed_floor = owed_refs_query(run.batch, run.flights.patching(), needs_patch=True,
+                                                     **staged).count()
         if run.patches_owed_floor < MAX_ENTRIES_PER_PATCH:
+            return  # not even the refs owed at the last look and recorded since fill one
+        refs = owed_refs(run.batch, limit=MAX_ENTRIES_PER_PATCH, excluding=run.flights.patching(),
+                         locales=run.site_locales, needs_patch=True, **staged)
+        if len(refs) < MAX_ENTRIES_PER_PATCH:
+            run.patches_owed_floor = len(refs)
             return
-        refs = owed_refs(run.batch, limit=MAX_ENTRIES_PER_PATCH, excluding=patching, locales=run.site_locales,
-                         needs_patch=True, **staged)
         run.patches_owed_floor -= len(refs)
         start_patch(run, refs, live=False)
 
