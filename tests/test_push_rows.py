@@ -1,4 +1,4 @@
-"""The push's cheap reads and writes (selectors.items_with_translations, services.rows) give exactly what the
+"""The push's cheap reads and writes (selectors.items_with_translations, services.rows, statements) give exactly what the
 ORM paths they replace gave: the same history rows as simple-history's bulk_history_create, the same inserted
 values as bulk_create, and items whose translations behave as after prefetch_related."""
 from datetime import UTC, datetime
@@ -8,14 +8,14 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from stagingapp.models import AuditEvent, DraftItem, LocaleMapping, WebflowItemRef, WebflowRateLimitState
-from stagingapp.selectors import items_with_translations, read_instances, site_locales
-from stagingapp.services.rows import (
+from stagingapp.selectors import items_with_translations, site_locales
+from stagingapp.services.rows import copy_to_history, insert_rows, insert_values
+from stagingapp.statements import (
     Add,
-    copy_to_history,
     delete_rows,
-    insert_rows,
-    insert_values,
     newest_pk,
+    read_instances,
+    select_instances,
     select_values,
     update_rows,
 )
@@ -176,6 +176,22 @@ def test_read_instances_hold_the_read_fields_and_load_the_others_when_asked(coll
     with CaptureQueriesContext(connection) as captured:
         assert read.slug == item.slug  # a deferred field: read when asked, as after only()
     assert len(captured.captured_queries) == 1
+
+
+def test_select_instances_convert_values_as_the_orm_does(collection, publisher):
+    when = datetime(2026, 12, 4, 9, 15, tzinfo=UTC)
+    item = factories.make_item(collection, field_data={"summary": "Hi", "n": [1, 2]}, is_archived=True)
+    DraftItem.objects.filter(pk=item.pk).update(submitted_at=when, submitted_by=publisher)
+    other = factories.make_item(collection)
+    fields = ("name", "field_data", "is_archived", "is_draft", "submitted_at", "submitted_by_id", "removal_locale_ids")
+    read = {i.pk: i for i in select_instances(DraftItem, fields, pk=[item.pk, other.pk])}
+    orm = {i.pk: i for i in DraftItem.objects.filter(pk__in=[item.pk, other.pk])}
+    for pk in (item.pk, other.pk):
+        assert [getattr(read[pk], f) for f in fields] == [getattr(orm[pk], f) for f in fields]
+    assert read[item.pk].is_archived is True and read[item.pk].submitted_at == when
+    assert select_instances(DraftItem, fields, pk=[]) == []
+    assert [i.pk for i in select_instances(DraftItem, ("name",), collection_id=collection.pk, pk=[other.pk])] == [
+        other.pk]
 
 
 TOKEN = "wf_" + "a" * 61

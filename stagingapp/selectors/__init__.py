@@ -8,9 +8,9 @@ the import check it here; Webflow's own 400 on push is the last line for two edi
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
-from django.db.models.base import ModelState
 
 from ..models import BatchItem, DraftItem, DraftTranslation, LocaleMapping, PushBatch, WebflowItemRef
+from ..statements import read_instances, select_instances
 
 
 @dataclass(frozen=True)
@@ -141,23 +141,6 @@ class ReadTranslations(QuerySet):
         return DraftTranslation.objects.filter(item_id=self.item_id)._chain()
 
 
-def read_instances(queryset: QuerySet, fields) -> list:
-    """The rows of `queryset` as model instances holding the pk and `fields` only (the rest deferred, as with
-    only()), built without Model.__init__: its per-field work and two signals per row cost as much as the read
-    on the push path, and these rows are read there by the thousand. Nothing here is saved back."""
-    model = queryset.model
-    attnames = ("pk",) + tuple(model._meta.get_field(name).attname for name in fields)
-    columns = (model._meta.pk.attname,) + attnames[1:]
-    new, db, instances = model.__new__, queryset.db, []
-    for row in queryset.values_list(*attnames):
-        instance = new(model)
-        instance.__dict__.update(zip(columns, row, strict=True))
-        instance._state = ModelState()
-        instance._state.adding, instance._state.db = False, db
-        instances.append(instance)
-    return instances
-
-
 def items_with_translations(item_ids, collection, locales: dict[int, LocaleMapping]) -> dict[int, DraftItem]:
     """Items by pk, freshly read with their translations and each translation's locale, as
     prefetch_related("translations__locale") leaves them, in two queries (only the PUSHED_* fields).
@@ -165,11 +148,9 @@ def items_with_translations(item_ids, collection, locales: dict[int, LocaleMappi
     The items share `collection`, and the locales come from `locales` (site_locales()) instead of a second
     prefetch level: on the push path prefetch_related's per-row bookkeeping cost more than the reads. A locale
     added since `locales` was read is read then and added to it."""
-    items = {item.pk: item for item in read_instances(
-        DraftItem.objects.filter(pk__in=list(item_ids)).order_by(), PUSHED_ITEM_FIELDS)}
+    items = {item.pk: item for item in select_instances(DraftItem, PUSHED_ITEM_FIELDS, pk=list(item_ids))}
     by_item: dict[int, list[DraftTranslation]] = {pk: [] for pk in items}
-    translations = read_instances(DraftTranslation.objects.filter(item_id__in=list(items)).order_by(),
-                                  PUSHED_TRANSLATION_FIELDS)
+    translations = select_instances(DraftTranslation, PUSHED_TRANSLATION_FIELDS, item_id=list(items))
     unknown = {t.locale_id for t in translations} - locales.keys()
     if unknown:
         locales.update(LocaleMapping.objects.in_bulk(unknown))

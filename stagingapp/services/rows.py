@@ -1,28 +1,20 @@
-"""Plain statements for the rows the push writes by the thousand and the few it touches several times a request.
+"""Plain INSERTs for the append-only rows written by the thousand (Webflow refs, audit entries, history rows).
 
 bulk_create prepares every field of every object through the generic field machinery and reads the new ids
 back. On the 3,000-item push that was about a third of the worker's CPU (254,000 prepare_value calls). These
 rows need no ids back and only their JSON and date columns need converting, so one executemany writes them,
 and a history row is copied from its item's row by the database itself.
 
-Likewise building a QuerySet.update() costs about 150 us of CPU here, ten times what SQLite then takes to run a
-one-row UPDATE, and a push request ran about twenty of them (heartbeat, limiter state, entry and chunk states).
-update_rows, delete_rows and select_values write those few fixed shapes directly, values still converted by
-their fields, so they stay portable between SQLite and PostgreSQL.
+The one-row statements the push runs several times per request are in stagingapp.statements.
 """
-import enum
 import functools
 
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-# Columns whose Python value the database driver takes as it is (everything else goes through the field).
-PLAIN_TYPES = frozenset({
-    "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "ForeignKey", "IntegerField",
-    "OneToOneField", "PositiveIntegerField", "PositiveSmallIntegerField", "SlugField", "SmallIntegerField",
-    "TextField",
-})
+from ..statements import PLAIN_TYPES
+
 DATE_TYPES = frozenset({"DateField", "DateTimeField", "TimeField"})
 # SQLite's limit on bound parameters is 32,766 on current builds; 500 ids per statement stays far below it.
 IDS_PER_STATEMENT = 500
@@ -113,106 +105,3 @@ def copy_to_history(model: type[models.Model], pks: list[int], *, action: str, a
             )
             cursor.execute(sql, [date, action, f"{action}: ", getattr(user, "pk", None), *part])
 
-
-class Add:
-    """An UPDATE value that adds to the column (F(column) + amount, for update_rows)."""
-
-    def __init__(self, amount: int = 1):
-        self.amount = amount
-
-
-def update_rows(model: type[models.Model], where: dict, **values) -> int:
-    """UPDATE `model` SET values WHERE every `where` column equals its value (a list or set: is one of them);
-    returns the rows matched. Values go through their field as QuerySet.update would; no signals, no auto_now.
-
-    For the statements the push runs several times per request (heartbeat, entry states, chunk rows): building
-    an UPDATE through the QuerySet costs about ten times what SQLite then needs to run it.
-    """
-    params, sets = [], []
-    for name, value in values.items():
-        field = model._meta.get_field(name)
-        column = connection.ops.quote_name(field.column)
-        if isinstance(value, Add):
-            sets.append(f"{column} = {column} + %s")
-            params.append(value.amount)
-        else:
-            sets.append(f"{column} = %s")
-            params.append(_db_value(field, value))
-    conditions = _where(model, where, params)
-    if conditions is None:
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {', '.join(sets)} "
-                       f"WHERE {conditions}", params)
-        return cursor.rowcount
-
-
-def delete_rows(model: type[models.Model], **where) -> int:
-    """DELETE the rows matching `where` (as update_rows reads it) with one plain statement: no signals, no
-    cascade. Only for tables no foreign key points at."""
-    params: list = []
-    conditions = _where(model, where, params)
-    if conditions is None:
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {conditions}", params)
-        return cursor.rowcount
-
-
-def newest_pk(model: type[models.Model]) -> int | None:
-    """The highest primary key in the table (by its index), None when it is empty."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX({connection.ops.quote_name(model._meta.pk.column)}) FROM "
-                       f"{connection.ops.quote_name(model._meta.db_table)}")
-        return cursor.fetchone()[0]
-
-
-def _where(model: type[models.Model], where: dict, params: list) -> str | None:
-    """`column = %s AND column IN (%s, ...)` for `where` (a list or set value: is one of them), its values
-    appended to params; None when a list is empty (nothing can match)."""
-    conditions = []
-    for name, value in where.items():
-        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-        column = connection.ops.quote_name(field.column)
-        if isinstance(value, (list, set, tuple, frozenset)):
-            value = list(value)
-            if not value:
-                return None
-            conditions.append(f"{column} IN ({', '.join(['%s'] * len(value))})")
-            params.extend(_db_value(field, v) for v in value)
-        else:
-            conditions.append(f"{column} = %s")
-            params.append(_db_value(field, value))
-    return " AND ".join(conditions)
-
-
-def _db_value(field: models.Field, value):
-    if isinstance(value, enum.Enum):  # a Status member: its value (psycopg would otherwise send its name)
-        value = value.value
-    elif isinstance(value, models.Model):  # a related instance: its key
-        value = value.pk
-    return value if field.get_internal_type() in PLAIN_TYPES or value is None else field.get_db_prep_save(
-        value, connection)
-
-
-def select_values(model: type[models.Model], names, *, for_update: bool = False, **where) -> dict | None:
-    """{name: value} of the one row matching `where` (None when there is none), read with a plain SELECT and
-    converted as the ORM would (JSON decoded); `for_update` locks the row where the database can (the caller
-    holds a transaction; SQLite serialises writers instead)."""
-    fields = [model._meta.get_field(name) for name in names]
-    params: list = []
-    conditions = _where(model, where, params)
-    if conditions is None:
-        return None
-    lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(connection.ops.quote_name(f.column) for f in fields)} FROM "
-                       f"{connection.ops.quote_name(model._meta.db_table)} WHERE {conditions}{lock}", params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = {}
-    for field, value in zip(fields, row, strict=True):
-        from_db = getattr(field, "from_db_value", None)
-        values[field.name] = from_db(value, None, connection) if from_db is not None and value is not None else value
-    return values

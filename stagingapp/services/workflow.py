@@ -19,9 +19,10 @@ from ..exceptions import (
 from ..models import PRIMARY_CONTENT_FIELDS, DraftItem, DraftTranslation, content_hash
 from ..schema import validate_field_data
 from ..selectors import item_slug_clashes, translation_slug_clash
+from ..statements import update_rows
 from . import notifications
 from .audit import actor_label_for, audit_record, audit_record_values, audit_values
-from .rows import copy_to_history, update_rows
+from .rows import copy_to_history
 
 S = DraftItem.Status
 

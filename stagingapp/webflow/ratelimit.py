@@ -138,7 +138,7 @@ class DatabaseRateLimiter(_SlidingWindow):
 
     def _locked(self, change):
         from ..models import WebflowRateLimitState
-        from ..services.rows import select_values, update_rows
+        from ..statements import select_values, update_rows
 
         if not self._row_exists:  # rows are never deleted, so once per limiter (a third of its statements)
             WebflowRateLimitState.objects.get_or_create(key=self.key)

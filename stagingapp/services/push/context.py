@@ -6,9 +6,9 @@ from django.db import transaction
 
 from ...models import BatchItem, PushBatch
 from ...selectors import batch_counts, batch_locales, site_locales
+from ...statements import Add, select_values, update_rows
 from ...webflow.client import get_client
 from ..audit import audit_entry, audit_record_many
-from ..rows import Add, select_values, update_rows
 from .flights import Flights
 from .lease import worker_actor
 from .planning import uses_live_endpoint

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from ...models import BatchItem, PushChunk, WebflowItemRef
+from ...statements import Add, newest_pk, update_rows
 from ...webflow.errors import (
     WebflowBadResponse,
     WebflowError,
@@ -13,7 +14,6 @@ from ...webflow.errors import (
     WebflowTimeout,
     WebflowValidationError,
 )
-from ..rows import Add, newest_pk, update_rows
 from .bodies import primary_field_data
 from .flights import Waiting
 from .lease import beat, nap

@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ...models import PushBatch
+from ...statements import update_rows
 from ..audit import audit_record
-from ..rows import update_rows
 
 logger = logging.getLogger(__name__)
 

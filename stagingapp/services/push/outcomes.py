@@ -5,8 +5,8 @@ from django.utils import timezone
 
 from ...models import BatchItem, DraftItem, PushBatch, WebflowItemRef
 from ...selectors import batch_counts, read_instances
+from ...statements import update_rows
 from ..audit import audit_record
-from ..rows import update_rows
 from ..workflow import items_transition
 from .lease import ClaimLost, beat
 

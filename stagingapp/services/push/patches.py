@@ -7,9 +7,9 @@ from django.utils import timezone
 
 from ...models import BatchItem, WebflowItemRef
 from ...selectors import owed_refs, owed_refs_query
+from ...statements import update_rows
 from ...webflow.errors import WebflowError, WebflowNotFound, WebflowRateLimited, WebflowValidationError
 from ..audit import audit_record
-from ..rows import update_rows
 from .approval import CHANGED_BEFORE_PATCH, changed_item_ids
 from .bodies import item_flags, patch_field_data
 from .flights import Waiting

@@ -3,7 +3,8 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from ...models import BatchItem, WebflowItemRef
-from ..rows import delete_rows, insert_values
+from ...statements import delete_rows
+from ..rows import insert_values
 from .bodies import item_flags, localized_locale_ids
 from .references import unresolved
 
