@@ -143,17 +143,20 @@ def read_instances(queryset: QuerySet, fields) -> list:
     return instances
 
 
-def select_instances(model: type[models.Model], fields, **where) -> list:
-    """The rows of `model` matching `where` (as update_rows reads it), as read_instances builds them, with one
-    plain SELECT whose text and value converters are worked out once per model and fields."""
+def select_instances(model: type[models.Model], fields, *, for_update: bool = False, **where) -> list:
+    """The rows of `model` matching `where` (as update_rows reads it) in pk order, as read_instances builds
+    them, with one plain SELECT whose text and value converters are worked out once per model and fields;
+    `for_update` row-locks them where the database can (in pk order, so two lockers never deadlock)."""
     db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each attribute read through the proxy costs
     columns, select, converters = _select_plan(db.vendor, model, tuple(fields))
     params: list = []
     conditions = _where(model, where, params)
     if conditions is None:
         return []
+    lock = " FOR UPDATE" if for_update and db.features.has_select_for_update else ""
     with db.cursor() as cursor:
-        cursor.execute(f"{select} WHERE {conditions}", params)
+        cursor.execute(f"{select} WHERE {conditions} ORDER BY {db.ops.quote_name(model._meta.pk.column)}{lock}",
+                       params)
         rows = cursor.fetchall()
     new, instances = model.__new__, []
     for row in rows:

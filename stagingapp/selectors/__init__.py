@@ -7,6 +7,7 @@ the import check it here; Webflow's own 400 on push is the last line for two edi
 """
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Count, QuerySet
 
 from ..models import BatchItem, DraftItem, DraftTranslation, LocaleMapping, PushBatch, WebflowItemRef
@@ -90,6 +91,19 @@ def owed_refs_query(batch: PushBatch, excluding=(), **flags):
     query = WebflowItemRef.objects.filter(last_batch=batch, item__batch_entries__batch=batch,
                                           item__batch_entries__status=BatchItem.Status.SENT, **flags)
     return query.exclude(pk__in=list(excluding)) if excluding else query
+
+
+def items_owing(item_ids) -> set[int]:
+    """Of these items, those with a Webflow ref still owed a PATCH or a publish (one plain SELECT)."""
+    item_ids = list(item_ids)
+    if not item_ids:
+        return set()
+    table, quote = WebflowItemRef._meta.db_table, connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT DISTINCT {quote('item_id')} FROM {quote(table)} WHERE {quote('item_id')} IN "
+                       f"({', '.join(['%s'] * len(item_ids))}) AND ({quote('needs_patch')} = %s OR "
+                       f"{quote('needs_publish')} = %s)", [*item_ids, True, True])
+        return {row[0] for row in cursor.fetchall()}
 
 
 def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), locales: dict | None = None,

@@ -4,8 +4,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ...models import BatchItem, DraftItem, PushBatch, WebflowItemRef
-from ...selectors import batch_counts, read_instances
-from ...statements import update_rows
+from ...selectors import batch_counts, items_owing
+from ...statements import select_instances, update_rows
 from ..audit import audit_record
 from ..workflow import items_transition
 from .lease import ClaimLost, beat
@@ -17,8 +17,8 @@ Outcome = tuple[BatchItem, bool, str, str]
 def lock_items(item_ids) -> dict[int, DraftItem]:
     """The items row-locked in pk order, with what a final transition reads (the status it moves from, the name
     its audit entry shows); the rest stays unread, as the history rows are copied in the database."""
-    return {item.pk: item for item in read_instances(DraftItem.objects.select_for_update().filter(
-        pk__in=list(item_ids)).order_by("pk"), ("collection_id", "name", "status"))}
+    return {item.pk: item for item in select_instances(DraftItem, ("collection_id", "name", "status"),
+                                                       for_update=True, pk=list(item_ids))}
 
 
 def finish_items(run, outcomes: list[Outcome], items: dict[int, DraftItem]) -> None:
@@ -84,10 +84,7 @@ def settle_sent(run, entries: list[BatchItem], owing: set[int] = frozenset()) ->
     unsure = [e.item_id for e in entries if e.item_id not in owing]
     if not unsure:
         return
-    owing = set(owing) | set(
-        WebflowItemRef.objects.filter(item__in=unsure)
-        .filter(Q(needs_patch=True) | Q(needs_publish=True)).values_list("item_id", flat=True)
-    )
+    owing = set(owing) | items_owing(unsure)
     done = [e for e in entries if e.item_id not in owing]
     if not done:
         return

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from ...models import BatchItem, WebflowItemRef
 from ...selectors import owed_refs, owed_refs_query
-from ...statements import update_rows
+from ...statements import select_instances, update_rows
 from ...webflow.errors import WebflowError, WebflowNotFound, WebflowRateLimited, WebflowValidationError
 from ..audit import audit_record
 from .approval import CHANGED_BEFORE_PATCH, changed_item_ids
@@ -202,8 +202,9 @@ def record_patched(run, refs: list[WebflowItemRef], variants: list, *, live: boo
         for pk, slug in renamed:
             update_rows(WebflowItemRef, {"pk": pk}, slug=slug)
         clear_removal_markers(refs, live=live)
-        entries = list(run.batch.entries.filter(item_id__in={r.item_id for r in refs}, status=BatchItem.Status.SENT)
-                       .only("batch_id", "item_id", "status", "reason"))  # what settling them reads
+        entries = select_instances(BatchItem, ("batch_id", "item_id", "status", "reason"),  # what settling reads
+                                   batch_id=run.batch.pk, item_id={r.item_id for r in refs},
+                                   status=BatchItem.Status.SENT)
         settle_sent(run, entries)
     run.report_progress()
 
