@@ -36,10 +36,11 @@ def update_rows(model: type[models.Model], where: dict, **values) -> int:
     For the statements the push runs several times per request (heartbeat, entry states, chunk rows): building
     an UPDATE through the QuerySet costs about ten times what SQLite then needs to run it.
     """
+    db = _db()
     params, sets = [], []
     for name, value in values.items():
         field = model._meta.get_field(name)
-        column = connection.ops.quote_name(field.column)
+        column = db.ops.quote_name(field.column)
         if isinstance(value, Add):
             sets.append(f"{column} = {column} + %s")
             params.append(value.amount)
@@ -49,8 +50,8 @@ def update_rows(model: type[models.Model], where: dict, **values) -> int:
     conditions = _where(model, where, params)
     if conditions is None:
         return 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"UPDATE {connection.ops.quote_name(model._meta.db_table)} SET {', '.join(sets)} "
+    with db.cursor() as cursor:
+        cursor.execute(f"UPDATE {db.ops.quote_name(model._meta.db_table)} SET {', '.join(sets)} "
                        f"WHERE {conditions}", params)
         return cursor.rowcount
 
@@ -58,36 +59,42 @@ def update_rows(model: type[models.Model], where: dict, **values) -> int:
 def delete_rows(model: type[models.Model], **where) -> int:
     """DELETE the rows matching `where` (as update_rows reads it) with one plain statement: no signals, no
     cascade. Only for tables no foreign key points at."""
+    db = _db()
     params: list = []
     conditions = _where(model, where, params)
     if conditions is None:
         return 0
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)} WHERE {conditions}", params)
+    with db.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {db.ops.quote_name(model._meta.db_table)} WHERE {conditions}", params)
         return cursor.rowcount
 
 
 def newest_pk(model: type[models.Model]) -> int | None:
     """The highest primary key in the table (by its index), None when it is empty."""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT MAX({connection.ops.quote_name(model._meta.pk.column)}) FROM "
-                       f"{connection.ops.quote_name(model._meta.db_table)}")
+    db = _db()
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({db.ops.quote_name(model._meta.pk.column)}) FROM "
+                       f"{db.ops.quote_name(model._meta.db_table)}")
         return cursor.fetchone()[0]
 
 
 def _where(model: type[models.Model], where: dict, params: list) -> str | None:
     """`column = %s AND column IN (%s, ...)` for `where` (a list or set value: is one of them), its values
     appended to params; None when a list is empty (nothing can match)."""
+    db = _db()
     conditions = []
     for name, value in where.items():
         field = model._meta.pk if name == "pk" else model._meta.get_field(name)
-        column = connection.ops.quote_name(field.column)
+        column = db.ops.quote_name(field.column)
         if isinstance(value, (list, set, tuple, frozenset)):
             value = list(value)
             if not value:
                 return None
             conditions.append(f"{column} IN ({', '.join(['%s'] * len(value))})")
-            params.extend(_db_value(field, v) for v in value)
+            if field.get_internal_type() in PLAIN_TYPES and all(type(v) is int for v in value):
+                params.extend(value)  # keys, the usual list: nothing to convert
+            else:
+                params.extend(_db_value(field, v) for v in value)
         else:
             conditions.append(f"{column} = %s")
             params.append(_db_value(field, value))
@@ -99,30 +106,32 @@ def _db_value(field: models.Field, value):
         value = value.value
     elif isinstance(value, models.Model):  # a related instance: its key
         value = value.pk
-    return value if field.get_internal_type() in PLAIN_TYPES or value is None else field.get_db_prep_save(
-        value, connection)
+    if value is None or field.get_internal_type() in PLAIN_TYPES:
+        return value
+    return field.get_db_prep_save(value, _db())
 
 
 def select_values(model: type[models.Model], names, *, for_update: bool = False, **where) -> dict | None:
     """{name: value} of the one row matching `where` (None when there is none), read with a plain SELECT and
     converted as the ORM would (JSON decoded); `for_update` locks the row where the database can (the caller
     holds a transaction; SQLite serialises writers instead)."""
+    db = _db()
     fields = [model._meta.get_field(name) for name in names]
     params: list = []
     conditions = _where(model, where, params)
     if conditions is None:
         return None
-    lock = " FOR UPDATE" if for_update and connection.features.has_select_for_update else ""
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(connection.ops.quote_name(f.column) for f in fields)} FROM "
-                       f"{connection.ops.quote_name(model._meta.db_table)} WHERE {conditions}{lock}", params)
+    lock = " FOR UPDATE" if for_update and db.features.has_select_for_update else ""
+    with db.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(db.ops.quote_name(f.column) for f in fields)} FROM "
+                       f"{db.ops.quote_name(model._meta.db_table)} WHERE {conditions}{lock}", params)
         row = cursor.fetchone()
     if row is None:
         return None
     values = {}
     for field, value in zip(fields, row, strict=True):
         from_db = getattr(field, "from_db_value", None)
-        values[field.name] = from_db(value, None, connection) if from_db is not None and value is not None else value
+        values[field.name] = from_db(value, None, db) if from_db is not None and value is not None else value
     return values
 
 
@@ -147,7 +156,7 @@ def select_instances(model: type[models.Model], fields, *, for_update: bool = Fa
     """The rows of `model` matching `where` (as update_rows reads it) in pk order, as read_instances builds
     them, with one plain SELECT whose text and value converters are worked out once per model and fields;
     `for_update` row-locks them where the database can (in pk order, so two lockers never deadlock)."""
-    db = connections[DEFAULT_DB_ALIAS]  # the connection itself: each attribute read through the proxy costs
+    db = _db()
     columns, select, converters = _select_plan(db.vendor, model, tuple(fields))
     params: list = []
     conditions = _where(model, where, params)
@@ -170,6 +179,12 @@ def select_instances(model: type[models.Model], fields, *, for_update: bool = Fa
         instance._state.adding, instance._state.db = False, db.alias
         instances.append(instance)
     return instances
+
+
+def _db():
+    """The default connection itself: every attribute read through django.db.connection's proxy goes through
+    asgiref's Local, and these statements read several per call."""
+    return connections[DEFAULT_DB_ALIAS]
 
 
 @functools.cache
