@@ -229,6 +229,44 @@ def test_a_create_applied_after_the_read_timeout_is_adopted_not_copied(sandbox, 
     assert [r["method"] for r in sandbox.requests] == ["POST", "GET", "PATCH"]  # adopted, never re-sent
 
 
+def test_a_list_that_hid_a_late_create_costs_one_refusal_then_one_list_not_one_refusal_per_item(
+        sandbox, collection, locales, publisher, settings):
+    """The unanswered create did land, but the list after the wait showed nothing (an empty 2xx), so the chunk
+    went again and Webflow refused its first slug as taken. That item is adopted; the create that made it made
+    the other nine too, so one list from its send time adopts them instead of nine more refusals and lookups."""
+    land_late(sandbox, settings, margin=1.0, delay=1.0)
+    sandbox.duplicate_slugs = "refuse"
+    sandbox.faults.add("unapplied_empty", path="/items$", method="GET", times=1)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+
+    batch = batch_push(batch_id=batch.pk, sleep=time.sleep)
+
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(sandbox, collection, items, locales)
+    # create, list (empty), create again (400), slug lookup, list from the first send, PATCH, copy check
+    assert [(r["method"], r["status"]) for r in sandbox.requests] == [
+        ("POST", 202), ("GET", 200), ("POST", 400), ("GET", 200), ("GET", 200), ("PATCH", 200), ("GET", 200)]
+    assert "slug" in sandbox.requests[3]["query"] and "createdOn[gte]" in sandbox.requests[4]["query"]
+
+
+def test_a_list_answer_without_ids_or_pagination_is_asked_again_not_believed(sandbox, collection, locales,
+                                                                               publisher, settings):
+    """A 2xx list whose items have no id says nothing about what Webflow holds: believing it "empty" would
+    re-send a create that landed."""
+    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
+    sandbox.faults.add("drop_after_commit", path="/items/bulk$", method="POST", times=1)
+    sandbox.faults.add("unapplied_null_ids", path="/items$", method="GET", times=1)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+
+    batch = push(batch)
+
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(sandbox, collection, items, locales)
+    assert [r["method"] for r in sandbox.requests] == ["POST", "GET", "GET", "PATCH"]  # asked again, adopted
+
+
 def test_a_create_applied_later_than_the_wait_leaves_no_copy_behind(sandbox, collection, locales, publisher,
                                                                     settings):
     """Webflow applies the unanswered create after the run's wait (read timeout + margin) and after the re-send:

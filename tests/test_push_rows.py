@@ -1,6 +1,7 @@
-"""The push's cheap reads and writes (selectors.items_with_translations, services.rows, statements) give exactly what the
-ORM paths they replace gave: the same history rows as simple-history's bulk_history_create, the same inserted
-values as bulk_create, and items whose translations behave as after prefetch_related."""
+"""The push's cheap reads and writes (selectors.items_with_translations, services.rows, stagingapp.statements) give
+exactly what the ORM paths they replace gave: the same history rows as simple-history's bulk_history_create, the
+same inserted values as bulk_create and QuerySet.update, and items whose translations behave as after
+prefetch_related."""
 from datetime import UTC, datetime
 
 import pytest

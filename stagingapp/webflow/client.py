@@ -456,8 +456,14 @@ class WebflowClient:
         if not isinstance(payload, dict) or not isinstance(payload.get("items"), list):
             raise WebflowBadResponse("list items answer has no items list",
                                      body_text=json.dumps(payload)[:EXCERPT_LIMIT])
-        pagination = payload.get("pagination") if isinstance(payload.get("pagination"), dict) else {}
-        items = [ItemVariant.from_json(entry) for entry in payload["items"] if isinstance(entry, dict)]
+        # The spec requires both, and an item without its id cannot be matched to anything: an answer like that
+        # (a proxy's, or Webflow's on a bad day) says nothing about what Webflow holds, so it is no answer.
+        if not isinstance(payload.get("pagination"), dict) or any(
+                not isinstance(entry, dict) or not entry.get("id") for entry in payload["items"]):
+            raise WebflowBadResponse("list items answer has items without an id, or no pagination",
+                                     status=200, body_text=json.dumps(payload)[:EXCERPT_LIMIT])
+        pagination = payload["pagination"]
+        items = [ItemVariant.from_json(entry) for entry in payload["items"]]
         return ItemPage(
             items=items,
             offset=int(pagination.get("offset", offset) or 0),

@@ -202,6 +202,16 @@ def test_a_get_is_retried_after_a_garbled_answer(client, sandbox, kind):
     assert len(sandbox.requests_to("/sites/")) == 2
 
 
+def test_a_list_whose_items_have_no_id_is_a_bad_answer(client, sandbox):
+    """Such an answer says nothing about what Webflow holds (the push's policy asks again; test_push_reconcile)."""
+    bulk(client, post(1), locales=[PRIMARY])
+    sandbox.faults.add("unapplied_null_ids", path="/items$", method="GET", times=1)
+    with pytest.raises(errors.WebflowBadResponse, match="without an id") as raised:
+        client.list_items(DEMO_COLLECTION_ID, slug="post-1")
+    assert raised.value.outcome_unknown
+    assert [v.slug for v in client.list_items(DEMO_COLLECTION_ID, slug="post-1").items] == ["post-1"]
+
+
 def test_a_post_is_never_resent_when_the_connection_drops_after_the_write(db, sandbox):
     seen = []
     sandbox.faults.add("drop_after_commit", path="/items/bulk$")

@@ -17,14 +17,14 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from ...models import BatchItem, PushChunk, WebflowItemRef
+from ...models import BatchItem, WebflowItemRef
 from ...webflow.client import MAX_ITEMS_PER_REQUEST
 from ...webflow.errors import WebflowError, WebflowNotFound
 from ..audit import audit_record
 from .lease import beat, nap
 from .outcomes import fail_entries
 from .policy import StopBatch, call_idempotent
-from .reconcile import landing_wait
+from .reconcile import known_ref_id_at, landing_wait
 from .refs import parse_time
 from .window import webflow_floor
 
@@ -97,9 +97,7 @@ def find_copies(run, suspects: list[BatchItem], *, since, ours: set[str]) -> dic
     margin = timedelta(seconds=settings.WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS)
     low, high = since - margin, timezone.now() + margin
     # A copy is younger than what Webflow held when the original left: the floor of the newest chunk sent by then.
-    known_ref_id = (PushChunk.objects.filter(batch=run.batch, created_at__lte=since).order_by("-created_at", "-pk")
-                    .values_list("known_ref_id", flat=True).first())
-    low = max(low, webflow_floor(run, since, known_ref_id) or low)
+    low = max(low, webflow_floor(run, since, known_ref_id_at(run, since)) or low)
     matchers = [(re.compile(rf"{re.escape(e.item.slug)}(-[0-9a-z]+)?"), copy_names(e.item), e) for e in suspects]
     copies: dict[str, tuple[BatchItem, list]] = {}
 

@@ -24,12 +24,13 @@ def lookup_slug(run, slug: str) -> list:
     return [v for v in page.items if v.id and v.slug == slug]
 
 
-def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True) -> list[BatchItem]:
+def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True, sent_since=None) -> list[BatchItem]:
     """Adopt what Webflow already created for these in-flight entries; return the ones still missing.
 
     Each chunk is settled by listing the items created around its send time (window.py); only what the list
     could not settle is looked up slug by slug. `may_land_late`: Webflow may still be applying the request (the
-    client gave up waiting, or we do not know): the look waits until the original can no longer land. Raises
+    client gave up waiting, or we do not know): the look waits until the original can no longer land.
+    `sent_since`: look for what requests sent from then on made (not just the entries' last chunk). Raises
     StopBatch when the requests themselves keep failing (the entries then stay in flight).
     """
     run.request_info["items"] = [e.item_id for e in entries]
@@ -37,7 +38,9 @@ def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True) -> l
     unsettled: list[BatchItem] = []
     listed = 0
     sent_at_of: dict[int, object] = {}
-    for sent_at, known_ref_id, group in chunk_groups(run, entries):
+    groups = chunk_groups(run, entries) if sent_since is None else [
+        (sent_since, known_ref_id_at(run, sent_since), entries)]
+    for sent_at, known_ref_id, group in groups:
         sent_at_of.update((entry.pk, sent_at) for entry in group)
         if may_land_late:
             wait_until_landed(run, sent_at)
@@ -121,6 +124,27 @@ def chunk_groups(run, entries: list[BatchItem]):
         yield *sent.get(chunk_id, (run.batch.created_at, None)), group
 
 
+def known_ref_id_at(run, sent_at) -> int | None:
+    """The newest ref known when this batch's last chunk sent by `sent_at` left (window.webflow_floor's bound)."""
+    return (PushChunk.objects.filter(batch=run.batch, created_at__lte=sent_at).order_by("-created_at", "-pk")
+            .values_list("known_ref_id", flat=True).first())
+
+
+def adopt_late_originals(run, entries: list[BatchItem]) -> list[BatchItem]:
+    """Entries sent again after a create that got no answer, once Webflow refused one of their slugs as taken by
+    the item that create made late: the same create most likely made the others too. One window list from its
+    send time adopts them (instead of one refusal and one lookup per item); returns the entries still missing.
+    Entries never sent without an answer are returned untouched."""
+    since_of = dict(BatchItem.objects.filter(pk__in=[e.pk for e in entries], outcome_unknown=True,
+                                             late_copy_check_from__isnull=False)
+                    .values_list("pk", "late_copy_check_from"))
+    suspects = [e for e in entries if e.pk in since_of]
+    if not suspects:
+        return entries
+    missing = {e.pk for e in reconcile(run, suspects, may_land_late=False, sent_since=min(since_of.values()))}
+    return [e for e in entries if e.pk not in since_of or e.pk in missing]
+
+
 def reconcile_in_flight(run) -> None:
     """A previous run died with create chunks in flight: settle them before anything else is sent."""
     stuck = run.entries(BatchItem.Status.IN_FLIGHT, item__removal_kind="")  # removals settle their own
@@ -143,13 +167,13 @@ def lookup_taken_slug(run, slug: str) -> list:
     return []
 
 
-def adopt_or_fail_duplicate(run, entry: BatchItem) -> None:
-    """A duplicate-slug refusal: adopt the Webflow item when an earlier create of ours may have made it."""
+def adopt_or_fail_duplicate(run, entry: BatchItem) -> bool:
+    """A duplicate-slug refusal: adopt the Webflow item when an earlier create of ours may have made it (True)."""
     try:
         variants = lookup_taken_slug(run, entry.item.slug)
     except WebflowError as exc:
         fail_entries(run, [entry], f"slug '{entry.item.slug}' is already used in Webflow ({exc})", "slug")
-        return
+        return False
     ours = BatchItem.objects.filter(item_id=entry.item_id, outcome_unknown=True).exists()
     if variants and ours:
         with transaction.atomic():
@@ -160,7 +184,8 @@ def adopt_or_fail_duplicate(run, entry: BatchItem) -> None:
             entry.reason = "adopted the Webflow item an earlier, unanswered create had made"
             entry.save(update_fields=["status", "reason", "updated_at"])
             settle_sent(run, [entry])
-        return
+        return True
     holder = f" by Webflow item {variants[0].id}" if variants else ""
     fail_entries(run, [entry], f"slug '{entry.item.slug}' is already used in Webflow{holder}; "
                                "change the slug or link the existing item", "slug")
+    return False

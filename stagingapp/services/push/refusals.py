@@ -2,7 +2,7 @@
 from ...models import BatchItem, WebflowItemRef
 from ...webflow.errors import WebflowValidationError, first_field, items_named, says_slug_taken
 from .outcomes import fail_entries, fail_refs, finish_entries
-from .reconcile import adopt_or_fail_duplicate
+from .reconcile import adopt_late_originals, adopt_or_fail_duplicate
 
 
 def isolate_invalid(run, entries: list[BatchItem], exc: WebflowValidationError) -> list[list[BatchItem]]:
@@ -20,10 +20,11 @@ def isolate_invalid(run, entries: list[BatchItem], exc: WebflowValidationError) 
         duplicates = entries
     if bad:
         finish_entries(run, [(entry, False, f"Webflow refused the item: {n.message}", n.field) for entry, n in bad])
-    for entry in duplicates:
-        adopt_or_fail_duplicate(run, entry)
+    adopted = [adopt_or_fail_duplicate(run, entry) for entry in duplicates]
     handled = {e.pk for e, _ in bad} | {e.pk for e in duplicates}
     rest = [e for e in entries if e.pk not in handled]
+    if rest and any(adopted):
+        rest = adopt_late_originals(run, rest)  # the create that made the adopted item made the others too
     return [rest] if rest else []
 
 
