@@ -250,6 +250,28 @@ def test_a_list_that_hid_a_late_create_costs_one_refusal_then_one_list_not_one_r
     assert "slug" in sandbox.requests[3]["query"] and "createdOn[gte]" in sandbox.requests[4]["query"]
 
 
+def test_a_resend_webflow_suffixed_because_the_first_create_landed_keeps_the_original(
+        sandbox, collection, locales, publisher, settings):
+    """Older auto-suffixing Webflow: the create was applied but answered 500, and the list after it came back
+    empty, so the chunk went again and Webflow made `post-n-xxxxx` copies. Each draft adopts its original (its
+    own slug) and the copy is deleted and recorded; nothing is left for the end of the run to find."""
+    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
+    sandbox.duplicate_slugs = "suffix"
+    sandbox.faults.add("500_after_commit", path="/items/bulk$", method="POST", times=1)
+    sandbox.faults.add("unapplied_empty", path="/items$", method="GET", times=1)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+
+    batch = push(batch)
+
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(sandbox, collection, items, locales)  # one item per draft and locale, IDs stored
+    assert {v["fieldData"]["slug"] for v in sandbox.items(collection.webflow_id)} == {i.slug for i in items}
+    removed = AuditEvent.objects.filter(action="push.copy_removed", batch=batch)
+    assert removed.count() == 10 and all(e.data["slug"] != e.item.slug for e in removed)
+    assert not batch.entries.filter(late_copy_check_from__isnull=False).exists()
+
+
 def test_a_list_answer_without_ids_or_pagination_is_asked_again_not_believed(sandbox, collection, locales,
                                                                                publisher, settings):
     """A 2xx list whose items have no id says nothing about what Webflow holds: believing it "empty" would

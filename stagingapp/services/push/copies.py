@@ -24,9 +24,9 @@ from ..audit import audit_record
 from .lease import beat, nap
 from .outcomes import fail_entries
 from .policy import StopBatch, call_idempotent
-from .reconcile import known_ref_id_at, landing_wait
-from .refs import parse_time
-from .window import webflow_floor
+from .reconcile import known_ref_id_at, landing_wait, lookup_slug
+from .refs import parse_time, store_variants
+from .window import complete_variants, webflow_floor
 
 
 def remove_late_copies(run) -> None:
@@ -81,6 +81,36 @@ def unchecked_copies_warning(run) -> str:
     return (f" Some items were sent again after a create that got no answer ({named}); the batch stopped before "
             "checking that Webflow did not also apply the first create late. Look in Webflow for copies with a "
             "suffixed slug (such as slug-3f9a1) and delete them.")
+
+
+def keep_originals(run, suffixed: list[tuple[BatchItem, list]]) -> None:
+    """Entries sent again after a create with no clear answer, which Webflow created under a changed slug
+    (`post-7-3f9a1`, its older auto-suffixing): the earlier create did land, under the slug itself, and the
+    look before the re-send missed it. The original is adopted and the copy just made deleted (recorded in the
+    audit history), so the draft keeps its slug and one item per locale. An original that cannot be found, or
+    is not this draft's (another name), leaves the re-sent item as it is."""
+    for entry, copy in suffixed:
+        try:
+            originals = complete_variants(run, [v for v in lookup_slug(run, entry.item.slug)
+                                                if v.id != copy[0].id and v.name in copy_names(entry.item)])
+        except WebflowError:
+            continue  # kept as sent; the reason already says Webflow changed its slug
+        if not originals:
+            continue
+        marker = entry.late_copy_check_from
+        with transaction.atomic():
+            beat(run)
+            store_variants(run, entry, originals, published=run.live_endpoint and any(
+                v.last_published for v in originals))
+            # Until the copy is gone the run's copy check would find it (it is no longer the draft's item).
+            BatchItem.objects.filter(pk=entry.pk).update(
+                reason="adopted the Webflow item an earlier, unanswered create had made",
+                late_copy_check_from=marker or timezone.now())
+        try:
+            delete_copy(run, entry, copy[0].id, copy)
+        except WebflowError:
+            continue  # the copy check tries again at the end, or fails the item naming the copy
+        BatchItem.objects.filter(pk=entry.pk).update(late_copy_check_from=marker)
 
 
 def copy_names(item) -> set[str]:

@@ -15,6 +15,7 @@ from ...webflow.errors import (
     WebflowValidationError,
 )
 from .bodies import primary_field_data
+from .copies import keep_originals
 from .flights import Waiting
 from .lease import beat, nap
 from .outcomes import cancel_pending, fail_entries, settle_sent
@@ -99,7 +100,10 @@ def record_abandoned(run, group: list[BatchItem], chunk: PushChunk, flight) -> N
         else:
             return_to_pending(group, chunk)
         return
-    missing = record_created(run, group, chunk, variants)
+    missing, renamed = record_created(run, group, chunk, variants)
+    suffixed = [entry.pk for entry, _ in renamed if entry.outcome_unknown]
+    if suffixed:  # maybe copies of an earlier create that did land: nothing more is sent, the stop message names them
+        update_rows(BatchItem, {"pk": suffixed}, late_copy_check_from=chunk.created_at)
     if missing:
         flag_unknown(missing, chunk, WebflowBadResponse("the create answer left these items out", status=200))
 
@@ -131,7 +135,8 @@ def send_create(run, entries: list[BatchItem], *, is_draft: bool, is_archived: b
                 group, failures = after_failed_create(run, group, chunk, exc, failures, work)
                 continue
             sent_count = len(group)
-            group = record_created(run, group, chunk, variants)
+            group, renamed = record_created(run, group, chunk, variants)
+            keep_originals(run, [(entry, copy) for entry, copy in renamed if entry.outcome_unknown])
             if group:
                 left_out = WebflowBadResponse(
                     f"Webflow's create answer had no usable item for {len(group)} of {sent_count} item(s); "
@@ -209,8 +214,10 @@ def match_variants(entries: list[BatchItem], variants: list) -> dict[int, list]:
     return matched
 
 
-def record_created(run, entries: list[BatchItem], chunk: PushChunk, variants: list) -> list[BatchItem]:
-    """Store the IDs of one create answer and mark its entries sent/done; returns entries Webflow left out."""
+def record_created(run, entries: list[BatchItem], chunk: PushChunk,
+                   variants: list) -> tuple[list[BatchItem], list[tuple[BatchItem, list]]]:
+    """Store the IDs of one create answer and mark its entries sent/done; returns (entries Webflow left out,
+    (entry, variants) of those whose slug Webflow changed)."""
     matched = match_variants(entries, variants)
     missing = [e for e in entries if e.pk not in matched]
     with transaction.atomic():
@@ -235,4 +242,4 @@ def record_created(run, entries: list[BatchItem], chunk: PushChunk, variants: li
                                       if ref["needs_patch"] or ref["needs_publish"]})
         update_rows(PushChunk, {"pk": chunk.pk}, status=PushChunk.Status.DONE, finished_at=timezone.now())
     run.report_progress()
-    return missing
+    return missing, [(entry, matched[entry.pk]) for entry in renamed]
