@@ -272,6 +272,25 @@ def test_a_resend_webflow_suffixed_because_the_first_create_landed_keeps_the_ori
     assert not batch.entries.filter(late_copy_check_from__isnull=False).exists()
 
 
+def test_after_a_500_that_wrote_and_a_list_that_hid_it_one_refusal_settles_the_chunk(sandbox, collection, locales,
+                                                                                      publisher, settings):
+    """As above, but the create answered 500 after writing (it cannot land later, so no copy check follows)."""
+    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
+    sandbox.faults.add("500_after_commit", path="/items/bulk$", method="POST", times=1)
+    sandbox.faults.add("unapplied_empty", path="/items$", method="GET", times=1)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+
+    batch = push(batch)
+
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(sandbox, collection, items, locales)
+    # create (written, answered 500), list (empty), create again (400), slug lookup, list from the first send, PATCH
+    assert [(r["method"], r.get("fault") or r["status"]) for r in sandbox.requests] == [
+        ("POST", "500_after_commit"), ("GET", "unapplied_empty"), ("POST", 400), ("GET", 200), ("GET", 200),
+        ("PATCH", 200)]
+
+
 def test_a_list_answer_without_ids_or_pagination_is_asked_again_not_believed(sandbox, collection, locales,
                                                                                publisher, settings):
     """A 2xx list whose items have no id says nothing about what Webflow holds: believing it "empty" would

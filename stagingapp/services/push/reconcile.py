@@ -131,18 +131,21 @@ def known_ref_id_at(run, sent_at) -> int | None:
 
 
 def adopt_late_originals(run, entries: list[BatchItem]) -> list[BatchItem]:
-    """Entries sent again after a create that got no answer, once Webflow refused one of their slugs as taken by
-    the item that create made late: the same create most likely made the others too. One window list from its
-    send time adopts them (instead of one refusal and one lookup per item); returns the entries still missing.
-    Entries never sent without an answer are returned untouched."""
-    since_of = dict(BatchItem.objects.filter(pk__in=[e.pk for e in entries], outcome_unknown=True,
-                                             late_copy_check_from__isnull=False)
-                    .values_list("pk", "late_copy_check_from"))
-    suspects = [e for e in entries if e.pk in since_of]
+    """Entries sent again after a create that got no clear answer, once Webflow refused one of their slugs as
+    taken by the item that create had made: the same create most likely made the others too. One window list
+    from the oldest such create of the batch adopts them (instead of one refusal and one lookup per item; a
+    window too long to page falls back to per-slug lookups); returns the entries still to send. Entries whose
+    creates all had a clear answer are returned untouched."""
+    unknown = set(BatchItem.objects.filter(pk__in=[e.pk for e in entries], outcome_unknown=True)
+                  .values_list("pk", flat=True))
+    suspects = [e for e in entries if e.pk in unknown]
     if not suspects:
         return entries
-    missing = {e.pk for e in reconcile(run, suspects, may_land_late=False, sent_since=min(since_of.values()))}
-    return [e for e in entries if e.pk not in since_of or e.pk in missing]
+    # An entry's chunk is its last send; its unanswered one is among the chunks reconciled since the batch began.
+    since = (PushChunk.objects.filter(batch=run.batch, status=PushChunk.Status.RECONCILED)
+             .order_by("created_at").values_list("created_at", flat=True).first()) or run.batch.started_at
+    missing = {e.pk for e in reconcile(run, suspects, may_land_late=False, sent_since=since)}
+    return [e for e in entries if e.pk not in unknown or e.pk in missing]
 
 
 def reconcile_in_flight(run) -> None:
