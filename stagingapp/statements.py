@@ -112,27 +112,13 @@ def _db_value(field: models.Field, value):
 
 
 def select_values(model: type[models.Model], names, *, for_update: bool = False, **where) -> dict | None:
-    """{name: value} of the one row matching `where` (None when there is none), read with a plain SELECT and
-    converted as the ORM would (JSON decoded); `for_update` locks the row where the database can (the caller
-    holds a transaction; SQLite serialises writers instead)."""
-    db = _db()
-    fields = [model._meta.get_field(name) for name in names]
-    params: list = []
-    conditions = _where(model, where, params)
-    if conditions is None:
+    """{name: value} of the first row matching `where` (None when there is none), read and converted as
+    select_instances reads them; `for_update` locks the row where the database can (the caller holds a
+    transaction; SQLite serialises writers instead)."""
+    rows = select_instances(model, names, for_update=for_update, **where)
+    if not rows:
         return None
-    lock = " FOR UPDATE" if for_update and db.features.has_select_for_update else ""
-    with db.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(db.ops.quote_name(f.column) for f in fields)} FROM "
-                       f"{db.ops.quote_name(model._meta.db_table)} WHERE {conditions}{lock}", params)
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = {}
-    for field, value in zip(fields, row, strict=True):
-        from_db = getattr(field, "from_db_value", None)
-        values[field.name] = from_db(value, None, db) if from_db is not None and value is not None else value
-    return values
+    return {name: rows[0].__dict__[model._meta.get_field(name).attname] for name in names}
 
 
 def read_instances(queryset: QuerySet, fields) -> list:
@@ -142,14 +128,8 @@ def read_instances(queryset: QuerySet, fields) -> list:
     model = queryset.model
     attnames = ("pk",) + tuple(model._meta.get_field(name).attname for name in fields)
     columns = (model._meta.pk.attname,) + attnames[1:]
-    new, db, instances = model.__new__, queryset.db, []
-    for row in queryset.values_list(*attnames):
-        instance = new(model)
-        instance.__dict__.update(zip(columns, row, strict=True))
-        instance._state = ModelState()
-        instance._state.adding, instance._state.db = False, db
-        instances.append(instance)
-    return instances
+    return [_built(model, dict(zip(columns, row, strict=True)), queryset.db)
+            for row in queryset.values_list(*attnames)]
 
 
 def select_instances(model: type[models.Model], fields, *, for_update: bool = False, **where) -> list:
@@ -167,18 +147,24 @@ def select_instances(model: type[models.Model], fields, *, for_update: bool = Fa
         cursor.execute(f"{select} WHERE {conditions} ORDER BY {db.ops.quote_name(model._meta.pk.column)}{lock}",
                        params)
         rows = cursor.fetchall()
-    new, instances = model.__new__, []
+    instances = []
     for row in rows:
-        instance = new(model)
-        values = instance.__dict__
+        values = {}
         for column, value, convert in zip(columns, row, converters, strict=True):
             for converter, expression in convert:
                 value = converter(value, expression, db)
             values[column] = value
-        instance._state = ModelState()
-        instance._state.adding, instance._state.db = False, db.alias
-        instances.append(instance)
+        instances.append(_built(model, values, db.alias))
     return instances
+
+
+def _built(model: type[models.Model], values: dict, alias: str) -> models.Model:
+    """An instance holding `values` (attname -> value) as if read from the database, without Model.__init__."""
+    instance = model.__new__(model)
+    instance.__dict__.update(values)
+    instance._state = ModelState()
+    instance._state.adding, instance._state.db = False, alias
+    return instance
 
 
 def _db():

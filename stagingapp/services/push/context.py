@@ -77,7 +77,8 @@ class RunContext:
         )
 
     def cancel_requested(self) -> bool:
-        return bool((select_values(PushBatch, ["cancel_requested"], pk=self.batch.pk) or {}).get("cancel_requested"))
+        row = select_values(PushBatch, ["cancel_requested"], pk=self.batch.pk)
+        return bool(row and row["cancel_requested"])
 
     def updated_item_ids(self) -> set[int]:
         """Items of this batch that existed in Webflow before it (their PATCH carries the full locale text)."""
