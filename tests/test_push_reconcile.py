@@ -250,22 +250,27 @@ def test_a_list_that_hid_a_late_create_costs_one_refusal_then_one_list_not_one_r
     assert "slug" in sandbox.requests[3]["query"] and "createdOn[gte]" in sandbox.requests[4]["query"]
 
 
+def push_ten_after(sandbox, settings, collection, locales, publisher, create_fault: str, list_fault: str):
+    """Push 10 items whose first create meets `create_fault` and whose first list meets `list_fault`."""
+    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
+    sandbox.faults.add(create_fault, path="/items/bulk$", method="POST", times=1)
+    sandbox.faults.add(list_fault, path="/items$", method="GET", times=1)
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    batch = push(queue(collection, items, publisher))
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(sandbox, collection, items, locales)  # one item per draft and locale, IDs stored
+    return batch, items
+
+
 def test_a_resend_webflow_suffixed_because_the_first_create_landed_keeps_the_original(
         sandbox, collection, locales, publisher, settings):
     """Older auto-suffixing Webflow: the create was applied but answered 500, and the list after it came back
     empty, so the chunk went again and Webflow made `post-n-xxxxx` copies. Each draft adopts its original (its
     own slug) and the copy is deleted and recorded; nothing is left for the end of the run to find."""
-    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
     sandbox.duplicate_slugs = "suffix"
-    sandbox.faults.add("500_after_commit", path="/items/bulk$", method="POST", times=1)
-    sandbox.faults.add("unapplied_empty", path="/items$", method="GET", times=1)
-    items = make_approved_items(collection, 10, locales=locales[1:])
-    batch = queue(collection, items, publisher)
+    batch, items = push_ten_after(sandbox, settings, collection, locales, publisher, "500_after_commit",
+                                  "unapplied_empty")
 
-    batch = push(batch)
-
-    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
-    assert_webflow_matches(sandbox, collection, items, locales)  # one item per draft and locale, IDs stored
     assert {v["fieldData"]["slug"] for v in sandbox.items(collection.webflow_id)} == {i.slug for i in items}
     removed = AuditEvent.objects.filter(action="push.copy_removed", batch=batch)
     assert removed.count() == 10 and all(e.data["slug"] != e.item.slug for e in removed)
@@ -274,17 +279,10 @@ def test_a_resend_webflow_suffixed_because_the_first_create_landed_keeps_the_ori
 
 def test_after_a_500_that_wrote_and_a_list_that_hid_it_one_refusal_settles_the_chunk(sandbox, collection, locales,
                                                                                       publisher, settings):
-    """As above, but the create answered 500 after writing (it cannot land later, so no copy check follows)."""
-    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
-    sandbox.faults.add("500_after_commit", path="/items/bulk$", method="POST", times=1)
-    sandbox.faults.add("unapplied_empty", path="/items$", method="GET", times=1)
-    items = make_approved_items(collection, 10, locales=locales[1:])
-    batch = queue(collection, items, publisher)
+    """Webflow refusing duplicate slugs; the create was written but answered 500 (so it cannot land later and
+    no copy check follows), and the list after it came back empty."""
+    push_ten_after(sandbox, settings, collection, locales, publisher, "500_after_commit", "unapplied_empty")
 
-    batch = push(batch)
-
-    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
-    assert_webflow_matches(sandbox, collection, items, locales)
     # create (written, answered 500), list (empty), create again (400), slug lookup, list from the first send, PATCH
     assert [(r["method"], r.get("fault") or r["status"]) for r in sandbox.requests] == [
         ("POST", "500_after_commit"), ("GET", "unapplied_empty"), ("POST", 400), ("GET", 200), ("GET", 200),
@@ -295,16 +293,8 @@ def test_a_list_answer_without_ids_or_pagination_is_asked_again_not_believed(san
                                                                                publisher, settings):
     """A 2xx list whose items have no id says nothing about what Webflow holds: believing it "empty" would
     re-send a create that landed."""
-    settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 0.01
-    sandbox.faults.add("drop_after_commit", path="/items/bulk$", method="POST", times=1)
-    sandbox.faults.add("unapplied_null_ids", path="/items$", method="GET", times=1)
-    items = make_approved_items(collection, 10, locales=locales[1:])
-    batch = queue(collection, items, publisher)
+    push_ten_after(sandbox, settings, collection, locales, publisher, "drop_after_commit", "unapplied_null_ids")
 
-    batch = push(batch)
-
-    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
-    assert_webflow_matches(sandbox, collection, items, locales)
     assert [r["method"] for r in sandbox.requests] == ["POST", "GET", "GET", "PATCH"]  # asked again, adopted
 
 
