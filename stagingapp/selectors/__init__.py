@@ -7,7 +7,6 @@ the import check it here; Webflow's own 400 on push is the last line for two edi
 """
 from dataclasses import dataclass
 
-from django.db import connection
 from django.db.models import Count, QuerySet
 
 from ..models import BatchItem, DraftItem, DraftTranslation, LocaleMapping, PushBatch, WebflowItemRef
@@ -94,16 +93,9 @@ def owed_refs_query(batch: PushBatch, excluding=(), **flags):
 
 
 def items_owing(item_ids) -> set[int]:
-    """Of these items, those with a Webflow ref still owed a PATCH or a publish (one plain SELECT)."""
-    item_ids = list(item_ids)
-    if not item_ids:
-        return set()
-    table, quote = WebflowItemRef._meta.db_table, connection.ops.quote_name
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT DISTINCT {quote('item_id')} FROM {quote(table)} WHERE {quote('item_id')} IN "
-                       f"({', '.join(['%s'] * len(item_ids))}) AND ({quote('needs_patch')} = %s OR "
-                       f"{quote('needs_publish')} = %s)", [*item_ids, True, True])
-        return {row[0] for row in cursor.fetchall()}
+    """Of these items, those with a Webflow ref still owed a PATCH or a publish (one plain SELECT of their refs)."""
+    refs = select_instances(WebflowItemRef, ("item_id", "needs_patch", "needs_publish"), item_id=list(item_ids))
+    return {ref.item_id for ref in refs if ref.needs_patch or ref.needs_publish}
 
 
 def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), locales: dict | None = None,

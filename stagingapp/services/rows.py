@@ -104,4 +104,3 @@ def copy_to_history(model: type[models.Model], pks: list[int], *, action: str, a
                 f"({', '.join(['%s'] * len(part))})"
             )
             cursor.execute(sql, [date, action, f"{action}: ", getattr(user, "pk", None), *part])
-
