@@ -158,7 +158,6 @@ def _check(source, field_data, *, name, slug, partial, draft_refs=False) -> tupl
             errors["slug"] = list(exc.messages)
 
     cleaned: dict = {}
-    known = ", ".join(s for s in by_slug if s not in ITEM_COLUMNS) or "(none)"
     for key, value in field_data.items():
         if not isinstance(key, str) or not key:
             _add(errors, str(key), ["Field names must be non-empty text."])
@@ -169,6 +168,7 @@ def _check(source, field_data, *, name, slug, partial, draft_refs=False) -> tupl
             if not is_empty(value):
                 cleaned[key] = value
         elif key not in by_slug:
+            known = ", ".join(s for s in by_slug if s not in ITEM_COLUMNS) or "(none)"
             _add(errors, key, [f"no field '{key}' in collection {_collection_label(source)}; known fields: {known}"])
         elif is_empty(value):
             continue

@@ -136,8 +136,14 @@ def select_instances(model: type[models.Model], fields, *, for_update: bool = Fa
     """The rows of `model` matching `where` (as update_rows reads it) in pk order, as read_instances builds
     them, with one plain SELECT whose text and value converters are worked out once per model and fields;
     `for_update` row-locks them where the database can (in pk order, so two lockers never deadlock)."""
+    return instances_of(model, fields, select_rows(model, fields, for_update=for_update, **where))
+
+
+def select_rows(model: type[models.Model], fields, *, for_update: bool = False, **where) -> list[tuple]:
+    """select_instances' rows as the database driver returns them (pk first, then `fields`), unconverted:
+    cheap to compare with rows read before (instances_of builds the instances)."""
     db = _db()
-    columns, select, converters = _select_plan(db.vendor, model, tuple(fields))
+    _, select, _ = _select_plan(db.vendor, model, tuple(fields))
     params: list = []
     conditions = _where(model, where, params)
     if conditions is None:
@@ -146,7 +152,13 @@ def select_instances(model: type[models.Model], fields, *, for_update: bool = Fa
     with db.cursor() as cursor:
         cursor.execute(f"{select} WHERE {conditions} ORDER BY {db.ops.quote_name(model._meta.pk.column)}{lock}",
                        params)
-        rows = cursor.fetchall()
+        return cursor.fetchall()
+
+
+def instances_of(model: type[models.Model], fields, rows: list[tuple]) -> list:
+    """Instances (as read_instances builds them) of rows select_rows read for the same model and fields."""
+    db = _db()
+    columns, _, converters = _select_plan(db.vendor, model, tuple(fields))
     instances = []
     for row in rows:
         values = {}

@@ -9,7 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from stagingapp.models import AuditEvent, DraftItem, LocaleMapping, WebflowItemRef, WebflowRateLimitState
-from stagingapp.selectors import items_with_translations, site_locales
+from stagingapp.selectors import ItemReads, items_with_translations, site_locales
 from stagingapp.services.rows import copy_to_history, insert_rows, insert_values
 from stagingapp.statements import (
     Add,
@@ -126,6 +126,53 @@ def test_a_locale_added_after_the_locales_were_read_is_read_then(collection, tra
     item = items_with_translations([translated_item.pk], collection, locales)[translated_item.pk]
     assert "es-ES" in {t.locale.tag for t in item.translations.all()}
     assert added.pk in locales
+
+
+@pytest.mark.parametrize("edit", ["item", "translation", "translation added", "translation deleted"])
+def test_an_item_read_again_is_reused_while_its_rows_are_unchanged_and_read_afresh_after_any_edit(
+        collection, translated_item, edit):
+    locales, reads = site_locales(collection.site_id), ItemReads()
+    first = items_with_translations([translated_item.pk], collection, locales, reads)[translated_item.pk]
+    fingerprint = reads.fingerprint(first)
+    assert items_with_translations([translated_item.pk], collection, locales, reads)[translated_item.pk] is first
+
+    translation = translated_item.translations.order_by("pk").first()
+    if edit == "item":
+        DraftItem.objects.filter(pk=translated_item.pk).update(field_data={"summary": "Edited"})
+    elif edit == "translation":
+        type(translation).objects.filter(pk=translation.pk).update(name="Edited")
+    elif edit == "translation added":
+        added = LocaleMapping.objects.create(site=collection.site, tag="es-ES", display_name="Spanish",
+                                             cms_locale_id=factories.hex_id())
+        factories.make_translation(translated_item, added)
+    else:
+        translation.delete()
+    again = items_with_translations([translated_item.pk], collection, locales, reads)[translated_item.pk]
+
+    assert again is not first
+    assert reads.fingerprint(again) == DraftItem.objects.get(pk=translated_item.pk).fingerprint() != fingerprint
+    assert items_with_translations([translated_item.pk], collection, locales, reads)[translated_item.pk] is again
+
+
+def test_item_reads_hold_only_the_newest_items(collection):
+    items = [factories.make_item(collection) for _ in range(3)]
+    locales, reads = site_locales(collection.site_id), ItemReads(size=2)
+    first = items_with_translations([items[0].pk], collection, locales, reads)[items[0].pk]
+    items_with_translations([items[1].pk, items[2].pk], collection, locales, reads)
+    again = items_with_translations([items[0].pk], collection, locales, reads)[items[0].pk]
+    assert again is not first and again.pk == first.pk
+    with CaptureQueriesContext(connection) as captured:  # an item no longer held: its fingerprint is computed
+        assert reads.fingerprint(first) == first.fingerprint()
+    assert len(captured.captured_queries) == 0
+
+
+def test_read_translations_build_their_query_only_when_asked(collection, translated_item):
+    item = items_with_translations([translated_item.pk], collection, site_locales(collection.site_id))[
+        translated_item.pk]
+    held = item.translations.all()
+    assert held._query is None and len(held) == 2 and held.exists() and held.first() is not None
+    assert str(held.query.model.__name__) == "DraftTranslation"
+    assert held.get(locale__tag="fr-FR").item_id == translated_item.pk
 
 
 def test_update_rows_writes_what_queryset_update_writes(collection, publisher):

@@ -8,9 +8,10 @@ the import check it here; Webflow's own 400 on push is the last line for two edi
 from dataclasses import dataclass
 
 from django.db.models import Count, QuerySet
+from django.db.models.sql import Query
 
 from ..models import BatchItem, DraftItem, DraftTranslation, LocaleMapping, PushBatch, WebflowItemRef
-from ..statements import read_instances, select_instances
+from ..statements import instances_of, read_instances, select_instances, select_rows
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,7 @@ def items_owing(item_ids) -> set[int]:
 
 
 def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), locales: dict | None = None,
-              **flags) -> list[WebflowItemRef]:
+              reads: "ItemReads | None" = None, **flags) -> list[WebflowItemRef]:
     """The owed refs with what a PATCH body needs (item, collection, translations), in item and locale order.
 
     Each item is read once (not once per locale through a join) and shares the batch's collection; `locales`
@@ -109,7 +110,7 @@ def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), locales:
     refs = read_instances(owed[:limit] if limit else owed, OWED_REF_FIELDS)
     if locales is None:
         locales = site_locales(batch.collection.site_id)
-    items = items_with_translations({ref.item_id for ref in refs}, batch.collection, locales)
+    items = items_with_translations({ref.item_id for ref in refs}, batch.collection, locales, reads)
     for ref in refs:
         WebflowItemRef.item.field.set_cached_value(ref, items[ref.item_id])
         WebflowItemRef.locale.field.set_cached_value(ref, locales.get(ref.locale_id) or ref.locale)
@@ -135,43 +136,115 @@ class ReadTranslations(QuerySet):
     """One item's translations, already read: item.translations.all() answers from them as after
     prefetch_related. Building the filtered QuerySet per item, as prefetch_related does, cost a third of the
     push's item reads; this one is built empty and only becomes that query when something is chained on it
-    (a filter, an ordering), which then reads the database as it would after prefetch_related."""
+    (a filter, an ordering), which then reads the database as it would after prefetch_related. Even its empty
+    Query is built only when something asks for it (building one per item cost as much as the item's read)."""
+
+    _blank: dict | None = None  # the attributes of a new QuerySet, copied into each holder
 
     @classmethod
     def holding(cls, item_id: int, rows: list[DraftTranslation]) -> "ReadTranslations":
-        rows_qs = cls(model=DraftTranslation)
+        if cls._blank is None:
+            cls._blank = {**QuerySet(model=DraftTranslation).__dict__, "_query": None}
+        rows_qs = cls.__new__(cls)
+        rows_qs.__dict__.update(cls._blank)
         rows_qs.item_id, rows_qs._result_cache, rows_qs._prefetch_done = item_id, rows, True
+        rows_qs._hints, rows_qs._known_related_objects = {}, {}
         return rows_qs
+
+    @property
+    def query(self):
+        if self._query is None:
+            self._query = Query(self.model)
+        return QuerySet.query.fget(self)
+
+    @query.setter
+    def query(self, value):
+        QuerySet.query.fset(self, value)
 
     def _chain(self):
         return DraftTranslation.objects.filter(item_id=self.item_id)._chain()
 
 
-def items_with_translations(item_ids, collection, locales: dict[int, LocaleMapping]) -> dict[int, DraftItem]:
+class ItemReads:
+    """Items a run read lately, with the raw rows each was built from (its row, its translations' rows) and,
+    once asked, its content fingerprint. items_with_translations reuses an item whose rows, read again, are
+    unchanged: the approval re-check before each PATCH then costs the read, not a JSON decode, new instances and
+    a fingerprint per item. Holds the newest `size` items, so memory stays flat in the batch size."""
+
+    def __init__(self, size: int = 2000):
+        self.size = size
+        self._held: dict[int, tuple[tuple, tuple, DraftItem]] = {}  # insertion order: oldest first
+        self._fingerprints: dict[int, str] = {}
+
+    def reuse(self, row: tuple, translation_rows: tuple) -> DraftItem | None:
+        held = self._held.get(row[0])
+        if held is not None and held[0] == row and held[1] == translation_rows:
+            return held[2]
+        return None
+
+    def hold(self, row: tuple, translation_rows: tuple, item: DraftItem) -> None:
+        self._held.pop(row[0], None)
+        self._fingerprints.pop(row[0], None)
+        self._held[row[0]] = (row, translation_rows, item)
+        while len(self._held) > self.size:
+            oldest = next(iter(self._held))
+            del self._held[oldest]
+            self._fingerprints.pop(oldest, None)
+
+    def fingerprint(self, item: DraftItem) -> str:
+        """item.fingerprint(), computed once for an item held here (its content cannot change unseen)."""
+        held = self._held.get(item.pk)
+        if held is None or held[2] is not item:
+            return item.fingerprint()
+        if item.pk not in self._fingerprints:
+            self._fingerprints[item.pk] = item.fingerprint()
+        return self._fingerprints[item.pk]
+
+
+def items_with_translations(item_ids, collection, locales: dict[int, LocaleMapping],
+                            reads: ItemReads | None = None) -> dict[int, DraftItem]:
     """Items by pk, freshly read with their translations and each translation's locale, as
     prefetch_related("translations__locale") leaves them, in two queries (only the PUSHED_* fields).
 
     The items share `collection`, and the locales come from `locales` (site_locales()) instead of a second
     prefetch level: on the push path prefetch_related's per-row bookkeeping cost more than the reads. A locale
-    added since `locales` was read is read then and added to it."""
-    items = {item.pk: item for item in select_instances(DraftItem, PUSHED_ITEM_FIELDS, pk=list(item_ids))}
-    by_item: dict[int, list[DraftTranslation]] = {pk: [] for pk in items}
-    translations = select_instances(DraftTranslation, PUSHED_TRANSLATION_FIELDS, item_id=list(items))
+    added since `locales` was read is read then and added to it. With `reads`, an item whose rows are unchanged
+    since it was read into `reads` is that same instance; the others are built and held there."""
+    item_rows = select_rows(DraftItem, PUSHED_ITEM_FIELDS, pk=list(item_ids))
+    rows_of: dict[int, list[tuple]] = {row[0]: [] for row in item_rows}
+    for row in select_rows(DraftTranslation, PUSHED_TRANSLATION_FIELDS, item_id=list(rows_of)):
+        rows_of[row[1]].append(row)  # (pk, item_id, ...)
+    items: dict[int, DraftItem | None] = {}
+    fresh = []
+    for row in item_rows:
+        items[row[0]] = reads.reuse(row, tuple(rows_of[row[0]])) if reads is not None else None
+        if items[row[0]] is None:
+            fresh.append(row)
+    if not fresh:
+        return items
+    built = {item.pk: item for item in instances_of(DraftItem, PUSHED_ITEM_FIELDS, fresh)}
+    by_item: dict[int, list[DraftTranslation]] = {pk: [] for pk in built}
+    translations = instances_of(DraftTranslation, PUSHED_TRANSLATION_FIELDS,
+                                [row for pk in built for row in rows_of[pk]])
     unknown = {t.locale_id for t in translations} - locales.keys()
     if unknown:
         locales.update(LocaleMapping.objects.in_bulk(unknown))
     # Filled as select_related fills them (the cache, not the descriptor, whose checks cost more than the read).
     locale_cache, item_cache = DraftTranslation.locale.field, DraftTranslation.item.field
+    tags = {pk: locale.tag for pk, locale in locales.items()}
+    translations.sort(key=lambda translation: tags[translation.locale_id])  # the model's ordering, per item
     for translation in translations:
         locale_cache.set_cached_value(translation, locales[translation.locale_id])
         by_item[translation.item_id].append(translation)
     cache_name = DraftItem.translations.rel.get_accessor_name()
-    for pk, item in items.items():
-        by_item[pk].sort(key=lambda translation: translation.locale.tag)  # the model's ordering
+    for row in fresh:
+        item = items[row[0]] = built[row[0]]
         DraftItem.collection.field.set_cached_value(item, collection)
-        item._prefetched_objects_cache = {cache_name: ReadTranslations.holding(pk, by_item[pk])}
-        for translation in by_item[pk]:
+        item._prefetched_objects_cache = {cache_name: ReadTranslations.holding(item.pk, by_item[item.pk])}
+        for translation in by_item[item.pk]:
             item_cache.set_cached_value(translation, item)
+        if reads is not None:
+            reads.hold(row, tuple(rows_of[item.pk]), item)
     return items
 
 

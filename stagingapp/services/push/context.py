@@ -5,7 +5,7 @@ from django.conf import settings
 from django.db import transaction
 
 from ...models import BatchItem, PushBatch
-from ...selectors import batch_counts, batch_locales, site_locales
+from ...selectors import ItemReads, batch_counts, batch_locales, site_locales
 from ...statements import Add, select_values, update_rows
 from ...webflow.client import get_client
 from ..audit import audit_entry, audit_record_many
@@ -35,6 +35,10 @@ class RunContext:
         self.request_info: dict = {"items": [], "step": ""}  # what the audit of the next HTTP exchange names
         self.rate_limited = 0
         self.pins: dict[int, str] = {}  # item pk -> the approval fingerprint its batch entry pinned when queued
+        self.item_reads = ItemReads()  # the items read lately, reused by the next read while their rows match
+        # Entry pk -> the create fieldData pending.sendable checked, taken by the create that sends it (only
+        # while no item names a draft: then a body depends on nothing but the approved content it came from).
+        self.create_field_data: dict[int, dict] = {}
         # Refs owed a staged PATCH as of patch_full_chunks' last look, plus those recorded since, minus those
         # sent: only decides whether reading them is worth it (None: not counted yet).
         self.patches_owed_floor: int | None = None

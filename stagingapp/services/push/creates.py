@@ -70,13 +70,14 @@ def begin_create(run, group: list[BatchItem], *, is_draft: bool, is_archived: bo
         marked.append(mark_in_flight(run, group))
 
     run.request_info.update(items=[e.item_id for e in group], step="create")
+    field_data = [run.create_field_data.pop(e.pk, None) or primary_field_data(e.item) for e in group]
     if run.live_endpoint:
         flight = run.client.begin_create_items_live(run.collection_id, before_send=mark, items=[
-            {"fieldData": primary_field_data(e.item), "isDraft": False, "isArchived": is_archived} for e in group])
+            {"fieldData": data, "isDraft": False, "isArchived": is_archived} for data in field_data])
     else:
         flight = run.client.begin_create_items_bulk(
-            run.collection_id, before_send=mark, field_data=[primary_field_data(e.item) for e in group],
-            cms_locale_ids=run.cms_ids, is_draft=is_draft, is_archived=is_archived)
+            run.collection_id, before_send=mark, field_data=field_data, cms_locale_ids=run.cms_ids,
+            is_draft=is_draft, is_archived=is_archived)
     return marked[0], flight
 
 

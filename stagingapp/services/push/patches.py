@@ -40,7 +40,7 @@ def patch_full_chunks(run) -> None:
         if run.patches_owed_floor < MAX_ENTRIES_PER_PATCH:
             return  # not even the refs owed at the last look and recorded since fill one
         refs = owed_refs(run.batch, limit=MAX_ENTRIES_PER_PATCH, excluding=run.flights.patching(),
-                         locales=run.site_locales, needs_patch=True, **staged)
+                         locales=run.site_locales, reads=run.item_reads, needs_patch=True, **staged)
         if len(refs) < MAX_ENTRIES_PER_PATCH:
             run.patches_owed_floor = len(refs)
             return
@@ -58,7 +58,7 @@ def patch_all(run) -> None:
         sent = False
         for flags, live in kinds:
             refs = owed_refs(run.batch, limit=MAX_ENTRIES_PER_PATCH, excluding=run.flights.patching(),
-                             locales=run.site_locales, needs_patch=True, **flags)
+                             locales=run.site_locales, reads=run.item_reads, needs_patch=True, **flags)
             if refs:
                 start_patch(run, refs, live=live)
                 sent = True

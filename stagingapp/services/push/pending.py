@@ -77,13 +77,16 @@ def sendable(run, entries: list[BatchItem]) -> list[BatchItem]:
     """The entries whose values fit the collection's schema; the others fail with the field and reason."""
     invalid = []
     coming = None
+    names_drafts = run.names_drafts()
     for entry in entries:
         try:
-            primary_field_data(entry.item)
+            field_data = primary_field_data(entry.item)
         except FieldDataInvalid as exc:
             invalid.append((entry, False, f"not sent: {exc}", next(iter(exc.errors), "")))
             continue
-        missing = unresolved(entry.item) if run.names_drafts() else set()
+        if not names_drafts:
+            run.create_field_data[entry.pk] = field_data
+        missing = unresolved(entry.item) if names_drafts else set()
         if missing:
             if coming is None:  # drafts this run still creates: a reference to one of them waits for its ID
                 open_statuses = [BatchItem.Status.PENDING, BatchItem.Status.IN_FLIGHT]

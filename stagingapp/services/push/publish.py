@@ -23,7 +23,8 @@ def publish_all(run) -> None:
     # first request's items whole, and memory stays flat in the batch size.
     page = (MAX_ITEMS_PER_PUBLISH + 1) * max(1, len(run.locales))
     while True:
-        refs = owed_refs(run.batch, locales=run.site_locales, limit=page, needs_publish=True, needs_patch=False)
+        refs = owed_refs(run.batch, locales=run.site_locales, reads=run.item_reads, limit=page, needs_publish=True,
+                         needs_patch=False)
         if not refs:
             return
         per_item: dict[int, list[WebflowItemRef]] = {}

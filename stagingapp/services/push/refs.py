@@ -20,7 +20,7 @@ def build_refs(run, entry: BatchItem, variants: list, *, published: bool) -> lis
     webflow_id = variants[0].id
     by_cms = {v.cms_locale_id: v for v in variants if v.cms_locale_id}
     localized = set(localized_locale_ids(item, run.locales)) if not run.live_endpoint else set()
-    if unresolved(item):
+    if run.names_drafts() and unresolved(item):  # (no item of the batch names a draft: nothing to look up)
         # The create left out a reference to a draft without an ID yet (a cycle): every locale owes it.
         localized = {loc.pk for loc in run.locales}
     is_draft, _ = item_flags(run.batch, item)
