@@ -138,12 +138,26 @@ def _collection_label(source) -> str:
     return f"'{label}'" if label else "this collection"
 
 
+def _schema_index(source) -> tuple[list[dict], dict[str, dict], dict[str, int]]:
+    """(fields, fields by slug, slug -> schema position) of the schema. A Collection keeps it for as long as its
+    fields_schema is the same list (a sync assigns a new one): the push checks thousands of values against it."""
+    raw = getattr(source, "fields_schema", None) if not isinstance(source, dict | list) else None
+    kept = getattr(source, "_schema_index", None) if raw is not None else None
+    if kept is not None and kept[0] is raw:
+        return kept[1]
+    fields = schema_fields(source)
+    by_slug = {field["slug"]: field for field in fields}
+    index = fields, by_slug, {slug: i for i, slug in enumerate(by_slug)}
+    if raw is not None:
+        source._schema_index = (raw, index)
+    return index
+
+
 def _check(source, field_data, *, name, slug, partial, draft_refs=False) -> tuple[dict, FieldErrors]:
     errors: FieldErrors = {}
     if not isinstance(field_data, dict):
         return {}, {"field_data": ["Field values must be an object of field slug -> value."]}
-    fields = schema_fields(source)
-    by_slug = {field["slug"]: field for field in fields}
+    fields, by_slug, order = _schema_index(source)
 
     if not partial and is_empty(name):
         errors["name"] = [REQUIRED_MESSAGE]
@@ -189,7 +203,6 @@ def _check(source, field_data, *, name, slug, partial, draft_refs=False) -> tupl
                 continue
             if field["slug"] not in cleaned and field["slug"] not in errors:
                 errors[field["slug"]] = [REQUIRED_MESSAGE]
-    order = {s: i for i, s in enumerate(by_slug)}
     cleaned = dict(sorted(cleaned.items(), key=lambda kv: order.get(kv[0], len(order))))
     return cleaned, errors
 

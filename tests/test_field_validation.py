@@ -199,3 +199,11 @@ def test_without_a_synced_schema_values_are_accepted_as_given(db):
 def test_a_collection_model_is_accepted_as_the_schema_source(collection):
     assert errors_for(collection, {"summary": "x", "nope": 1})["nope"][0].startswith(
         "no field 'nope' in collection 'Blog posts'")
+
+
+def test_a_collection_checks_against_its_schema_as_synced_now(collection):
+    """The schema a Collection's checks use is kept between checks, and follows a sync (a new fields list)."""
+    assert errors_for(collection, {"summary": "x"}) == {}
+    collection.fields_schema = [*collection.fields_schema, field("subtitle", "PlainText", required=True)]
+    assert errors_for(collection, {"summary": "x"}) == {"subtitle": ["This field is required."]}
+    assert errors_for(collection, {"summary": "x", "subtitle": "y"}) == {}

@@ -64,7 +64,9 @@ def webflow_ids(pks) -> dict[int, str]:
 
 
 def _draft_pk(value) -> int | None:
-    match = DRAFT_REF_RE.match(value.strip()) if isinstance(value, str) else None
+    if not isinstance(value, str) or "draft:" not in value:  # (most values: no regex needed)
+        return None
+    match = DRAFT_REF_RE.match(value.strip())
     return int(match.group(1)) if match else None
 
 
