@@ -277,6 +277,18 @@ class WebflowClient:
     def __repr__(self):
         return f"<WebflowClient {self.base_url} token=[REDACTED]>"
 
+    def hold_limiter_answers(self) -> None:
+        """Let the shared limiter fold each answer into its next change (the next request's slot) instead of a
+        locked change of its own; whoever asks for this calls flush_limiter() before waiting or stopping."""
+        if self._limiter is not None and hasattr(self._limiter, "hold_answers"):
+            self._limiter.hold_answers = True
+
+    def flush_limiter(self) -> None:
+        """Hand the shared limiter the answers hold_limiter_answers kept back."""
+        flush = getattr(self._limiter, "flush", None)
+        if flush is not None:
+            flush()
+
     # --- transport ---------------------------------------------------------------------------------------
 
     def _headers(self, has_body: bool) -> dict:

@@ -56,6 +56,11 @@ class _SlidingWindow:
         if limit < 1:
             raise ValueError("a rate limit must allow at least one request per window")
         self.key, self.limit, self.window, self.clock, self.sleep = key, limit, window, clock, sleep
+        # With hold_answers, answers (their arrival time and headers) wait here for the next change of the shared
+        # state instead of taking a locked change of their own; until then each still counts as pending ("now"),
+        # which only ever makes other processes wait longer, never shorter. A 429's block is never held.
+        self.hold_answers = False
+        self._held: list[tuple] = []
 
     def effective_limit(self, state: dict) -> int:
         server_limit = state.get("server_limit")
@@ -103,15 +108,35 @@ class _SlidingWindow:
         reservation = uuid.uuid4().hex
         while True:
             now = self.clock()
-            wait = self._locked(lambda state, now=now: self._try_take(state, now, reservation))
+            wait = self._change(lambda state, now=now: self._try_take(state, now, reservation))
             if not wait:
                 return reservation
             self.sleep(min(wait, _MAX_SINGLE_SLEEP))
 
     def record(self, reservation: str, *, limit=None, remaining=None, retry_after=None) -> None:
-        """Turn the reservation into an answered request and fold in X-RateLimit-Limit/-Remaining/Retry-After."""
-        now = self.clock()
-        self._locked(lambda state: self._apply_answer(state, reservation, now, limit, remaining, retry_after))
+        """Turn the reservation into an answered request and fold in X-RateLimit-Limit/-Remaining/Retry-After
+        (with hold_answers, in the next change of the shared state; a 429 at once)."""
+        self._held.append((reservation, self.clock(), limit, remaining, retry_after))
+        if not self.hold_answers or retry_after is not None:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the answers held back by hold_answers."""
+        if self._held:
+            self._change(lambda state: None)
+
+    def _change(self, change):
+        """Run `change` on the shared state under the lock, after applying the answers held so far."""
+        held = list(self._held)
+
+        def apply(state):
+            for reservation, now, limit, remaining, retry_after in held:
+                self._apply_answer(state, reservation, now, limit, remaining, retry_after)
+            return change(state)
+
+        result = self._locked(apply)
+        del self._held[:len(held)]
+        return result
 
     def budget(self) -> dict:
         """The budget right now, read without a lock and without taking a slot (for the dashboard)."""
@@ -218,16 +243,22 @@ class RedisRateLimiter(_SlidingWindow):
                 lock.release()
 
     def _peek(self):
-        return self.cache.get(f"wf-rl:{self.key}")
+        raw = self.client.get(f"wf-rl:{self.key}")
+        return json.loads(raw) if raw else None
 
 
 class NoRateLimiter:
     """For scripts that must not touch the database; still honours nothing but the server's 429s."""
 
+    hold_answers = False
+
     def acquire(self) -> str:
         return ""
 
     def record(self, reservation: str, **kwargs) -> None:
+        return None
+
+    def flush(self) -> None:
         return None
 
     def budget(self) -> None:

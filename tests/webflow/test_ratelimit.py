@@ -83,6 +83,32 @@ def test_a_retry_after_blocks_every_user_of_the_token_until_it_passes(db, clock)
     assert sum(clock.sleeps) == pytest.approx(30.0, abs=0.1)
 
 
+def test_held_answers_count_as_pending_until_the_next_slot_applies_them_with_their_own_time(db, clock):
+    limiter, other = db_limiter(clock, limit=2, window=10.0), db_limiter(clock, limit=2, window=10.0)
+    limiter.hold_answers = True
+    first = limiter.acquire()
+    limiter.record(first, remaining=1)
+    state = WebflowRateLimitState.objects.get()
+    assert len(state.pending) == 1 and state.hits == []  # held: still "now" for every other process
+    clock.now += 4
+    limiter.record(limiter.acquire())  # the first answer went in with this slot, stamped when it came
+    state = WebflowRateLimitState.objects.get()
+    assert state.hits == [pytest.approx(1_000_000.05)] and len(state.pending) == 1
+    clock.now += 7  # the first answer has left the window; the held second one still counts
+    other.acquire()
+    assert clock.sleeps == []
+    limiter.flush()
+    assert len(WebflowRateLimitState.objects.get().hits) == 1  # (the first one pruned, the second one written)
+
+
+def test_a_held_429_blocks_every_user_of_the_token_at_once(db, clock):
+    first, second = db_limiter(clock), db_limiter(clock)
+    first.hold_answers = True
+    first.record(first.acquire(), retry_after=30)
+    second.acquire()
+    assert sum(clock.sleeps) == pytest.approx(30.0, abs=0.1)
+
+
 def test_the_limiter_is_keyed_by_an_hmac_under_the_secret_key_never_the_token_or_its_plain_hash(db, settings):
     settings.WEBFLOW_RATE_LIMITER = "database"
     limiter = get_limiter(base_url="http://x", token="plain-token-value")
@@ -210,6 +236,16 @@ def redis_is_up() -> bool:
         return bool(redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=1).ping())
     except Exception:
         return False
+
+
+def test_the_redis_limiters_budget_reads_the_shared_state(settings):
+    client = redis_client_or_skip()
+    limiter = RedisRateLimiter(client=client, key="budget-" + os.urandom(4).hex(), limit=5, window=60.0)
+    assert limiter.budget()["used"] == 0
+    limiter.record(limiter.acquire())
+    limiter.acquire()
+    assert limiter.budget() == {"limit": 5, "used": 2, "window": 60.0, "blocked_for": 0.0}
+    client.delete(f"wf-rl:{limiter.key}")
 
 
 def run_two_workers(sandbox, backend_env):

@@ -52,6 +52,9 @@ class RunContext:
         # The push's policy is the only retry layer: the client sends each request once and reports.
         client.max_retries = 0
         client.max_rate_limit_retries = 0
+        # Each answer reaches the shared limiter with the next request's slot: one locked change per request
+        # instead of two (batch_push and nap flush what is held before the run stops or waits).
+        client.hold_limiter_answers()
         self.client = client
         self.flights = Flights(self, depth=1)  # batch_push opens the real depth (flights.in_flight_depth)
 

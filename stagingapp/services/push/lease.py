@@ -118,7 +118,9 @@ def beat(run) -> None:
 
 
 def nap(run, seconds: float) -> None:
-    """Sleep in short steps, keeping the heartbeat fresh so a long wait never looks like a dead worker."""
+    """Sleep in short steps, keeping the heartbeat fresh so a long wait never looks like a dead worker; answers
+    the limiter holds are handed over first (other workers must not count them as pending meanwhile)."""
+    run.client.flush_limiter()
     deadline = time.monotonic() + seconds
     while True:
         left = deadline - time.monotonic()

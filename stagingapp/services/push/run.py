@@ -66,6 +66,10 @@ def batch_push(
         raise
     finally:
         run.flights.close(run.client)
+        try:
+            run.client.flush_limiter()
+        except Exception:  # the limiter is advisory after the fact; held answers expire as pending
+            logger.exception("Batch %s: the rate limiter could not record the last answers", batch_id)
         if run.heartbeat is not None:
             run.heartbeat.stop()
     batch.refresh_from_db()
