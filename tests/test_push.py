@@ -92,6 +92,33 @@ def test_every_request_is_audited_with_the_batch_and_its_items(sandbox, collecti
     assert sandbox.token not in str(list(requests.values_list("data", flat=True)))
 
 
+def test_each_request_is_audited_with_the_time_its_answer_came(sandbox, collection, locales, publisher):
+    items = make_approved_items(collection, 40, locales=locales[1:])
+    batch = push(queue(collection, items, publisher))
+    requests = list(AuditEvent.objects.filter(action="push.request", batch=batch).order_by("pk"))
+    arrived = sorted(r["time"] for r in sandbox.requests)
+    assert len(requests) == len(arrived) == 3
+    # Written with the next step's transaction, stamped when the answer was read: in order, right after the
+    # request reached Webflow.
+    assert all(0 <= e.created_at.timestamp() - t < 2 for e, t in zip(requests, arrived, strict=True))
+    assert [e.created_at for e in requests] == sorted(e.created_at for e in requests)
+
+
+def test_a_run_whose_batch_is_taken_over_still_audits_every_request_it_sent(sandbox, collection, locales,
+                                                                            publisher):
+    items = make_approved_items(collection, 120, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+
+    def take_over(counts):  # another worker claims the batch right after the first chunk is recorded
+        PushBatch.objects.filter(pk=batch.pk).update(claimed_by="another-worker")
+
+    assert batch_push(batch_id=batch.pk, sleep=no_sleep, progress=take_over) is None
+    batch.refresh_from_db()
+    sent = len(sandbox.requests)
+    assert sent >= 1
+    assert AuditEvent.objects.filter(action="push.request", batch=batch).count() == batch.requests_sent == sent
+
+
 def test_the_worker_acts_as_the_publisher_who_queued_the_batch(sandbox, collection, locales, publisher):
     items = make_approved_items(collection, 3, locales=locales[1:])
     batch = push(queue(collection, items, publisher))

@@ -67,6 +67,13 @@ def test_insert_values_fills_defaults_stamps_auto_now_and_converts_dates_and_jso
     assert sorted(ref.needs_patch for ref in refs) == [False, True, True]
 
 
+def test_insert_values_keeps_a_given_creation_time_and_stamps_the_others(collection):
+    noted = datetime(2026, 12, 1, 9, 30, tzinfo=UTC)
+    insert_values(AuditEvent, [{"action": "push.request", "created_at": noted}, {"action": "push.request"}])
+    first, second = sorted(AuditEvent.objects.filter(action="push.request").values_list("created_at", flat=True))
+    assert first == noted and second > noted
+
+
 @pytest.mark.django_db(transaction=True)
 def test_insert_values_outside_a_transaction_writes_all_rows_or_none(collection, locales):
     item = factories.make_item(collection)

@@ -37,24 +37,28 @@ def insert_fields(model: type[models.Model]) -> list[models.Field]:
 
 def insert_values(model: type[models.Model], rows: list[dict]) -> None:
     """INSERT one row per dict of attname -> Python value; a column a dict leaves out takes its field's
-    default, auto_now columns take now. All or none are written (one transaction, the caller's if any)."""
+    default, auto_now columns take now (an auto_now_add one only when the dict gives no value: a row noted
+    earlier keeps its time). All or none are written (one transaction, the caller's if any)."""
     if not rows:
         return
     now = timezone.now()
     fields = insert_fields(model)
     columns = []
     for field in fields:
-        stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+        always_now = getattr(field, "auto_now", False)
+        stamp_unless_given = getattr(field, "auto_now_add", False)
         kind = field.get_internal_type()
         convert = None if kind in PLAIN_TYPES else field.get_db_prep_save
         # A push writes the same few dates on thousands of rows: each distinct one is converted once.
         converted = {} if kind in DATE_TYPES else None
-        columns.append((field.attname, stamped, field.get_default(), convert, converted))
+        columns.append((field.attname, always_now, stamp_unless_given, field.get_default(), convert, converted))
     values = []
     for row in rows:
         line = []
-        for attname, stamped, default, convert, converted in columns:
-            value = now if stamped else row.get(attname, default)
+        for attname, always_now, stamp_unless_given, default, convert, converted in columns:
+            value = now if always_now else row.get(attname, default)
+            if value is None and stamp_unless_given:
+                value = now
             if converted is not None:
                 if value not in converted:
                     converted[value] = convert(value, connection)

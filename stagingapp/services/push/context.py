@@ -2,13 +2,13 @@
 import random
 
 from django.conf import settings
-from django.db import transaction
+from django.utils import timezone
 
 from ...models import BatchItem, PushBatch
 from ...selectors import ItemReads, batch_counts, batch_locales, site_locales
-from ...statements import Add, select_values, update_rows
+from ...statements import select_values
 from ...webflow.client import get_client
-from ..audit import audit_entry, audit_record_many
+from ..audit import audit_values
 from .flights import Flights
 from .lease import worker_actor
 from .planning import uses_live_endpoint
@@ -33,6 +33,7 @@ class RunContext:
         self.live_endpoint = uses_live_endpoint(batch, self.locales)
         self.max_attempts = max(1, settings.WEBFLOW_PUSH_MAX_ATTEMPTS)
         self.request_info: dict = {"items": [], "step": ""}  # what the audit of the next HTTP exchange names
+        self.answered: list[dict] = []  # audit rows of answered requests, until the next beat writes them
         self.rate_limited = 0
         self.pins: dict[int, str] = {}  # item pk -> the approval fingerprint its batch entry pinned when queued
         self.item_reads = ItemReads()  # the items read lately, reused by the next read while their rows match
@@ -59,19 +60,20 @@ class RunContext:
         self.flights = Flights(self, depth=1)  # batch_push opens the real depth (flights.in_flight_depth)
 
     def observe(self, exchange) -> None:
-        """Audit one HTTP exchange, linked to the batch and the items of the request."""
+        """Audit one HTTP exchange, linked to the batch and the items of the request: the entry (stamped now) is
+        written by the run's next beat, in the transaction of the step that follows (recording the answer,
+        marking the next chunk, a wait), or by write_answered when the run ends. A commit of its own per request
+        cost as much as recording a chunk; a worker killed in between loses it, as it would a request in flight."""
         data = exchange.as_dict()
         data["step"] = self.request_info["step"]
         data["items"] = self.request_info["items"][:200]
-        with transaction.atomic():  # one commit for both
-            audit_record_many([audit_entry(
-                action="push.request", **self.as_actor, batch=self.batch, collection=self.batch.collection,
-                object_repr=str(self.batch)[:300],
-                message=f"{exchange.method} {exchange.path} -> {exchange.status or exchange.error} "
-                        f"({exchange.duration_ms} ms, attempt {exchange.attempt})",
-                data=data,
-            )])
-            update_rows(PushBatch, {"pk": self.batch.pk}, requests_sent=Add(1))
+        self.answered.append({**audit_values(
+            action="push.request", **self.as_actor, batch=self.batch, collection=self.batch.collection,
+            object_repr=str(self.batch)[:300],
+            message=f"{exchange.method} {exchange.path} -> {exchange.status or exchange.error} "
+                    f"({exchange.duration_ms} ms, attempt {exchange.attempt})",
+            data=data,
+        ), "created_at": timezone.now()})
 
     def report_progress(self) -> None:
         if self.progress is not None:

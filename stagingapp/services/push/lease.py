@@ -14,8 +14,8 @@ from django.db.models import Q
 from django.utils import timezone
 
 from ...models import PushBatch
-from ...statements import update_rows
-from ..audit import audit_record
+from ...statements import Add, update_rows
+from ..audit import audit_record, audit_record_values
 
 logger = logging.getLogger(__name__)
 
@@ -108,19 +108,44 @@ def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
 
 
 def beat(run) -> None:
-    """Prove this run still owns the batch; raises ClaimLost when another run took it over."""
+    """Prove this run still owns the batch; raises ClaimLost when another run took it over.
+
+    The audit entries of the requests answered since the last beat go in with it, counted in requests_sent by
+    the same statement: every step that writes beats first, so they land in the step's own transaction instead
+    of one of their own per request (RunContext.observe)."""
     if run.heartbeat is not None and run.heartbeat.lost:
         raise ClaimLost()
-    alive = update_rows(PushBatch, {"pk": run.batch.pk, "claimed_by": run.worker, "status": PushBatch.Status.RUNNING},
-                        heartbeat_at=timezone.now())
+    where = {"pk": run.batch.pk, "claimed_by": run.worker, "status": PushBatch.Status.RUNNING}
+    answered = list(run.answered)
+    if not answered:
+        alive = update_rows(PushBatch, where, heartbeat_at=timezone.now())
+    else:
+        with transaction.atomic(savepoint=False):
+            alive = update_rows(PushBatch, where, heartbeat_at=timezone.now(), requests_sent=Add(len(answered)))
+            if alive:
+                audit_record_values(answered)
+        if alive:
+            del run.answered[:len(answered)]
     if not alive:
-        raise ClaimLost()
+        raise ClaimLost()  # (what is still held is written when the run ends: write_answered)
+
+
+def write_answered(run) -> None:
+    """Write the audit entries of answered requests no beat has written yet (the run ends or stops), claimed
+    or not: they happened."""
+    answered = list(run.answered)
+    if answered:
+        with transaction.atomic(savepoint=False):
+            update_rows(PushBatch, {"pk": run.batch.pk}, requests_sent=Add(len(answered)))
+            audit_record_values(answered)
+        del run.answered[:len(answered)]
 
 
 def nap(run, seconds: float) -> None:
     """Sleep in short steps, keeping the heartbeat fresh so a long wait never looks like a dead worker; answers
     the limiter holds are handed over first (other workers must not count them as pending meanwhile)."""
     run.client.flush_limiter()
+    beat(run)  # (and the audit of the requests that led to this wait)
     deadline = time.monotonic() + seconds
     while True:
         left = deadline - time.monotonic()

@@ -8,7 +8,7 @@ from ...selectors import batch_counts, items_owing
 from ...statements import select_instances, update_rows
 from ..audit import audit_record
 from ..workflow import items_transition
-from .lease import ClaimLost, beat
+from .lease import ClaimLost, beat, write_answered
 
 # (entry, ok, reason, field) per entry
 Outcome = tuple[BatchItem, bool, str, str]
@@ -115,6 +115,7 @@ def stop(run, reason: str) -> None:
         batch = PushBatch.objects.select_for_update().get(pk=run.batch.pk)
         if batch.claimed_by != run.worker or batch.status != PushBatch.Status.RUNNING:
             return
+        write_answered(run)  # the requests' entries before the outcome they led to
         open_entries = list(
             batch.entries.filter(status__in=[BatchItem.Status.PENDING, BatchItem.Status.IN_FLIGHT,
                                              BatchItem.Status.SENT]).order_by("item_id")
@@ -148,6 +149,7 @@ def finish(run) -> None:
         batch = PushBatch.objects.select_for_update().get(pk=run.batch.pk)
         if batch.claimed_by != run.worker:
             raise ClaimLost()
+        write_answered(run)
         close(run, batch)
     run.report_progress()
 

@@ -19,7 +19,7 @@ from .context import RunContext
 from .copies import remove_late_copies, unchecked_copies_warning
 from .creates import create_all
 from .flights import in_flight_depth
-from .lease import ClaimLost, Heartbeat, batch_claim, heartbeat_interval, worker_label
+from .lease import ClaimLost, Heartbeat, batch_claim, heartbeat_interval, worker_label, write_answered
 from .outcomes import finish, stop
 from .patches import patch_all
 from .policy import INTERNAL_ERROR_MESSAGE, StopBatch
@@ -66,6 +66,10 @@ def batch_push(
         raise
     finally:
         run.flights.close(run.client)
+        try:
+            write_answered(run)
+        except Exception:
+            logger.exception("Batch %s: the audit entries of its last requests could not be written", batch_id)
         try:
             run.client.flush_limiter()
         except Exception:  # the limiter is advisory after the fact; held answers expire as pending
