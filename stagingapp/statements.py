@@ -132,6 +132,32 @@ def read_instances(queryset: QuerySet, fields) -> list:
             for row in queryset.values_list(*attnames)]
 
 
+# A value no key column holds: it marks where the last key read goes in a compiled page query's parameters.
+_LAST_KEY = -7_654_321_987
+
+
+def read_pages(queryset: QuerySet, fields, size: int):
+    """The rows of `queryset` page by page (`size` rows each) in pk order, as select_instances builds them (pk
+    and `fields`), keyset-paged (pk greater than the last one read). Its SELECT is compiled once: compiling a
+    joined QuerySet cost more than SQLite then took to run it, once per create request on the push path. Pages
+    are read as they are asked for, so rows changed meanwhile are read as they are then."""
+    model, fields = queryset.model, tuple(fields)
+    page_query = queryset.filter(pk__gt=_LAST_KEY).order_by("pk").values_list("pk", *fields)[:size]
+    sql, params = page_query.query.sql_with_params()
+    params = list(params)
+    at = params.index(_LAST_KEY)
+    db = connections[queryset.db]
+    while True:
+        with db.cursor() as cursor:
+            cursor.execute(sql, params)
+            rows = cursor.fetchall()
+        if rows:
+            yield instances_of(model, fields, rows)
+        if len(rows) < size:
+            return
+        params[at] = rows[-1][0]
+
+
 def select_instances(model: type[models.Model], fields, *, for_update: bool = False, **where) -> list:
     """The rows of `model` matching `where` (as update_rows reads it) in pk order, as read_instances builds
     them, with one plain SELECT whose text and value converters are worked out once per model and fields;

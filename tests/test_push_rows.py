@@ -16,6 +16,7 @@ from stagingapp.statements import (
     delete_rows,
     newest_pk,
     read_instances,
+    read_pages,
     select_instances,
     select_values,
     update_rows,
@@ -264,3 +265,16 @@ def test_redacting_only_the_head_keeps_what_redacting_everything_keeps(text, set
     assert redact_head(text, 2000) == redact(text)[:2000]
     assert TOKEN not in redact_head(text, 2000)
     assert REDACTED in redact_head("Bearer " + TOKEN, 2000)
+
+
+def test_read_pages_reads_every_matching_row_once_in_pk_order_as_they_are_when_each_page_is_read(collection):
+    items = [factories.make_item(collection, name=f"Paged {n}") for n in range(7)]
+    pages = read_pages(DraftItem.objects.filter(name__startswith="Paged"), ("name", "field_data"), 3)
+    first = next(pages)
+    DraftItem.objects.filter(pk=items[4].pk).update(name="Paged again")  # on a page not read yet
+    DraftItem.objects.filter(pk=items[5].pk).update(name="Not paged")
+    rest = [row for page in pages for row in page]
+    assert [i.pk for i in first] == [i.pk for i in items[:3]]
+    assert [(i.pk, i.name) for i in rest] == [(items[3].pk, "Paged 3"), (items[4].pk, "Paged again"),
+                                              (items[6].pk, "Paged 6")]
+    assert rest[0].field_data == items[3].field_data  # converted as the ORM converts it

@@ -5,7 +5,7 @@ from django.db.models import Q
 
 from ...exceptions import FieldDataInvalid
 from ...models import BatchItem
-from ...selectors import read_instances
+from ...statements import read_pages
 from .approval import CHANGED_BEFORE_CREATE, still_approved
 from .bodies import primary_field_data, send_flags
 from .outcomes import finish_entries
@@ -45,11 +45,9 @@ def create_chunks(run, size: int):
             in_group |= Q(item__is_draft=is_draft, item__is_archived=is_archived)
         buffer: list[BatchItem] = []
         stale: set[int] = set()  # entries read before a request left (the caller sent one in between)
-        last_pk = 0
+        pages = read_pages(pending.filter(in_group), ENTRY_FIELDS, size)
         while True:
-            page = read_instances(pending.filter(in_group, pk__gt=last_pk).order_by("pk")[:size], ENTRY_FIELDS)
-            if page:
-                last_pk = page[-1].pk
+            page = next(pages, [])
             buffer += sendable(run, approved(run, page))
             while len(buffer) >= size or (buffer and not page):
                 chunk, buffer = buffer[:size], buffer[size:]
