@@ -11,7 +11,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.sql import Query
 
 from ..models import BatchItem, DraftItem, DraftTranslation, LocaleMapping, PushBatch, WebflowItemRef
-from ..statements import instances_of, read_instances, select_instances, select_rows
+from ..statements import instances_of, read_instances, select_rows
 
 
 @dataclass(frozen=True)
@@ -94,9 +94,10 @@ def owed_refs_query(batch: PushBatch, excluding=(), **flags):
 
 
 def items_owing(item_ids) -> set[int]:
-    """Of these items, those with a Webflow ref still owed a PATCH or a publish (one plain SELECT of their refs)."""
-    refs = select_instances(WebflowItemRef, ("item_id", "needs_patch", "needs_publish"), item_id=list(item_ids))
-    return {ref.item_id for ref in refs if ref.needs_patch or ref.needs_publish}
+    """Of these items, those with a Webflow ref still owed a PATCH or a publish (one plain SELECT of their refs,
+    whose flags are read as the driver gives them: 0/1 or False/True, only their truth matters)."""
+    rows = select_rows(WebflowItemRef, ("item_id", "needs_patch", "needs_publish"), item_id=list(item_ids))
+    return {item_id for _, item_id, needs_patch, needs_publish in rows if needs_patch or needs_publish}
 
 
 def owed_refs(batch: PushBatch, limit: int | None = None, excluding=(), locales: dict | None = None,

@@ -79,6 +79,26 @@ def insert_sql(model: type[models.Model], fields: tuple) -> str:
             f"VALUES ({', '.join(['%s'] * len(fields))})")
 
 
+@functools.cache
+def _history_copy_sql(model: type[models.Model], vendor: str) -> tuple[type[models.Model], str]:
+    """(history model, copy_to_history's INSERT ... SELECT up to its key list) for `model` on the `vendor`
+    database: worked out once (reading model.history alone builds a manager each time)."""
+    history = model.history.model
+    quote = connection.ops.quote_name
+    columns = [quote(field.column) for field in history.tracked_fields]
+    reason_max = history._meta.get_field("history_change_reason").max_length
+    status_reason = quote("status_reason")
+    user_column = quote(history._meta.get_field("history_user").column)
+    head = (
+        f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}, {quote('history_date')}, "
+        f"{quote('history_change_reason')}, {quote('history_type')}, {user_column}) "
+        f"SELECT {', '.join(columns)}, %s, CASE WHEN {status_reason} = '' THEN CAST(%s AS TEXT) "
+        f"ELSE SUBSTR(CAST(%s AS TEXT) || {status_reason}, 1, {reason_max}) END, '~', %s "
+        f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN "
+    )
+    return history, head
+
+
 def copy_to_history(model: type[models.Model], pks: list[int], *, action: str, actor, when) -> None:
     """One simple-history "~" row per item, copied from its row as it is now by INSERT ... SELECT.
 
@@ -88,23 +108,11 @@ def copy_to_history(model: type[models.Model], pks: list[int], *, action: str, a
     """
     if not pks or not getattr(settings, "SIMPLE_HISTORY_ENABLED", True):
         return
-    history = model.history.model
-    quote = connection.ops.quote_name
-    columns = [quote(field.column) for field in history.tracked_fields]
-    reason_max = history._meta.get_field("history_change_reason").max_length
+    history, head = _history_copy_sql(model, connection.vendor)
     user = actor if actor is not None else history.get_default_history_user(None)
     date = history._meta.get_field("history_date").get_db_prep_save(when, connection)
-    status_reason = quote("status_reason")
-    user_column = quote(history._meta.get_field("history_user").column)
     with transaction.atomic(savepoint=False), connection.cursor() as cursor:
         for start in range(0, len(pks), IDS_PER_STATEMENT):
             part = pks[start:start + IDS_PER_STATEMENT]
-            sql = (
-                f"INSERT INTO {quote(history._meta.db_table)} ({', '.join(columns)}, {quote('history_date')}, "
-                f"{quote('history_change_reason')}, {quote('history_type')}, {user_column}) "
-                f"SELECT {', '.join(columns)}, %s, CASE WHEN {status_reason} = '' THEN CAST(%s AS TEXT) "
-                f"ELSE SUBSTR(CAST(%s AS TEXT) || {status_reason}, 1, {reason_max}) END, '~', %s "
-                f"FROM {quote(model._meta.db_table)} WHERE {quote(model._meta.pk.column)} IN "
-                f"({', '.join(['%s'] * len(part))})"
-            )
+            sql = f"{head}({', '.join(['%s'] * len(part))})"
             cursor.execute(sql, [date, action, f"{action}: ", getattr(user, "pk", None), *part])
