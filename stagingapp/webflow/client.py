@@ -312,9 +312,12 @@ class WebflowClient:
     def _dispatch(self, method: str, path: str, *, body, params, attempt: int, before_send=None) -> _Sending:
         """Take a limiter slot (on the calling thread), run `before_send`, then send: on the executor when the
         client has one (the answer waits in a future), else right here."""
-        reservation = self._limiter.acquire() if self._limiter is not None else None
-        if before_send is not None:
-            before_send()
+        if self._limiter is not None:
+            reservation = self._limiter.acquire(then=before_send)  # (in the slot's transaction, if it has one)
+        else:
+            reservation = None
+            if before_send is not None:
+                before_send()
         sending = _Sending(method=method, path=path, body=body, attempt=attempt, reservation=reservation)
         if self.executor is None:
             sending.outcome = self._transmit(method, path, body=body, params=params)
@@ -515,7 +518,7 @@ class WebflowClient:
 
     def begin_create_items_bulk(self, collection_id: str, *, before_send=None, **arguments) -> Flight:
         """create_items_bulk sent once without waiting (see Flight); `before_send` runs once the limiter
-        granted the slot, just before the request leaves."""
+        granted the slot (in its transaction, with the database limiter), just before the request leaves."""
         return self._begin(self._bulk_create(collection_id, **arguments), before_send)
 
     def _bulk_create(self, collection_id: str, *, field_data: list[dict], cms_locale_ids: list[str],
@@ -558,8 +561,9 @@ class WebflowClient:
         """
         return self._call(self._update(collection_id, items=items, live=live))
 
-    def begin_update_items(self, collection_id: str, *, items: list[dict], live: bool = False) -> Flight:
-        return self._begin(self._update(collection_id, items=items, live=live))
+    def begin_update_items(self, collection_id: str, *, items: list[dict], live: bool = False,
+                           before_send=None) -> Flight:
+        return self._begin(self._update(collection_id, items=items, live=live), before_send)
 
     def _update(self, collection_id: str, *, items: list[dict], live: bool) -> _Call:
         if not items:

@@ -50,6 +50,7 @@ class _SlidingWindow:
     """
 
     pending_hold = 180.0
+    writes_in_transaction = False  # the storage's change is a database transaction acquire's `then` can join
 
     def __init__(self, *, key: str, limit: int, window: float = 60.0, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], None] = time.sleep):
@@ -103,12 +104,16 @@ class _SlidingWindow:
             state["blocked_until"] = max(state.get("blocked_until") or 0.0, now + float(retry_after))
         state["hits"] = sorted(hits)
 
-    def acquire(self) -> str:
-        """Block (with `sleep`) until a request may start; returns the reservation to pass to record()."""
+    def acquire(self, then: Callable[[], None] | None = None) -> str:
+        """Block (with `sleep`) until a request may start; returns the reservation to pass to record().
+
+        `then` runs once, right after the slot is taken: inside the same database transaction for the database
+        limiter, so what it writes and the slot commit together (one commit per request fewer), and if it raises
+        the slot is not taken. Other storage runs it once the slot is stored."""
         reservation = uuid.uuid4().hex
         while True:
             now = self.clock()
-            wait = self._change(lambda state, now=now: self._try_take(state, now, reservation))
+            wait = self._change(lambda state, now=now: self._try_take(state, now, reservation), then=then)
             if not wait:
                 return reservation
             self.sleep(min(wait, _MAX_SINGLE_SLEEP))
@@ -125,8 +130,9 @@ class _SlidingWindow:
         if self._held:
             self._change(lambda state: None)
 
-    def _change(self, change):
-        """Run `change` on the shared state under the lock, after applying the answers held so far."""
+    def _change(self, change, then=None):
+        """Run `change` on the shared state under the lock, after applying the answers held so far; `then` (see
+        acquire) once `change` returned a false value."""
         held = list(self._held)
 
         def apply(state):
@@ -134,7 +140,12 @@ class _SlidingWindow:
                 self._apply_answer(state, reservation, now, limit, remaining, retry_after)
             return change(state)
 
-        result = self._locked(apply)
+        if self.writes_in_transaction:
+            result = self._locked(apply, then=then)
+        else:
+            result = self._locked(apply)
+            if not result and then is not None:
+                then()
         del self._held[:len(held)]
         return result
 
@@ -160,8 +171,9 @@ class DatabaseRateLimiter(_SlidingWindow):
     """State in WebflowRateLimitState, changed under SELECT ... FOR UPDATE (SQLite serialises writers instead)."""
 
     _row_exists = False
+    writes_in_transaction = True
 
-    def _locked(self, change):
+    def _locked(self, change, then=None):
         from ..models import WebflowRateLimitState
         from ..statements import select_values, update_rows
 
@@ -176,6 +188,8 @@ class DatabaseRateLimiter(_SlidingWindow):
             result = change(state)
             update_rows(WebflowRateLimitState, {"key": self.key}, updated_at=timezone.now(),
                         **{name: state[name] for name in STATE_FIELDS})
+            if not result and then is not None:
+                then()
         return result
 
     def _peek(self):
@@ -252,7 +266,9 @@ class NoRateLimiter:
 
     hold_answers = False
 
-    def acquire(self) -> str:
+    def acquire(self, then: Callable[[], None] | None = None) -> str:
+        if then is not None:
+            then()
         return ""
 
     def record(self, reservation: str, **kwargs) -> None:

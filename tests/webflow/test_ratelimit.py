@@ -109,6 +109,25 @@ def test_a_held_429_blocks_every_user_of_the_token_at_once(db, clock):
     assert sum(clock.sleeps) == pytest.approx(30.0, abs=0.1)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_what_runs_with_a_slot_commits_with_it_and_a_failure_there_takes_no_slot(clock):
+    limiter = db_limiter(clock, limit=2)
+    limiter.acquire(then=lambda: WebflowRateLimitState.objects.create(key="written-with-the-slot"))
+    assert WebflowRateLimitState.objects.filter(key="written-with-the-slot").exists()
+    assert len(WebflowRateLimitState.objects.get(key=limiter.key).pending) == 1
+
+    def refuse():
+        WebflowRateLimitState.objects.create(key="rolled-back")
+        raise RuntimeError("the chunk could not be marked")
+
+    with pytest.raises(RuntimeError):
+        limiter.acquire(then=refuse)
+    assert not WebflowRateLimitState.objects.filter(key="rolled-back").exists()
+    assert len(WebflowRateLimitState.objects.get(key=limiter.key).pending) == 1  # no second slot taken
+    limiter.acquire()
+    assert clock.sleeps == []
+
+
 def test_the_limiter_is_keyed_by_an_hmac_under_the_secret_key_never_the_token_or_its_plain_hash(db, settings):
     settings.WEBFLOW_RATE_LIMITER = "database"
     limiter = get_limiter(base_url="http://x", token="plain-token-value")
@@ -245,6 +264,15 @@ def test_the_redis_limiters_budget_reads_the_shared_state(settings):
     limiter.record(limiter.acquire())
     limiter.acquire()
     assert limiter.budget() == {"limit": 5, "used": 2, "window": 60.0, "blocked_for": 0.0}
+    client.delete(f"wf-rl:{limiter.key}")
+
+
+def test_the_redis_limiter_runs_what_goes_with_a_slot_once_the_slot_is_stored():
+    client = redis_client_or_skip()
+    limiter = RedisRateLimiter(client=client, key="then-" + os.urandom(4).hex(), limit=5, window=60.0)
+    seen = []
+    limiter.acquire(then=lambda: seen.append(limiter.budget()["used"]))
+    assert seen == [1]
     client.delete(f"wf-rl:{limiter.key}")
 
 

@@ -48,8 +48,9 @@ def create_all(run) -> None:
 
 
 def mark_in_flight(run, entries: list[BatchItem]) -> PushChunk:
-    """Durably record that this create is about to be sent (committed before the request leaves)."""
-    with transaction.atomic():
+    """Durably record that this create is about to be sent (committed before the request leaves; with the
+    database limiter, in the transaction that takes the request's slot)."""
+    with transaction.atomic(savepoint=False):
         beat(run)
         chunk = PushChunk.objects.create(
             batch=run.batch, endpoint="items/live" if run.live_endpoint else "items/bulk", size=len(entries),
@@ -66,8 +67,9 @@ def begin_create(run, group: list[BatchItem], *, is_draft: bool, is_archived: bo
     marked = []
 
     def mark():
-        run.flights.land_ready()  # answers that came while the limiter made this request wait
         marked.append(mark_in_flight(run, group))
+
+    run.flights.land_ready()  # answers already here first: an unknown outcome is reconciled before more leave
 
     run.request_info.update(items=[e.item_id for e in group], step="create")
     field_data = [run.create_field_data.pop(e.pk, None) or primary_field_data(e.item) for e in group]
