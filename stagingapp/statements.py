@@ -121,17 +121,6 @@ def select_values(model: type[models.Model], names, *, for_update: bool = False,
     return {name: rows[0].__dict__[model._meta.get_field(name).attname] for name in names}
 
 
-def read_instances(queryset: QuerySet, fields) -> list:
-    """The rows of `queryset` as model instances holding the pk and `fields` only (the rest deferred, as with
-    only()), built without Model.__init__: its per-field work and two signals per row cost as much as the read
-    on the push path, and these rows are read there by the thousand. Nothing here is saved back."""
-    model = queryset.model
-    attnames = ("pk",) + tuple(model._meta.get_field(name).attname for name in fields)
-    columns = (model._meta.pk.attname,) + attnames[1:]
-    return [_built(model, dict(zip(columns, row, strict=True)), queryset.db)
-            for row in queryset.values_list(*attnames)]
-
-
 # A value no key column holds: it marks where the last key read goes in a compiled page query's parameters.
 _LAST_KEY = -7_654_321_987
 
@@ -159,8 +148,10 @@ def read_pages(queryset: QuerySet, fields, size: int):
 
 
 def select_instances(model: type[models.Model], fields, *, for_update: bool = False, **where) -> list:
-    """The rows of `model` matching `where` (as update_rows reads it) in pk order, as read_instances builds
-    them, with one plain SELECT whose text and value converters are worked out once per model and fields;
+    """The rows of `model` matching `where` (as update_rows reads it) in pk order, as instances holding the pk
+    and `fields` only (the rest deferred, as with only()), built without Model.__init__ (its per-field work and
+    two signals per row cost as much as the read on the push path; nothing here is saved back), with one plain
+    SELECT whose text and value converters are worked out once per model and fields;
     `for_update` row-locks them where the database can (in pk order, so two lockers never deadlock)."""
     return instances_of(model, fields, select_rows(model, fields, for_update=for_update, **where))
 
@@ -182,7 +173,7 @@ def select_rows(model: type[models.Model], fields, *, for_update: bool = False, 
 
 
 def instances_of(model: type[models.Model], fields, rows: list[tuple]) -> list:
-    """Instances (as read_instances builds them) of rows select_rows read for the same model and fields."""
+    """Instances (as select_instances builds them) of rows select_rows read for the same model and fields."""
     db = _db()
     columns, _, converters = _select_plan(db.vendor, model, tuple(fields))
     instances = []

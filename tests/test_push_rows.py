@@ -8,14 +8,28 @@ import pytest
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from stagingapp.models import AuditEvent, DraftItem, LocaleMapping, WebflowItemRef, WebflowRateLimitState
-from stagingapp.selectors import ItemReads, items_with_translations, site_locales
+from stagingapp.models import (
+    AuditEvent,
+    BatchItem,
+    DraftItem,
+    LocaleMapping,
+    PushBatch,
+    WebflowItemRef,
+    WebflowRateLimitState,
+)
+from stagingapp.selectors import (
+    OWED_REF_FIELDS,
+    ItemReads,
+    items_with_translations,
+    owed_ref_rows,
+    owed_refs_query,
+    site_locales,
+)
 from stagingapp.services.rows import copy_to_history, insert_rows, insert_values
 from stagingapp.statements import (
     Add,
     delete_rows,
     newest_pk,
-    read_instances,
     read_pages,
     select_instances,
     select_values,
@@ -223,9 +237,9 @@ def test_select_values_reads_a_row_as_the_orm_does_and_delete_rows_deletes_only_
     assert delete_rows(WebflowItemRef, item_id=[]) == 0
 
 
-def test_read_instances_hold_the_read_fields_and_load_the_others_when_asked(collection):
+def test_selected_instances_hold_the_read_fields_and_load_the_others_when_asked(collection):
     item = factories.make_item(collection, field_data={"summary": "Hi"})
-    [read] = read_instances(DraftItem.objects.filter(pk=item.pk), ("name", "field_data", "collection_id"))
+    [read] = select_instances(DraftItem, ("name", "field_data", "collection_id"), pk=item.pk)
     assert (read.pk, read.name, read.field_data, read.collection_id) == (item.pk, item.name, {"summary": "Hi"},
                                                                           collection.pk)
     assert "slug" in read.get_deferred_fields() and not read._state.adding
@@ -278,3 +292,25 @@ def test_read_pages_reads_every_matching_row_once_in_pk_order_as_they_are_when_e
     assert [(i.pk, i.name) for i in rest] == [(items[3].pk, "Paged 3"), (items[4].pk, "Paged again"),
                                               (items[6].pk, "Paged 6")]
     assert rest[0].field_data == items[3].field_data  # converted as the ORM converts it
+
+
+@pytest.mark.parametrize("flags", [{"needs_patch": True}, {"needs_patch": True, "is_published": False},
+                                   {"needs_publish": True, "needs_patch": False}])
+def test_owed_refs_read_in_plain_sql_are_the_ones_the_orm_query_finds(collection, locales, publisher, flags):
+    batch = PushBatch.objects.create(collection=collection, created_by=publisher)
+    other = PushBatch.objects.create(collection=collection, created_by=publisher)
+    for n in range(12):
+        item = factories.make_item(collection)
+        BatchItem.objects.create(batch=batch, item=item, status=BatchItem.Status.SENT if n % 4 else "done")
+        for loc in locales:
+            WebflowItemRef.objects.create(
+                item=item, locale=loc, webflow_item_id=f"{n:024x}", cms_locale_id=loc.cms_locale_id,
+                last_batch=other if n == 5 else batch, needs_patch=bool((n + loc.pk) % 3),
+                needs_publish=bool(n % 2), is_published=bool(n % 5 == 1))
+    excluding = list(WebflowItemRef.objects.order_by("pk").values_list("pk", flat=True)[3:9])
+    for limit, skip in [(None, ()), (5, ()), (4, excluding)]:
+        expected = owed_refs_query(batch, skip, **flags).order_by("item_id", "locale_id")
+        expected = list((expected[:limit] if limit else expected).values_list("pk", *OWED_REF_FIELDS))
+        got = [(ref.pk, *(getattr(ref, WebflowItemRef._meta.get_field(name).attname) for name in OWED_REF_FIELDS))
+               for ref in owed_ref_rows(batch, limit, skip, flags)]
+        assert got == expected and expected
