@@ -230,12 +230,14 @@ class ItemReads:
 
     def fingerprint(self, item: DraftItem) -> str:
         """item.fingerprint(), computed once for an item held here (its content cannot change unseen)."""
-        held = self._held.get(item.pk)
+        pk = item.pk
+        held = self._held.get(pk)
         if held is None or held[2] is not item:
             return item.fingerprint()
-        if item.pk not in self._fingerprints:
-            self._fingerprints[item.pk] = item.fingerprint()
-        return self._fingerprints[item.pk]
+        fingerprint = self._fingerprints.get(pk)
+        if fingerprint is None:
+            fingerprint = self._fingerprints[pk] = item.fingerprint()
+        return fingerprint
 
 
 def items_with_translations(item_ids, collection, locales: dict[int, LocaleMapping],
@@ -274,14 +276,16 @@ def items_with_translations(item_ids, collection, locales: dict[int, LocaleMappi
         locale_cache.set_cached_value(translation, locales[translation.locale_id])
         by_item[translation.item_id].append(translation)
     cache_name = DraftItem.translations.rel.get_accessor_name()
+    collection_cache = DraftItem.collection.field
     for row in fresh:
-        item = items[row[0]] = built[row[0]]
-        DraftItem.collection.field.set_cached_value(item, collection)
-        item._prefetched_objects_cache = {cache_name: ReadTranslations.holding(item.pk, by_item[item.pk])}
-        for translation in by_item[item.pk]:
+        pk = row[0]
+        item = items[pk] = built[pk]
+        collection_cache.set_cached_value(item, collection)
+        item._prefetched_objects_cache = {cache_name: ReadTranslations.holding(pk, by_item[pk])}
+        for translation in by_item[pk]:
             item_cache.set_cached_value(translation, item)
         if reads is not None:
-            reads.hold(row, tuple(rows_of[item.pk]), item)
+            reads.hold(row, tuple(rows_of[pk]), item)
     return items
 
 

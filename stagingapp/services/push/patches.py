@@ -99,11 +99,10 @@ def begin_patch(run, group: list[WebflowItemRef], *, live: bool):
 
 def patch_body(run, ref: WebflowItemRef) -> dict:
     """An update carries the locale's full text; localizing a variant just created sends only what differs."""
-    translations = {t.locale_id: t for t in ref.item.translations.all()}
-    translation = translations.get(ref.locale_id)
-    is_draft, is_archived = item_flags(run.batch, ref.item)
-    field_data = patch_field_data(ref.item, translation, locale_id=ref.locale_id,
-                                  update=ref.item_id in run.updated_item_ids())
+    item, locale_id = ref.item, ref.locale_id
+    translation = next((t for t in item.translations.all() if t.locale_id == locale_id), None)
+    is_draft, is_archived = item_flags(run.batch, item)
+    field_data = patch_field_data(item, translation, locale_id=locale_id, update=item.pk in run.updated_item_ids())
     return {"id": ref.webflow_item_id, "cmsLocaleId": ref.cms_locale_id, "isDraft": is_draft,
             "isArchived": is_archived, "fieldData": field_data}
 

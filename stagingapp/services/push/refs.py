@@ -24,20 +24,20 @@ def build_refs(run, entry: BatchItem, variants: list, *, published: bool) -> lis
         # The create left out a reference to a draft without an ID yet (a cycle): every locale owes it.
         localized = {loc.pk for loc in run.locales}
     is_draft, _ = item_flags(run.batch, item)
+    item_id, batch_id, needs_publish = item.pk, run.batch.pk, run.live and not published
     refs = []
     for loc in run.locales:
-        variant = by_cms.get(loc.cms_locale_id) or variants[0]
+        locale_id, cms_locale_id = loc.pk, loc.cms_locale_id
+        variant = by_cms.get(cms_locale_id) or variants[0]
         refs.append({
-            "item_id": item.pk, "locale_id": loc.pk, "webflow_item_id": webflow_id,
-            "cms_locale_id": variant.cms_locale_id if variant.cms_locale_id in run.locale_by_cms
-            else loc.cms_locale_id,
+            "item_id": item_id, "locale_id": locale_id, "webflow_item_id": webflow_id,
+            "cms_locale_id": variant.cms_locale_id if variant.cms_locale_id in run.locale_by_cms else cms_locale_id,
             "slug": variant.slug or item.slug, "created_on": parse_time(variant.created_on),
             "last_updated": parse_time(variant.last_updated),
             "last_published": parse_time(variant.last_published) or (timezone.now() if published else None),
             "is_published": published,
             "is_draft": bool(variant.is_draft if variant.is_draft is not None else is_draft),
-            "needs_patch": loc.pk in localized, "needs_publish": run.live and not published,
-            "last_batch_id": run.batch.pk,
+            "needs_patch": locale_id in localized, "needs_publish": needs_publish, "last_batch_id": batch_id,
         })
     return refs
 
