@@ -1,7 +1,7 @@
 """Every fault the sandbox can inject: nothing lost, no duplicates, every item in a definite state with a reason."""
 import pytest
 
-from stagingapp.models import BatchItem, DraftItem, PushBatch, WebflowItemRef
+from stagingapp.models import AuditEvent, BatchItem, DraftItem, PushBatch, WebflowItemRef
 from stagingapp.selectors import batch_counts
 from stagingapp.services.batches import batch_create, batch_queue, batch_retry_failed
 from stagingapp.services.push import batch_push
@@ -49,6 +49,9 @@ def test_a_fault_on_create_or_patch_loses_nothing_and_duplicates_nothing(
     assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
     assert_webflow_matches(sandbox, collection, items, locales)
     assert set(batch.entries.values_list("status", flat=True)) == {BatchItem.Status.DONE}
+    # Every request that reached Webflow is in the audit history, and counted.
+    audited = AuditEvent.objects.filter(action="push.request", batch=batch).count()
+    assert audited == batch.requests_sent == len(sandbox.requests)
 
 
 def test_a_429_storm_waits_and_writes_nothing_twice(sandbox, collection, locales, publisher):

@@ -10,7 +10,7 @@ from ...statements import select_values
 from ...webflow.client import get_client
 from ..audit import audit_values
 from .flights import Flights
-from .lease import worker_actor
+from .lease import worker_actor, write_answered
 from .planning import uses_live_endpoint
 from .references import batch_names_drafts
 
@@ -60,10 +60,12 @@ class RunContext:
         self.flights = Flights(self, depth=1)  # batch_push opens the real depth (flights.in_flight_depth)
 
     def observe(self, exchange) -> None:
-        """Audit one HTTP exchange, linked to the batch and the items of the request: the entry (stamped now) is
-        written by the run's next beat, in the transaction of the step that follows (recording the answer,
-        marking the next chunk, a wait), or by write_answered when the run ends. A commit of its own per request
-        cost as much as recording a chunk; a worker killed in between loses it, as it would a request in flight."""
+        """Audit one HTTP exchange, linked to the batch and the items of the request.
+
+        The entry of a write Webflow accepted (a create, PATCH or publish whose answer is recorded next) is
+        stamped now and written by the run's next beat, which the recording step takes first: a commit of its own
+        per request cost as much as recording a chunk. Any other exchange (a lookup, a list page, an error) is
+        written at once, since no recording may follow it soon (a reconcile can page through many lists)."""
         data = exchange.as_dict()
         data["step"] = self.request_info["step"]
         data["items"] = self.request_info["items"][:200]
@@ -74,6 +76,8 @@ class RunContext:
                     f"({exchange.duration_ms} ms, attempt {exchange.attempt})",
             data=data,
         ), "created_at": timezone.now()})
+        if not (exchange.method in ("POST", "PATCH") and exchange.status and 200 <= exchange.status < 300):
+            write_answered(self)
 
     def report_progress(self) -> None:
         if self.progress is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from django.core.management.base import BaseCommand, CommandError
 from django_q.models import Schedule
 
-from stagingapp.models import BatchItem, DraftItem, PushBatch, WebflowItemRef
+from stagingapp.models import AuditEvent, BatchItem, DraftItem, PushBatch, WebflowItemRef
 from stagingapp.services.batches import batch_create, batch_queue
 
 from ... import scenario
@@ -164,6 +164,8 @@ class Command(BaseCommand):
             ("stored Webflow IDs that differ from the sandbox's", mismatched, "0"),
             ("sandbox items no stored ID points to", unrecorded, "0"),
             ("requests / faults injected", f"{len(api)} / {sum(faults.values())} ({fault_text})", "~10 %"),
+            ("requests in the audit history (a worker killed before recording an answer loses its entry)",
+             AuditEvent.objects.filter(action="push.request", batch_id__in=batches).count(), f"~{len(api)}"),
             ("worker SIGKILLs / wall time", f"{kills} / {seconds:.0f} s", ""),
         ]
         for label, value, target in rows:
