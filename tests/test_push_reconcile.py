@@ -213,6 +213,13 @@ def land_late(sandbox, settings, *, margin: float, delay: float):
     return sandbox.faults.add("late_commit", path="/items/bulk$", method="POST", delay=delay)
 
 
+def land_after_the_look(sandbox, settings):
+    """The original lands 1.95 s after it arrived: 0.65 s after the run looked for it (0.5 s read timeout + 0.8 s
+    margin) and 0.65 s before the copy check (twice that wait), so it makes a copy of the re-send even when a
+    loaded CI machine delays each step by a few hundred milliseconds (0.4 s on each side was not enough)."""
+    return land_late(sandbox, settings, margin=0.8, delay=1.95)
+
+
 def test_a_create_applied_after_the_read_timeout_is_adopted_not_copied(sandbox, collection, locales, publisher,
                                                                        settings):
     """Webflow still working after the client gave up, with its older slug auto-suffixing: a look made at once
@@ -303,7 +310,7 @@ def test_a_create_applied_later_than_the_wait_leaves_no_copy_behind(sandbox, col
     """Webflow applies the unanswered create after the run's wait (read timeout + margin) and after the re-send:
     with slug auto-suffixing it makes `post-n-xxxxx` copies. The end of the run finds and deletes each of them,
     records it, and every draft ends with exactly one Webflow item per locale."""
-    late = land_late(sandbox, settings, margin=0.3, delay=1.2)
+    late = land_after_the_look(sandbox, settings)
     items = make_approved_items(collection, 10, locales=locales[1:])
     batch = queue(collection, items, publisher)
 
@@ -323,7 +330,7 @@ def test_a_create_applied_later_than_the_wait_leaves_no_copy_behind(sandbox, col
 def test_copies_are_looked_up_by_name_when_the_window_holds_more_pages_than_suspects(sandbox, collection,
                                                                                      locales, publisher, settings):
     make_others(collection, locales, 1200)  # 36 pages of other items created in the window
-    late = land_late(sandbox, settings, margin=0.3, delay=1.2)
+    late = land_after_the_look(sandbox, settings)
     items = make_approved_items(collection, 10, locales=locales[1:])
 
     batch = batch_push(batch_id=queue(collection, items, publisher).pk, sleep=time.sleep)
@@ -341,7 +348,7 @@ def test_the_copy_check_pages_only_what_was_made_after_the_original_left(sandbox
                                                                         publisher, settings):
     """Another batch's 900 variants, made just before the unanswered original left, are below the window."""
     push_earlier_batch(sandbox, collection, locales, publisher)
-    late = land_late(sandbox, settings, margin=0.3, delay=1.2)
+    late = land_after_the_look(sandbox, settings)
     items = make_approved_items(collection, 10, locales=locales[1:])
 
     batch = batch_push(batch_id=queue(collection, items, publisher).pk, sleep=time.sleep)
@@ -357,7 +364,7 @@ def test_the_copy_check_pages_only_what_was_made_after_the_original_left(sandbox
 def test_a_copy_that_cannot_be_deleted_fails_its_item_instead_of_reading_succeeded(sandbox, collection, locales,
                                                                                    publisher, settings):
     settings.WEBFLOW_PUSH_MAX_ATTEMPTS = 2
-    land_late(sandbox, settings, margin=0.3, delay=1.2)
+    land_after_the_look(sandbox, settings)
     sandbox.faults.add("500", path="/items$", method="DELETE", times=0)
     items = make_approved_items(collection, 2, locales=locales[1:])
     batch = queue(collection, items, publisher)
@@ -376,7 +383,7 @@ def test_a_copy_that_cannot_be_deleted_fails_its_item_instead_of_reading_succeed
 def test_a_batch_that_stops_before_its_copy_check_names_the_items_that_may_have_a_copy(sandbox, collection,
                                                                                       locales, publisher, settings):
     settings.WEBFLOW_PUSH_MAX_ATTEMPTS = 2
-    land_late(sandbox, settings, margin=0.3, delay=1.2)
+    land_after_the_look(sandbox, settings)
     sandbox.faults.add("500", path="/items$", method="PATCH", times=0)
     items = make_approved_items(collection, 3, locales=locales[1:])
 
