@@ -125,7 +125,10 @@ def owed_ref_rows(batch: PushBatch, limit: int | None, excluding, flags: dict) -
     db = connections[DEFAULT_DB_ALIAS]
     quote, refs, entries = db.ops.quote_name, WebflowItemRef._meta, BatchItem._meta
     fields = [refs.pk] + [refs.get_field(name) for name in OWED_REF_FIELDS]
-    ref_column = lambda name: f"r.{quote(refs.get_field(name).column)}"  # noqa: E731
+
+    def ref_column(name: str) -> str:
+        return f"r.{quote(refs.get_field(name).column)}"
+
     conditions = [f"{ref_column('last_batch')} = %s"]
     params: list = [batch.pk]
     for name, value in flags.items():
