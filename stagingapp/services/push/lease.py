@@ -116,29 +116,30 @@ def beat(run) -> None:
     if run.heartbeat is not None and run.heartbeat.lost:
         raise ClaimLost()
     where = {"pk": run.batch.pk, "claimed_by": run.worker, "status": PushBatch.Status.RUNNING}
-    answered = list(run.answered)
-    if not answered:
-        alive = update_rows(PushBatch, where, heartbeat_at=timezone.now())
-    else:
-        with transaction.atomic(savepoint=False):
-            alive = update_rows(PushBatch, where, heartbeat_at=timezone.now(), requests_sent=Add(len(answered)))
-            if alive:
-                audit_record_values(answered)
-        if alive:
-            del run.answered[:len(answered)]
-    if not alive:
+    if not update_batch_with_answered(run, where, heartbeat_at=timezone.now()):
         raise ClaimLost()  # (what is still held is written when the run ends: write_answered)
 
 
 def write_answered(run) -> None:
     """Write the audit entries of answered requests no beat has written yet (the run ends or stops), claimed
     or not: they happened."""
+    if run.answered:
+        update_batch_with_answered(run, {"pk": run.batch.pk})
+
+
+def update_batch_with_answered(run, where: dict, **values) -> int:
+    """UPDATE the batch row matching `where` with `values` and, when it matched, write the audit entries held
+    in run.answered, counted in requests_sent by the same statement (one transaction); returns rows matched."""
     answered = list(run.answered)
-    if answered:
-        with transaction.atomic(savepoint=False):
-            update_rows(PushBatch, {"pk": run.batch.pk}, requests_sent=Add(len(answered)))
+    if not answered:
+        return update_rows(PushBatch, where, **values)
+    with transaction.atomic(savepoint=False):
+        matched = update_rows(PushBatch, where, **values, requests_sent=Add(len(answered)))
+        if matched:
             audit_record_values(answered)
+    if matched:
         del run.answered[:len(answered)]
+    return matched
 
 
 def nap(run, seconds: float) -> None:
