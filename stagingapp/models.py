@@ -368,7 +368,10 @@ class PushBatch(models.Model):
         help_text="The batch whose failed items this batch pushes again.",
     )
     estimate = models.JSONField(default=dict, blank=True, help_text="Pre-flight estimate: requests and minutes.")
+    # Counted before each request leaves (with the heartbeat, durably), so a worker killed meanwhile leaves it
+    # counted; requests_audited grows as their history entries are written. A resumed run audits the difference.
     requests_sent = models.PositiveIntegerField(default=0)
+    requests_audited = models.PositiveIntegerField(default=0)
     schedule_id = models.PositiveIntegerField(null=True, blank=True, help_text="django-q2 schedule for the run.")
 
     class Meta:

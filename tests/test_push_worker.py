@@ -180,6 +180,20 @@ def test_a_worker_killed_with_several_creates_in_flight_resumes_without_duplicat
     resumed = [r for r in webflow_sandbox.requests if r["time"] > resumed_at]
     first_write = next(n for n, r in enumerate(resumed) if r["method"] != "GET")
     assert first_write > 0 and all(r["method"] == "GET" for r in resumed[:first_write])
+    assert_history_accounts_for_every_request(batch, webflow_sandbox, lost_with_the_worker=2)
+
+
+def assert_history_accounts_for_every_request(batch, sandbox, *, lost_with_the_worker):
+    """Every request that reached the sandbox is in the history: with its own entry, or counted in the entry
+    the resumed run wrote for the requests the killed worker sent and never recorded an answer for. A request
+    counted just before the kill may not have left yet, so the counts may exceed the sandbox's by a few."""
+    batch.refresh_from_db()
+    answered = AuditEvent.objects.filter(batch=batch, action="push.request").count()
+    unanswered = sum(e.data["requests"] for e in AuditEvent.objects.filter(batch=batch, action="push.unanswered"))
+    reached = len([r for r in sandbox.requests if r["path"].startswith("/v2")])
+    assert unanswered >= lost_with_the_worker  # the kill caught them on their way
+    assert answered + unanswered == batch.requests_sent == batch.requests_audited
+    assert reached <= batch.requests_sent <= reached + 4  # at most the in-flight depth counted but not sent
 
 
 @pytest.mark.postgres

@@ -53,6 +53,7 @@ AUDIT_ACTIONS: dict[str, str] = {
     "item.push_live": "Pushed live",
     "item.push_failed": "Push failed",
     "push.request": "Push attempt (Webflow request and response)",
+    "push.unanswered": "Push requests without a recorded answer (worker stopped)",
     "push.reconcile": "Push reconciled with Webflow",
     "push.reroute": "Push rerouted",
     "auth.login": "Admin login",

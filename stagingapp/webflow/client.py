@@ -32,6 +32,7 @@ excerpts are redacted and truncated. An observer that raises is logged and ignor
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import time
@@ -273,6 +274,10 @@ class WebflowClient:
         self.backoff_seconds = backoff_seconds
         # A concurrent.futures executor: begin_* methods send on it so several requests can be on their way.
         self.executor = None
+        # Called as send_hook(before_send) in place of `before_send` just before every request leaves (in the
+        # limiter slot's transaction where the limiter has one): the push counts each request there, durably,
+        # before Webflow can see it. It must run `before_send` when one is given.
+        self.send_hook: Callable[[Callable[[], None] | None], None] | None = None
 
     def __repr__(self):
         return f"<WebflowClient {self.base_url} token=[REDACTED]>"
@@ -312,6 +317,8 @@ class WebflowClient:
     def _dispatch(self, method: str, path: str, *, body, params, attempt: int, before_send=None) -> _Sending:
         """Take a limiter slot (on the calling thread), run `before_send`, then send: on the executor when the
         client has one (the answer waits in a future), else right here."""
+        if self.send_hook is not None:
+            before_send = functools.partial(self.send_hook, before_send)
         if self._limiter is not None:
             reservation = self._limiter.acquire(then=before_send)  # (in the slot's transaction, if it has one)
         else:

@@ -340,3 +340,31 @@ def test_a_redirect_is_an_error_naming_the_base_url_setting_not_a_silent_get(db,
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_the_send_hook_runs_before_every_request_leaves_and_a_raising_one_keeps_it_home(client, sandbox):
+    """The push counts each request durably in send_hook before Webflow can see it; a hook that raises (the run
+    lost its claim) sends nothing. A begin_* call's own before_send is handed to the hook, which runs it."""
+    seen = []
+
+    def hook(own):
+        seen.append((len(sandbox.requests), own is not None))
+        if own is not None:
+            own()
+
+    client.send_hook = hook
+    client.list_items(DEMO_COLLECTION_ID)
+    marked = []
+    client.begin_create_items_bulk(DEMO_COLLECTION_ID, field_data=[post(1)], cms_locale_ids=LOCALES,
+                                   is_draft=True, is_archived=False,
+                                   before_send=lambda: marked.append(len(sandbox.requests))).result()
+    assert seen == [(0, False), (1, True)] and marked == [1]
+    assert len(sandbox.requests) == 2
+
+    def refuse(own):
+        raise RuntimeError("claim lost")
+
+    client.send_hook = refuse
+    with pytest.raises(RuntimeError):
+        client.list_items(DEMO_COLLECTION_ID)
+    assert len(sandbox.requests) == 2

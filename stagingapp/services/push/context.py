@@ -10,7 +10,7 @@ from ...statements import select_values
 from ...webflow.client import get_client
 from ..audit import audit_values
 from .flights import Flights
-from .lease import worker_actor, write_answered
+from .lease import beat, worker_actor, write_answered
 from .planning import uses_live_endpoint
 from .references import batch_names_drafts
 
@@ -34,6 +34,7 @@ class RunContext:
         self.max_attempts = max(1, settings.WEBFLOW_PUSH_MAX_ATTEMPTS)
         self.request_info: dict = {"items": [], "step": ""}  # what the audit of the next HTTP exchange names
         self.answered: list[dict] = []  # audit rows of answered requests, until the next beat writes them
+        self.leaving = 0  # requests about to leave, counted in requests_sent by the beat just before they do
         self.rate_limited = 0
         self.pins: dict[int, str] = {}  # item pk -> the approval fingerprint its batch entry pinned when queued
         self.item_reads = ItemReads()  # the items read lately, reused by the next read while their rows match
@@ -56,6 +57,7 @@ class RunContext:
         # Each answer reaches the shared limiter with the next request's slot: one locked change per request
         # instead of two (batch_push and nap flush what is held before the run stops or waits).
         client.hold_limiter_answers()
+        client.send_hook = self.before_send
         self.client = client
         self.flights = Flights(self, depth=1)  # batch_push opens the real depth (flights.in_flight_depth)
 
@@ -78,6 +80,20 @@ class RunContext:
         ), "created_at": timezone.now()})
         if not (exchange.method in ("POST", "PATCH") and exchange.status and 200 <= exchange.status < 300):
             write_answered(self)
+
+    def before_send(self, own_hook) -> None:
+        """Runs just before every request leaves, in its rate-limit slot's transaction: the request is counted
+        in requests_sent by a beat (the step's own hook beats first, or a beat of its own), so a worker killed
+        while it is on its way still leaves it counted, and the next run audits it (lease.audit_unanswered)."""
+        self.leaving += 1
+        try:
+            if own_hook is not None:
+                own_hook()
+            if self.leaving:
+                beat(self)
+        except BaseException:
+            self.leaving = max(0, self.leaving - 1)  # not sent: a beat that failed counted nothing
+            raise
 
     def report_progress(self) -> None:
         if self.progress is not None:

@@ -94,6 +94,7 @@ def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
         if batch is None:
             return None
         resumed = batch.status == PushBatch.Status.RUNNING
+        previous_worker = batch.claimed_by
         # The conditional UPDATE is the claim itself on SQLite (no row locks there): only one writer can match it.
         claimed = PushBatch.objects.filter(pk=batch.pk, status=batch.status, claimed_by=batch.claimed_by).update(
             status=PushBatch.Status.RUNNING, claimed_by=worker, heartbeat_at=timezone.now(),
@@ -104,20 +105,46 @@ def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
         batch.refresh_from_db()
         audit_record(action="batch.resume" if resumed else "batch.start", **worker_actor(batch, worker), batch=batch,
                      collection=batch.collection, object_repr=str(batch))
+        if resumed:
+            audit_unanswered(batch, worker, previous_worker)
     return batch
+
+
+def audit_unanswered(batch: PushBatch, worker: str, previous_worker: str) -> None:
+    """The run before this one stopped (killed, crashed) with requests counted as sent whose answer it never
+    wrote to the history: on their way when it died, or answered just before. Say so in one entry, so the
+    history accounts for every request that left (what they did in Webflow is settled by the reconcile that
+    follows)."""
+    unanswered = batch.requests_sent - batch.requests_audited
+    if unanswered <= 0:
+        return
+    previous_worker = previous_worker or "unknown"
+    audit_record(action="push.unanswered", **worker_actor(batch, worker), batch=batch, collection=batch.collection,
+                 object_repr=str(batch),
+                 message=f"{unanswered} request(s) sent by the previous run (worker {previous_worker}) have no "
+                         "recorded answer: it stopped while they were on their way. What they did in Webflow is "
+                         "looked up before anything is sent again.",
+                 data={"requests": unanswered, "previous_worker": previous_worker})
+    update_rows(PushBatch, {"pk": batch.pk}, requests_audited=Add(unanswered))
+    batch.requests_audited += unanswered
 
 
 def beat(run) -> None:
     """Prove this run still owns the batch; raises ClaimLost when another run took it over.
 
-    The audit entries of the requests answered since the last beat go in with it, counted in requests_sent by
-    the same statement: every step that writes beats first, so they land in the step's own transaction instead
-    of one of their own per request (RunContext.observe)."""
+    The audit entries of the requests answered since the last beat go in with it, counted in requests_audited
+    by the same statement: every step that writes beats first, so they land in the step's own transaction
+    instead of one of their own per request (RunContext.observe). A request about to leave (run.leaving, see
+    RunContext.before_send) is counted in requests_sent by the same statement."""
     if run.heartbeat is not None and run.heartbeat.lost:
         raise ClaimLost()
     where = {"pk": run.batch.pk, "claimed_by": run.worker, "status": PushBatch.Status.RUNNING}
-    if not update_batch_with_answered(run, where, heartbeat_at=timezone.now()):
+    values = {"heartbeat_at": timezone.now()}
+    if run.leaving:
+        values["requests_sent"] = Add(run.leaving)
+    if not update_batch_with_answered(run, where, **values):
         raise ClaimLost()  # (what is still held is written when the run ends: write_answered)
+    run.leaving = 0
 
 
 def write_answered(run) -> None:
@@ -129,12 +156,12 @@ def write_answered(run) -> None:
 
 def update_batch_with_answered(run, where: dict, **values) -> int:
     """UPDATE the batch row matching `where` with `values` and, when it matched, write the audit entries held
-    in run.answered, counted in requests_sent by the same statement (one transaction); returns rows matched."""
+    in run.answered, counted in requests_audited by the same statement (one transaction); returns rows matched."""
     answered = list(run.answered)
     if not answered:
         return update_rows(PushBatch, where, **values)
     with transaction.atomic(savepoint=False):
-        matched = update_rows(PushBatch, where, **values, requests_sent=Add(len(answered)))
+        matched = update_rows(PushBatch, where, **values, requests_audited=Add(len(answered)))
         if matched:
             audit_record_values(answered)
     if matched:
