@@ -281,3 +281,22 @@ def test_an_item_webflow_did_not_publish_is_never_reported_live(sandbox, collect
     ghost.refresh_from_db()
     assert ghost.status == DraftItem.Status.FAILED
     assert batch_counts(batch)["done"] == 2
+
+
+def test_a_create_whose_last_allowed_attempt_landed_unanswered_does_not_stop_the_batch(
+    sandbox, collection, locales, publisher, settings
+):
+    """Every attempt of one create failed without an answer, but the last one was applied: the reconcile after it
+    adopts every item, so there is nothing left to repeat and the batch goes on (it used to stop here, leaving
+    the chunk's translations unsent and the rest of the batch failed)."""
+    settings.WEBFLOW_PUSH_MAX_ATTEMPTS = 3
+    items = make_approved_items(collection, 40, locales=locales[1:])
+    sandbox.faults.add("500", path="/items/bulk$", method="POST", times=2)  # not applied
+    sandbox.faults.add("500_after_commit", path="/items/bulk$", method="POST", times=1)
+
+    batch = run(collection, items, publisher)
+
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(sandbox, collection, items, locales)
+    assert [r["fault"] for r in sandbox.requests if r["method"] == "POST"][:3] == ["500", "500", "500_after_commit"]
+    assert AuditEvent.objects.filter(action="push.reconcile", batch=batch).exists()

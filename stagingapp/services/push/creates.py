@@ -167,9 +167,12 @@ def after_failed_create(run, group: list[BatchItem], chunk: PushChunk, exc: Webf
         return_to_pending(group, chunk)
     if decision.action is Action.STOP:
         if exc.outcome_unknown:
+            missing = group
             with contextlib.suppress(WebflowError, StopBatch):
                 # adopt what did land; the rest fails as "Webflow may hold this item"
-                reconcile(run, group, may_land_late=isinstance(exc, WebflowTimeout))
+                missing = reconcile(run, group, may_land_late=isinstance(exc, WebflowTimeout))
+            if not missing:
+                return [], failures  # the last attempt landed whole after all: nothing is left to repeat
         raise StopBatch(decision.message) from exc
     if decision.action is Action.REFUSE:
         if isinstance(exc, WebflowValidationError):
