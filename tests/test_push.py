@@ -128,3 +128,25 @@ def test_the_worker_acts_as_the_publisher_who_queued_the_batch(sandbox, collecti
     assert {e.action for e in worker_entries} == {"batch.start", "push.request", "item.push_staged", "batch.finish"}
     assert {e.actor_id for e in worker_entries} == {publisher.pk}
     assert all(e.actor_label.startswith("publisher (worker ") for e in worker_entries)
+
+
+def test_the_process_objects_are_frozen_for_the_run_only(sandbox, collection, locales, publisher):
+    """What the worker held before the run stays out of the garbage collector's passes while it pushes, and is
+    handed back afterwards, also when the run fails, so a long-lived worker never keeps cyclic garbage."""
+    import gc
+
+    items = make_approved_items(collection, 3, locales=locales[1:])
+    frozen_during = []
+    batch = batch_push(batch_id=queue(collection, items, publisher).pk, sleep=no_sleep,
+                       progress=lambda counts: frozen_during.append(gc.get_freeze_count()))
+    assert batch.status == PushBatch.Status.SUCCEEDED
+    assert frozen_during and min(frozen_during) > 0
+    assert gc.get_freeze_count() == 0
+
+    def broken_progress(counts):
+        raise RuntimeError("boom")
+
+    failing = queue(collection, make_approved_items(collection, 2, start=10), publisher)
+    with pytest.raises(RuntimeError):
+        batch_push(batch_id=failing.pk, sleep=no_sleep, progress=broken_progress)
+    assert gc.get_freeze_count() == 0

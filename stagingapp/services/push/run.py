@@ -9,6 +9,8 @@ Order of a run: removals (unpublish, archive, delete; push/removals.py), reconci
 flight, mark updates, create (full PATCHes in between),
 the remaining PATCHes, publish (live batches), delete copies a late-landing create made (push/copies.py), close.
 """
+import contextlib
+import gc
 import logging
 import time
 import uuid
@@ -42,6 +44,24 @@ def batch_push(
     PARTLY_FAILED, FAILED or CANCELLED. Returns None when the batch was not claimable (another worker has it, or
     it already finished). Unexpected errors fail the batch with the error recorded and are re-raised.
     """
+    with objects_of_the_process_frozen():
+        return _batch_push(batch_id=batch_id, client=client, worker=worker, progress=progress, sleep=sleep)
+
+
+@contextlib.contextmanager
+def objects_of_the_process_frozen():
+    """Keep what the worker process held before the run (Django's state, modules, caches) out of the garbage
+    collector's full passes for the run's length: each rescanned it all, and they took 50-100 ms apiece, several
+    per batch (about a tenth of a no-limit push). Unfrozen afterwards, so nothing that later becomes garbage
+    outlives the next collection."""
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
+def _batch_push(*, batch_id, client, worker, progress, sleep) -> PushBatch | None:
     worker = worker or worker_label()
     batch = batch_claim(batch_id=batch_id, worker=worker)
     if batch is None:
