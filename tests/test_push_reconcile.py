@@ -6,13 +6,14 @@ from types import SimpleNamespace
 
 import pytest
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 
 from stagingapp.models import AuditEvent, PushBatch, WebflowItemRef
 from stagingapp.selectors import batch_locales
 from stagingapp.services.push import batch_push
 from stagingapp.services.push.planning import plan_items
 from stagingapp.services.push.window import webflow_floor
-from stagingapp.webflow.client import get_client
+from stagingapp.webflow.client import get_client, iso_instant
 from tests.push_support import fast_passwords, make_approved_items  # noqa: F401
 from tests.test_push import assert_webflow_matches, push, queue
 from webflow_sandbox.faults import FaultPlan
@@ -64,10 +65,11 @@ def test_dropped_creates_are_settled_by_a_list_not_a_lookup_per_item(sandbox, co
         # One at a time, the seed picks the same 3 creates every run; each drop costs one list page.
         assert drops.used == 3 and sent == fault_free + drops.used == 19, sent
     else:
-        # Which creates it picks depends on the order they reach the sandbox, and the chunks in flight beside a
-        # dropped one were created around the same time: newest first, their items can fill the first page(s)
-        # of its window. A drop costs at most one page per chunk that was in flight.
-        assert fault_free < sent <= fault_free + drops.used * depth, (sent, drops.used)
+        # Which creates it picks depends on the order they reach the sandbox. The creates marked after a drop
+        # had come back bound its window from above (webflow_ceiling), so its own items are the first page; only
+        # a create marked between the dropped one leaving and its error coming back (a few ms) can still sit
+        # above them. 8 seeds here: exactly one page per drop; before the ceiling, up to one per chunk in flight.
+        assert fault_free < sent <= fault_free + 2 * drops.used, (sent, drops.used)
     assert not lookups_by_slug(sandbox)
     reconciled = AuditEvent.objects.filter(action="push.reconcile", batch=batch)
     assert reconciled.count() == drops.used
@@ -393,3 +395,69 @@ def test_a_batch_that_stops_before_its_copy_check_names_the_items_that_may_have_
     assert "Webflow kept failing" in batch.last_error
     assert "sent again after a create that got no answer ('post-1', 'post-2', 'post-3')" in batch.last_error
     assert not AuditEvent.objects.filter(action="push.copy_removed").exists()
+
+
+def test_below_the_ceiling_the_dropped_chunk_is_the_first_page_not_after_the_chunks_sent_beside_it(
+    sandbox, collection, locales, publisher
+):
+    """A create answered with an error was finished by Webflow when the error came back; creates marked after
+    that made their items later. Their oldest createdOn bounds the window from above, so the dropped chunk's
+    items are the first page, newest first, instead of coming after the pages of 300 variants made since."""
+    from stagingapp.services.push.context import RunContext
+    from stagingapp.services.push.lease import batch_claim
+    from stagingapp.services.push.window import scan_window
+
+    items = make_approved_items(collection, 5, locales=locales[1:])
+    batch = batch_claim(batch_id=queue(collection, items, publisher).pk, worker="test")
+    run = RunContext(batch=batch, client=None, worker="test", progress=None, sleep=time.sleep)
+    sent_at = timezone.now()
+    run.client.create_items_bulk(collection.webflow_id, field_data=[{"name": i.name, "slug": i.slug,
+                                                                     "summary": "s"} for i in items],
+                                 cms_locale_ids=run.cms_ids, is_draft=True, is_archived=False)
+    time.sleep(0.01)
+    later = [variant for start in (0, 33, 66) for variant in run.client.create_items_bulk(  # three chunks sent since
+        collection.webflow_id, field_data=[{"name": f"Later {n}", "slug": f"later-{n}", "summary": "s"}
+                                           for n in range(start, start + 33)],
+        cms_locale_ids=run.cms_ids, is_draft=True, is_archived=False)]
+    ceiling = min(parse_datetime(v.created_on) for v in later)
+    entries = list(batch.entries.select_related("item"))
+
+    sandbox.reset_requests()
+    bounded = scan_window(run, entries, sent_at=sent_at, ceiling=ceiling)
+    first_list = sandbox.requests[0]["query"]
+    unbounded = scan_window(run, entries, sent_at=sent_at)
+    # The dropped chunk's items made in the ceiling's own millisecond: the look below it finds nothing, and the
+    # whole window still finds them all (nothing is taken for absent because of the ceiling).
+    same_millisecond = scan_window(run, entries, sent_at=sent_at,
+                                   ceiling=parse_datetime(sandbox.items(collection.webflow_id)[0]["createdOn"]))
+
+    everything = {e.pk for e in entries}
+    assert set(bounded.found) == set(unbounded.found) == set(same_millisecond.found) == everything
+    assert (bounded.pages, unbounded.pages, same_millisecond.pages) == (1, 4, 1 + 4)
+    assert first_list["createdOn[lte]"] == iso_instant(ceiling - timedelta(milliseconds=1))
+
+
+def test_the_ceiling_hint_comes_from_the_creates_sent_after_the_chunk_that_answered_themselves(
+    sandbox, collection, locales, publisher
+):
+    """The creates sent after the chunk, each recorded from its own answer, hint where its items lie: below the
+    oldest of their stamps. Their answers are landed before the stamps are read."""
+    from stagingapp.models import BatchItem, PushChunk
+    from stagingapp.services.push.window import webflow_ceiling
+
+    items = make_approved_items(collection, 4, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+    landed = []
+    run = SimpleNamespace(batch=batch, flights=SimpleNamespace(land_all=lambda: landed.append(1)))
+    chunks, stamps = [], []
+    for n, (item, status) in enumerate(zip(items, ["done", "done", "reconciled", "done"], strict=True)):
+        chunks.append(PushChunk.objects.create(batch=batch, endpoint="items/bulk", status=status))
+        BatchItem.objects.filter(batch=batch, item=item).update(chunk=chunks[-1])
+        stamps.append(timezone.now() - timedelta(seconds=10 - n))
+        WebflowItemRef.objects.create(item=item, locale=locales[0], webflow_item_id=f"{item.pk:024x}",
+                                      cms_locale_id=locales[0].cms_locale_id, created_on=stamps[-1])
+
+    assert webflow_ceiling(run, chunks[0]) == stamps[1]
+    assert webflow_ceiling(run, chunks[1]) == stamps[3]  # a reconciled chunk's refs may be older items adopted
+    assert webflow_ceiling(run, chunks[3]) is None
+    assert len(landed) == 3

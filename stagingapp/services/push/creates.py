@@ -183,7 +183,7 @@ def after_failed_create(run, group: list[BatchItem], chunk: PushChunk, exc: Webf
     nap(run, decision.seconds)
     if decision.action is Action.RECONCILE:
         # Only a request the client stopped waiting for can still be applied; any other answer ended it.
-        return reconcile(run, group, may_land_late=isinstance(exc, WebflowTimeout)), failures
+        return reconcile(run, group, may_land_late=isinstance(exc, WebflowTimeout), sent_before=chunk), failures
     return group, failures
 
 

@@ -12,7 +12,7 @@ from .lease import beat, nap
 from .outcomes import fail_entries, settle_sent
 from .policy import StopBatch, backoff_seconds, call_idempotent
 from .refs import build_refs, save_refs, store_variants
-from .window import scan_window
+from .window import scan_window, webflow_ceiling
 
 
 def lookup_slug(run, slug: str) -> list:
@@ -24,14 +24,17 @@ def lookup_slug(run, slug: str) -> list:
     return [v for v in page.items if v.id and v.slug == slug]
 
 
-def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True, sent_since=None) -> list[BatchItem]:
+def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True, sent_since=None,
+              sent_before: PushChunk | None = None) -> list[BatchItem]:
     """Adopt what Webflow already created for these in-flight entries; return the ones still missing.
 
     Each chunk is settled by listing the items created around its send time (window.py); only what the list
     could not settle is looked up slug by slug. `may_land_late`: Webflow may still be applying the request (the
     client gave up waiting, or we do not know): the look waits until the original can no longer land.
-    `sent_since`: look for what requests sent from then on made (not just the entries' last chunk). Raises
-    StopBatch when the requests themselves keep failing (the entries then stay in flight).
+    `sent_since`: look for what requests sent from then on made (not just the entries' last chunk).
+    `sent_before`: the entries' own create chunk; the creates sent after it hint where its items lie
+    (window.webflow_ceiling). Raises StopBatch when the requests themselves keep failing (the entries then stay
+    in flight).
     """
     run.request_info["items"] = [e.item_id for e in entries]
     found: dict[int, list] = {}
@@ -40,12 +43,13 @@ def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True, sent
     sent_at_of: dict[int, object] = {}
     groups = chunk_groups(run, entries) if sent_since is None else [
         (sent_since, known_ref_id_at(run, sent_since), entries)]
+    ceiling = webflow_ceiling(run, sent_before) if sent_before is not None else None
     for sent_at, known_ref_id, group in groups:
         sent_at_of.update((entry.pk, sent_at) for entry in group)
         if may_land_late:
             wait_until_landed(run, sent_at)
         try:
-            scan = scan_window(run, group, sent_at=sent_at, known_ref_id=known_ref_id)
+            scan = scan_window(run, group, sent_at=sent_at, known_ref_id=known_ref_id, ceiling=ceiling)
         except WebflowError:
             unsettled += group  # a list Webflow refused: the slugs can still be looked up one by one
             continue

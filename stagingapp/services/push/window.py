@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Max
+from django.db.models import Max, Min
 from django.utils import timezone
 
-from ...models import BatchItem, WebflowItemRef
+from ...models import BatchItem, PushChunk, WebflowItemRef
 from ...webflow.client import MAX_ITEMS_PER_REQUEST
 from .policy import call_idempotent
 from .refs import parse_time
@@ -48,6 +48,18 @@ def webflow_floor(run, sent_at: datetime, known_ref_id: int | None) -> datetime 
     return known.aggregate(newest=Max("created_on"))["newest"]
 
 
+def webflow_ceiling(run, chunk: PushChunk) -> datetime | None:
+    """The oldest createdOn (Webflow's clock) of the items made by this batch's creates sent after `chunk`,
+    each recorded from its own answer: Webflow usually makes a chunk's items before those of a request sent
+    after it, so listed newest first below this stamp, the chunk's items come first instead of after the
+    pages of the creates sent beside it (scan_window). Only a hint: no absence is concluded from it. Those
+    creates are landed first (their answers recorded) so their stamps are known. None when none was sent."""
+    run.flights.land_all()
+    made_after = BatchItem.objects.filter(batch=run.batch, chunk__gt=chunk.pk, chunk__status=PushChunk.Status.DONE)
+    return WebflowItemRef.objects.filter(item_id__in=made_after.values("item_id")).aggregate(
+        oldest=Min("created_on"))["oldest"]
+
+
 def complete_variants(run, variants: list) -> list | None:
     """The variants of one item covering every batch locale (several IDs with one slug: the fullest, earliest)."""
     primary = run.cms_ids[0] if run.cms_ids else None
@@ -61,13 +73,39 @@ def complete_variants(run, variants: list) -> list | None:
     return list(best.values())
 
 
-def scan_window(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_id: int | None = None) -> WindowScan:
+def scan_window(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_id: int | None = None,
+                ceiling: datetime | None = None) -> WindowScan:
     """List the items created between the floor (webflow_floor, else `sent_at` minus the clock margin) and now
     plus the margin, newest first, and match them to `entries` by slug. Entries the list proves absent are in
-    neither `found` nor `unsettled`."""
+    neither `found` nor `unsettled`.
+
+    With a `ceiling` (webflow_ceiling's hint) the first look is below its millisecond, where the entries' items
+    usually are the newest: one page. It can only find items; whatever it did not find is looked for in the
+    whole window, so no absence is ever concluded from the hint (a request sent later may be made first, items
+    may share the ceiling's millisecond, and Webflow may keep finer stamps than it shows)."""
+    if ceiling is None:
+        return _scan(run, entries, sent_at=sent_at, known_ref_id=known_ref_id)
+    below = _scan(run, entries, sent_at=sent_at, known_ref_id=known_ref_id,
+                  high=ceiling - timedelta(milliseconds=1))
+    rest = [entry for entry in entries if entry.pk not in below.found]
+    if not rest:
+        return WindowScan(found=below.found, pages=below.pages)
+    scan = _scan(run, rest, sent_at=sent_at, known_ref_id=known_ref_id)
+    scan.found.update(below.found)
+    scan.pages += below.pages
+    return scan
+
+
+def _scan(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_id: int | None,
+          high: datetime | None = None) -> WindowScan:
+    """scan_window's list, from `high` (default: now plus the clock margin) down to the floor."""
     margin = timedelta(seconds=settings.WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS)
-    low, high = sent_at - margin, timezone.now() + margin
+    low = sent_at - margin
     floor = max(low, webflow_floor(run, sent_at, known_ref_id) or low)
+    if high is None:
+        high = timezone.now() + margin
+    elif high < floor:
+        return WindowScan(unsettled=list(entries))  # nothing can lie below: (only) the whole window decides
     low = floor  # the paging below already stops there: nothing the chunk made is older
     by_slug = {entry.item.slug: entry for entry in entries}
     seen: dict[int, list] = {}
