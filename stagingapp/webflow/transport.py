@@ -21,11 +21,20 @@ class TimeoutSession(requests.Session):
         self.mount("http://", adapter)
         self.mount("https://", adapter)
         self.headers.update({"User-Agent": USER_AGENT, "Accept": "application/json"})
+        # Without an auth of its own, requests looks the host up in ~/.netrc on every request (two file checks
+        # on the sending threads) and a matching or `default` entry replaces the Bearer header with Basic auth:
+        # the token would be refused. The client sets Authorization itself; this auth leaves it as it is.
+        # Proxies and CA bundles from the environment still apply.
+        self.auth = _keep_headers
 
     def request(self, method, url, **kwargs):
         if kwargs.get("timeout") is None:
             kwargs["timeout"] = self.default_timeout
         return super().request(method, url, **kwargs)
+
+
+def _keep_headers(request):
+    return request
 
 
 # A connection pool is a process resource, not configuration: it is keyed by pid so a forked worker never

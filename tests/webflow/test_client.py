@@ -368,3 +368,16 @@ def test_the_send_hook_runs_before_every_request_leaves_and_a_raising_one_keeps_
     with pytest.raises(RuntimeError):
         client.list_items(DEMO_COLLECTION_ID)
     assert len(sandbox.requests) == 2
+
+
+def test_a_netrc_entry_never_replaces_the_bearer_token(client, sandbox, tmp_path, monkeypatch):
+    """requests applies ~/.netrc to a session without auth of its own, and a `default` entry would turn every
+    request into Basic auth: Webflow would refuse the token and every push would stop."""
+    netrc = tmp_path / "netrc"
+    netrc.write_text("default login someone password secret\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+
+    client.list_items(DEMO_COLLECTION_ID)
+
+    assert sandbox.requests[-1]["status"] == 200
