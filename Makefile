@@ -37,7 +37,7 @@ lint: install
 clean:
 	rm -rf $(VENV) .demo db.sqlite3 db.sqlite3-wal db.sqlite3-shm
 
-## Push benchmark (about 20-25 min, half of it the 100,000-item row): the scenarios of issue 12 on scratch
+## Push benchmark (about 7-10 min, most of it the 100,000-item row): the scenarios of issue 12 on scratch
 ## databases, one summary table at the end.
 ## BENCH_PG_URL=postgres://.../scratch_db adds the 4-worker PostgreSQL row (that database is emptied).
 BENCH_ITEMS ?= 3000
