@@ -14,6 +14,7 @@ from stagingapp.services.push import batch_push
 from stagingapp.services.push.planning import plan_items
 from stagingapp.services.push.window import webflow_floor
 from stagingapp.webflow.client import get_client, iso_instant
+from stagingapp.webflow.errors import WebflowBadResponse, WebflowConnectionError, WebflowServerError
 from tests.push_support import fast_passwords, make_approved_items  # noqa: F401
 from tests.test_push import assert_webflow_matches, push, queue
 from webflow_sandbox.faults import FaultPlan
@@ -461,3 +462,18 @@ def test_the_ceiling_hint_comes_from_the_creates_sent_after_the_chunk_that_answe
     assert webflow_ceiling(run, chunks[1]) == stamps[3]  # a reconciled chunk's refs may be older items adopted
     assert webflow_ceiling(run, chunks[3]) is None
     assert len(landed) == 3
+
+
+@pytest.mark.parametrize(("error", "written"), [
+    (WebflowServerError(status=500, code="internal_error", body_text=""), False),
+    (WebflowBadResponse(status=503, body_text="<html>busy</html>"), False),
+    (WebflowConnectionError("reset by peer"), True),
+    (WebflowBadResponse(status=202, body_text="{\"items\": ["), True),
+])
+def test_only_a_create_that_probably_wrote_waits_for_the_creates_sent_after_it(error, written):
+    """An answered 5xx most often wrote nothing: its items are then proved absent by one immediate list, while
+    waiting for the creates sent after it would first add their items to the window. A lost or unusable answer
+    most often means the create did write: then the hint finds it in one page."""
+    from stagingapp.services.push.reconcile import probably_written
+
+    assert probably_written(error) is written

@@ -23,7 +23,7 @@ from .patches import patch_full_chunks
 from .pending import approved, create_chunks
 from .planning import create_chunk_size
 from .policy import Action, Step, StopBatch, decide, wait_rate_limit
-from .reconcile import reconcile
+from .reconcile import probably_written, reconcile
 from .refs import build_refs, save_refs
 from .refusals import isolate_invalid
 
@@ -183,7 +183,8 @@ def after_failed_create(run, group: list[BatchItem], chunk: PushChunk, exc: Webf
     nap(run, decision.seconds)
     if decision.action is Action.RECONCILE:
         # Only a request the client stopped waiting for can still be applied; any other answer ended it.
-        return reconcile(run, group, may_land_late=isinstance(exc, WebflowTimeout), sent_before=chunk), failures
+        return reconcile(run, group, may_land_late=isinstance(exc, WebflowTimeout),
+                         sent_before=chunk if probably_written(exc) else None), failures
     return group, failures
 
 

@@ -32,9 +32,9 @@ def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True, sent
     could not settle is looked up slug by slug. `may_land_late`: Webflow may still be applying the request (the
     client gave up waiting, or we do not know): the look waits until the original can no longer land.
     `sent_since`: look for what requests sent from then on made (not just the entries' last chunk).
-    `sent_before`: the entries' own create chunk; the creates sent after it hint where its items lie
-    (window.webflow_ceiling). Raises StopBatch when the requests themselves keep failing (the entries then stay
-    in flight).
+    `sent_before`: the entries' own create chunk, when it probably wrote (probably_written); the creates sent
+    after it hint where its items lie (window.webflow_ceiling). Raises StopBatch when the requests themselves
+    keep failing (the entries then stay in flight).
     """
     run.request_info["items"] = [e.item_id for e in entries]
     found: dict[int, list] = {}
@@ -96,6 +96,15 @@ def reconcile(run, entries: list[BatchItem], *, may_land_late: bool = True, sent
                      data={"adopted": [e.item_id for e in adopted], "missing": [e.item_id for e in missing],
                            "list_requests": listed, "slug_lookups": len(unsettled)})
     return missing
+
+
+def probably_written(exc: WebflowError) -> bool:
+    """Whether a create without a usable answer most likely did write: the connection was lost, or a 2xx came
+    back unusable. When Webflow answered with a 5xx, it most often wrote nothing. Only the reconcile's cost
+    depends on this guess (reconcile's `sent_before`): waiting for the creates sent after it finds an item
+    that landed in one page, but makes an absent one cost the pages of what they created meanwhile."""
+    status = getattr(exc, "status", None)
+    return not (isinstance(status, int) and status >= 500)
 
 
 def landing_wait() -> timedelta:
