@@ -125,9 +125,11 @@ def test_a_batch_runs_in_a_real_worker(clusters, seeded, webflow_sandbox):
 def test_a_killed_worker_resumes_where_it_stopped_without_duplicates(clusters, seeded, webflow_sandbox, settings,
                                                                      worker_env):
     collection, locales, publisher = seeded
-    # Paced (4 requests in any second) so the kill lands mid-batch: 10 creates + 6 PATCH requests. Unpaced, the
-    # whole batch can finish between two looks at it.
-    worker_env["WEBFLOW_RATE_LIMIT_PER_MINUTE"], worker_env["WEBFLOW_RATE_LIMIT_WINDOW_SECONDS"] = "4", "1"
+    # Paced (6 requests in any second) so the kill lands mid-batch: 10 creates + 6 PATCH requests. Unpaced, the
+    # whole batch can finish between two looks at it. More than the 4 in flight: the killed worker's
+    # reservations stay pending in the shared limiter until they expire (pending_hold), and at 4 a second they
+    # could hold the resumed run's whole budget for minutes (this test timed out in 3 of about 30 runs then).
+    worker_env["WEBFLOW_RATE_LIMIT_PER_MINUTE"], worker_env["WEBFLOW_RATE_LIMIT_WINDOW_SECONDS"] = "6", "1"
     items = make_approved_items(collection, 320, locales=locales[1:])
     batch = queued_batch(collection, items, publisher)
     first = clusters("first")
@@ -141,7 +143,7 @@ def test_a_killed_worker_resumes_where_it_stopped_without_duplicates(clusters, s
     # Nobody calls recovery by hand: the new cluster's start plans a check once the dead claim is stale, and the
     # scheduler (every 30 s) runs it, so the batch resumes within about a minute of a worker being back.
     clusters("second")
-    wait_for(finished(batch), timeout=75, what="the resumed batch")
+    wait_for(finished(batch), timeout=120, what="the resumed batch")
 
     batch.refresh_from_db()
     assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
