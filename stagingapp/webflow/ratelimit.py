@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import time
 import uuid
 from collections.abc import Callable
@@ -32,6 +33,11 @@ _MAX_SINGLE_SLEEP = 5.0
 _IN_FLIGHT_POLL_SECONDS = 0.25
 # Webflow counts a request when it arrives; the limiter stamps it when the answer is back, plus this slack.
 _SLACK_SECONDS = 0.05
+# Answered requests are counted in buckets this share of the window wide (0.25 s of a minute), each stamped at its
+# bucket's end: at most window / 240 later than the answer (never earlier), while the state stays a few hundred
+# entries whatever the limit. A list of every answer's own time grew with the limit: at no limit it held every
+# request of the last minute, and encoding it made each request cost more the longer a push ran.
+_BUCKETS_PER_WINDOW = 240
 
 
 def limiter_key(*, base_url: str, token: str) -> str:
@@ -43,10 +49,11 @@ def limiter_key(*, base_url: str, token: str) -> str:
 class _SlidingWindow:
     """The decision logic on a state dict {hits, pending, server_limit, blocked_until}; storage is the subclass's.
 
-    `hits` are the answered requests, stamped when their answer came back (Webflow counted them somewhere
-    between send and answer, so that stamp is never early). `pending` are requests sent but not answered yet:
-    they count as "now" until recorded, so a slow answer can never let another process overtake Webflow's
-    window. A pending entry whose process died expires after `pending_hold` seconds.
+    `hits` are the answered requests as [stamp, count] buckets, stamped when their answer came back rounded up
+    to the bucket's end (Webflow counted them somewhere between send and answer, so that stamp is never early).
+    `pending` are requests sent but not answered yet: they count as "now" until recorded, so a slow answer can
+    never let another process overtake Webflow's window. A pending entry whose process died expires after
+    `pending_hold` seconds.
     """
 
     pending_hold = 180.0
@@ -67,11 +74,24 @@ class _SlidingWindow:
         server_limit = state.get("server_limit")
         return min(self.limit, server_limit) if server_limit else self.limit
 
-    def _prune(self, state: dict, now: float) -> tuple[list[float], list[list]]:
-        hits = sorted(h for h in state.get("hits") or [] if h > now - self.window)
+    def _prune(self, state: dict, now: float) -> tuple[list[list], list[list]]:
+        hits = sorted(hit for hit in map(_bucket, state.get("hits") or []) if hit[0] > now - self.window)
         pending = [entry for entry in state.get("pending") or [] if entry[1] > now]
         state["hits"], state["pending"] = hits, pending
         return hits, pending
+
+    def _add_hits(self, hits: list[list], stamp: float, count: int = 1) -> None:
+        """Count `count` answers at `stamp` into its bucket (`hits` stays sorted)."""
+        width = self.window / _BUCKETS_PER_WINDOW
+        end = math.ceil(stamp / width) * width
+        for hit in reversed(hits):
+            if hit[0] == end:
+                hit[1] += count
+                return
+            if hit[0] < end:
+                break
+        hits.append([end, count])
+        hits.sort()
 
     def _try_take(self, state: dict, now: float, reservation: str) -> float:
         """Take a slot (mutating state) and return 0, or return how long to wait."""
@@ -80,29 +100,36 @@ class _SlidingWindow:
         if blocked_until > now:
             return blocked_until - now
         limit = self.effective_limit(state)
-        if len(hits) + len(pending) < limit:
+        answered = _count(hits)
+        if answered + len(pending) < limit:
             pending.append([reservation, now + self.pending_hold])
             return 0.0
         if len(pending) >= limit:
             # Every slot is in flight: an answer frees one soon (or the oldest expires if its process died).
             return min(_IN_FLIGHT_POLL_SECONDS, max(min(entry[1] for entry in pending) - now, 0.001))
-        oldest_to_expire = hits[len(hits) + len(pending) - limit]
-        return max(oldest_to_expire + self.window - now, 0.001)
+        # A slot frees once the answers up to this one (oldest first) have left the window.
+        must_expire, expired = answered + len(pending) - limit + 1, 0
+        for stamp, count in hits:
+            expired += count
+            if expired >= must_expire:
+                return max(stamp + self.window - now, 0.001)
+        return 0.001  # (unreachable: the hits alone exceed must_expire)
 
     def _apply_answer(self, state: dict, reservation: str, now: float, limit, remaining, retry_after) -> None:
         hits, pending = self._prune(state, now)
         state["pending"] = [entry for entry in pending if entry[0] != reservation]
-        hits.append(now + _SLACK_SECONDS)
+        self._add_hits(hits, now + _SLACK_SECONDS)
         if limit:
             state["server_limit"] = int(limit)
         if remaining is not None and retry_after is None:
             # (A 429's own "0 remaining" is already covered by its Retry-After block.)
             server_used = self.effective_limit(state) - int(remaining)
             # Requests on this token the limiter never saw (another tool, a sandbox restart): count them now.
-            hits.extend([now + _SLACK_SECONDS] * max(0, server_used - len(hits) - len(state["pending"])))
+            unseen = server_used - _count(hits) - len(state["pending"])
+            if unseen > 0:
+                self._add_hits(hits, now + _SLACK_SECONDS, unseen)
         if retry_after is not None:
             state["blocked_until"] = max(state.get("blocked_until") or 0.0, now + float(retry_after))
-        state["hits"] = sorted(hits)
 
     def acquire(self, then: Callable[[], None] | None = None) -> str:
         """Block (with `sleep`) until a request may start; returns the reservation to pass to record().
@@ -154,7 +181,7 @@ class _SlidingWindow:
         now = self.clock()
         state = self._peek() or {}
         hits, pending = self._prune(dict(state), now)
-        return {"limit": self.effective_limit(state), "used": len(hits) + len(pending), "window": self.window,
+        return {"limit": self.effective_limit(state), "used": _count(hits) + len(pending), "window": self.window,
                 "blocked_for": max(0.0, (state.get("blocked_until") or 0.0) - now)}
 
     def _locked(self, change):
@@ -162,6 +189,15 @@ class _SlidingWindow:
 
     def _peek(self) -> dict | None:
         raise NotImplementedError
+
+
+def _bucket(hit) -> list:
+    """[stamp, count] of a stored hit (a bare stamp is one answer: the state as it was stored before buckets)."""
+    return [hit, 1] if isinstance(hit, (int, float)) else [hit[0], hit[1]]
+
+
+def _count(hits: list[list]) -> int:
+    return sum(count for _, count in hits)
 
 
 STATE_FIELDS = ("hits", "pending", "server_limit", "blocked_until")
