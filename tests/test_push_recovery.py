@@ -9,10 +9,11 @@ from django.db import connection, connections
 from django.utils import timezone
 from django_q.models import OrmQ, Schedule
 
-from stagingapp.models import AuditEvent, Collection, PushBatch
+from stagingapp.models import AuditEvent, Collection, PushBatch, WebflowRateLimitState
 from stagingapp.services.push import batch_claim, batch_push
 from stagingapp.services.push.lease import Heartbeat
 from stagingapp.services.push.recovery import STARTUP_SCHEDULE, batch_recover, recovery_check_after_start
+from stagingapp.webflow.ratelimit import get_limiter
 from tests.push_support import fast_passwords, make_approved_items  # noqa: F401
 from tests.test_push import assert_webflow_matches, no_sleep, queue
 
@@ -64,6 +65,32 @@ def test_a_batch_whose_worker_died_resumes_from_recovery_without_duplicates(
 
     assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
     assert AuditEvent.objects.filter(batch=batch, action="batch.resume").count() == 1
+    assert_webflow_matches(webflow_sandbox, collection, items, locales)
+
+
+@pytest.mark.django_db
+def test_the_resumed_run_releases_the_rate_limit_slots_its_dead_predecessor_held(
+        webflow_sandbox, site, locales, collection, publisher, settings):
+    # A limit equal to the four creates the dead worker had on their way: without the release, its reservations
+    # would hold the whole budget until they expire (here in 30 s; pending_hold is 3 minutes).
+    settings.WEBFLOW_RATE_LIMIT_PER_MINUTE, settings.WEBFLOW_RATE_LIMIT_WINDOW_SECONDS = 4, 1.0
+    webflow_sandbox.seed_from_models(site)
+    items = make_approved_items(collection, 40, locales=locales[1:])
+    batch = queue(collection, items, publisher)
+    assert batch_claim(batch_id=batch.pk, worker="host:1:killed") is not None
+    dead = get_limiter(base_url=settings.WEBFLOW_API_BASE_URL, token=settings.WEBFLOW_API_TOKEN)
+    dead.owner, dead.pending_hold = "host:1:killed", 30.0
+    for _ in range(4):
+        dead.acquire()
+    age(batch, heartbeat_at=settings.WEBFLOW_PUSH_STALE_SECONDS + 1)
+    waits = []
+
+    batch = batch_push(batch_id=batch.pk, sleep=lambda seconds: (waits.append(seconds), time.sleep(seconds)))
+
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    state = WebflowRateLimitState.objects.get(key=dead.key)
+    assert not [entry for entry in state.pending if entry[2:] == ["host:1:killed"]]
+    assert sum(waits) < 5  # about one window (1 s) for the released slots to leave, not the 30 s hold
     assert_webflow_matches(webflow_sandbox, collection, items, locales)
 
 

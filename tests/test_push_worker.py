@@ -126,9 +126,9 @@ def test_a_killed_worker_resumes_where_it_stopped_without_duplicates(clusters, s
                                                                      worker_env):
     collection, locales, publisher = seeded
     # Paced (6 requests in any second) so the kill lands mid-batch: 10 creates + 6 PATCH requests. Unpaced, the
-    # whole batch can finish between two looks at it. More than the 4 in flight: the killed worker's
-    # reservations stay pending in the shared limiter until they expire (pending_hold), and at 4 a second they
-    # could hold the resumed run's whole budget for minutes (this test timed out in 3 of about 30 runs then).
+    # whole batch can finish between two looks at it. The killed worker's reservations in the shared limiter are
+    # released by the run that resumes (before that, at 4 a second they could hold its whole budget for the
+    # 3-minute pending_hold: this test timed out in 3 of about 30 runs).
     worker_env["WEBFLOW_RATE_LIMIT_PER_MINUTE"], worker_env["WEBFLOW_RATE_LIMIT_WINDOW_SECONDS"] = "6", "1"
     items = make_approved_items(collection, 320, locales=locales[1:])
     batch = queued_batch(collection, items, publisher)

@@ -294,6 +294,17 @@ class WebflowClient:
         if flush is not None:
             flush()
 
+    def reserve_as(self, owner: str) -> None:
+        """Tag this client's slots in the shared limiter with `owner` (a push run's worker label), so that the
+        run taking over after this one died can hand them back (release_reservations)."""
+        if self._limiter is not None and hasattr(self._limiter, "owner"):
+            self._limiter.owner = owner
+
+    def release_reservations(self, owner: str) -> int:
+        """Count the slots a dead `owner` still held as answered now (see the limiter's release_owner)."""
+        release = getattr(self._limiter, "release_owner", None)
+        return release(owner) if release is not None else 0
+
     # --- transport ---------------------------------------------------------------------------------------
 
     def _headers(self, has_body: bool) -> dict:

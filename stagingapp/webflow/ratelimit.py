@@ -69,6 +69,9 @@ class _SlidingWindow:
         # which only ever makes other processes wait longer, never shorter. A 429's block is never held.
         self.hold_answers = False
         self._held: list[tuple] = []
+        # Who holds this limiter's reservations (a push run's worker label): its pending entries carry it, so the
+        # run that takes over a dead one's batch can release them (release_owner) instead of waiting pending_hold.
+        self.owner = ""
 
     def effective_limit(self, state: dict) -> int:
         server_limit = state.get("server_limit")
@@ -102,7 +105,7 @@ class _SlidingWindow:
         limit = self.effective_limit(state)
         answered = _count(hits)
         if answered + len(pending) < limit:
-            pending.append([reservation, now + self.pending_hold])
+            pending.append([reservation, now + self.pending_hold, self.owner])
             return 0.0
         if len(pending) >= limit:
             # Every slot is in flight: an answer frees one soon (or the oldest expires if its process died).
@@ -156,6 +159,26 @@ class _SlidingWindow:
         """Write the answers held back by hold_answers."""
         if self._held:
             self._change(lambda state: None)
+
+    def release_owner(self, owner: str) -> int:
+        """A run that died left its requests pending, holding their slots for pending_hold (3 minutes): count
+        them as answered now instead, so they leave the window one window from now. Webflow counted those that
+        arrived when they did, before now, so that stamp is never early. Returns how many were released."""
+        if not owner:
+            return 0
+        released = []
+
+        def change(state):
+            now = self.clock()
+            hits, pending = self._prune(state, now)
+            theirs = [entry for entry in pending if entry[2:3] == [owner]]
+            state["pending"] = [entry for entry in pending if entry[2:3] != [owner]]
+            if theirs:
+                self._add_hits(hits, now + _SLACK_SECONDS, len(theirs))
+            released.append(len(theirs))
+
+        self._change(change)
+        return released[0]
 
     def _change(self, change, then=None):
         """Run `change` on the shared state under the lock, after applying the answers held so far; `then` (see
@@ -312,6 +335,9 @@ class NoRateLimiter:
 
     def flush(self) -> None:
         return None
+
+    def release_owner(self, owner: str) -> int:
+        return 0
 
     def budget(self) -> None:
         return None

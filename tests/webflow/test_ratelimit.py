@@ -125,6 +125,30 @@ def test_a_bucketed_answer_leaves_the_window_late_by_at_most_a_bucket_never_earl
     assert 60.0 - 0.1 + 0.05 <= waited <= 60.0 - 0.1 + 0.05 + 60 / 240
 
 
+def test_a_dead_owners_slots_are_released_as_answered_now_and_leave_after_one_window(db, clock):
+    dead, taker = db_limiter(clock, limit=2, window=10.0), db_limiter(clock, limit=2, window=10.0)
+    dead.owner, taker.owner = "host:1:dead", "host:2:taker"
+    dead.acquire()
+    dead.acquire()  # both slots on their way when the process died: held for pending_hold (180 s)
+    clock.now += 1
+
+    assert taker.release_owner("host:1:dead") == 2
+    assert taker.release_owner("host:1:dead") == 0
+    state = WebflowRateLimitState.objects.get()
+    assert state.pending == [] and sum(count for _, count in state.hits) == 2  # Webflow may have counted them
+    taker.acquire()
+    assert 10.0 <= sum(clock.sleeps) <= 10.0 + 10 / 240 + 0.06  # one window from the release, not 180 s
+
+
+def test_releasing_one_owner_keeps_the_slots_of_the_others(db, clock):
+    alive, dead = db_limiter(clock, limit=3), db_limiter(clock, limit=3)
+    alive.owner, dead.owner = "alive", "dead"
+    alive.acquire()
+    dead.acquire()
+    assert alive.release_owner("dead") == 1
+    assert [entry[2] for entry in WebflowRateLimitState.objects.get().pending] == ["alive"]
+
+
 def test_a_held_429_blocks_every_user_of_the_token_at_once(db, clock):
     first, second = db_limiter(clock), db_limiter(clock)
     first.hold_answers = True

@@ -57,6 +57,7 @@ class RunContext:
         # Each answer reaches the shared limiter with the next request's slot: one locked change per request
         # instead of two (batch_push and nap flush what is held before the run stops or waits).
         client.hold_limiter_answers()
+        client.reserve_as(worker)
         client.send_hook = self.before_send
         self.client = client
         self.flights = Flights(self, depth=1)  # batch_push opens the real depth (flights.in_flight_depth)

@@ -103,6 +103,8 @@ def batch_claim(*, batch_id: int, worker: str) -> PushBatch | None:
         if not claimed:
             return None
         batch.refresh_from_db()
+        # The run this one takes over (its rate-limit slots are released once the run has its client).
+        batch.taken_over_from = previous_worker if resumed else ""
         audit_record(action="batch.resume" if resumed else "batch.start", **worker_actor(batch, worker), batch=batch,
                      collection=batch.collection, object_repr=str(batch))
         if resumed:
