@@ -276,8 +276,12 @@ class AuditEvent(models.Model):
 
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
     # Null actor means the system itself; actor_label keeps a readable name even for workers and commands.
+    # The references below are indexed only by Meta.indexes, whose (reference, created_at) pairs serve lookups by
+    # the reference alone too: a second index of each cost every write (a push writes an entry per item) for
+    # nothing.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        db_index=False,
     )
     actor_label = models.CharField("actor", max_length=150, blank=True)
     action = models.CharField(max_length=64, db_index=True, help_text="Namespaced, e.g. item.approve, push.request")
@@ -285,17 +289,19 @@ class AuditEvent(models.Model):
     # its history (append-only) nor walk a million audit rows; the id stays as a plain reference.
     item = models.ForeignKey(
         DraftItem, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="audit_events",
-        db_constraint=False,
+        db_constraint=False, db_index=False,
     )
     collection = models.ForeignKey(
-        Collection, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+        Collection, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False,
+        db_index=False,
     )
     locale = models.ForeignKey(
-        LocaleMapping, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False
+        LocaleMapping, on_delete=models.DO_NOTHING, null=True, blank=True, related_name="+", db_constraint=False,
+        db_index=False,
     )
     batch = models.ForeignKey(
         "PushBatch", on_delete=models.DO_NOTHING, null=True, blank=True, related_name="audit_events",
-        db_constraint=False,
+        db_constraint=False, db_index=False,
     )
     object_repr = models.CharField("object", max_length=300, blank=True)
     message = models.TextField(blank=True)
@@ -426,7 +432,8 @@ class BatchItem(models.Model):
         FAILED = "failed", "Failed"
         CANCELLED = "cancelled", "Cancelled"
 
-    batch = models.ForeignKey(PushBatch, on_delete=models.CASCADE, related_name="entries")
+    # Indexed by the (batch, item) constraint and the (batch, status) index, which serve "by batch" too.
+    batch = models.ForeignKey(PushBatch, on_delete=models.CASCADE, related_name="entries", db_index=False)
     item = models.ForeignKey(DraftItem, on_delete=models.PROTECT, related_name="batch_entries")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
     reason = models.TextField(blank=True)
@@ -456,7 +463,8 @@ class BatchItem(models.Model):
 class WebflowItemRef(models.Model):
     """What Webflow returned for one item in one locale: its IDs and timestamps, stored right after each response."""
 
-    item = models.ForeignKey(DraftItem, on_delete=models.CASCADE, related_name="webflow_refs")
+    # Indexed by the (item, locale) constraint, which serves "by item" too.
+    item = models.ForeignKey(DraftItem, on_delete=models.CASCADE, related_name="webflow_refs", db_index=False)
     locale = models.ForeignKey(LocaleMapping, on_delete=models.PROTECT, related_name="+")
     webflow_item_id = models.CharField("Webflow item ID", max_length=64, db_index=True)
     cms_locale_id = models.CharField("cmsLocaleId", max_length=64)
