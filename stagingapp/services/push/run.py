@@ -68,6 +68,7 @@ def _batch_push(*, batch_id, client, worker, progress, sleep) -> PushBatch | Non
         logger.info("Batch %s is not claimable (running elsewhere or finished)", batch_id)
         return None
     run = RunContext(batch=batch, client=client, worker=worker, progress=progress, sleep=sleep)
+    release_dead_runs_slots(run, batch.taken_over_from)
     interval = heartbeat_interval()
     if interval:
         run.heartbeat = Heartbeat(batch_id=batch.pk, worker=worker, interval=interval).start()
@@ -98,6 +99,22 @@ def _batch_push(*, batch_id, client, worker, progress, sleep) -> PushBatch | Non
             run.heartbeat.stop()
     batch.refresh_from_db()
     return batch
+
+
+def release_dead_runs_slots(run: RunContext, previous_worker: str) -> None:
+    """The requests a dead run had on their way stay pending in the shared limiter for pending_hold (3 minutes):
+    at a limit near the depth in flight they could hold this run's whole budget that long. Counted as answered
+    now instead. Advisory: if the limiter cannot be reached, they expire on their own."""
+    if not previous_worker:
+        return
+    try:
+        released = run.client.release_reservations(previous_worker)
+    except Exception:
+        logger.exception("Batch %s: the previous run's rate-limit slots could not be released", run.batch.pk)
+        return
+    if released:
+        logger.info("Batch %s: released %s rate-limit slot(s) of the previous run (%s)", run.batch.pk, released,
+                    previous_worker)
 
 
 def execute(run: RunContext) -> None:
