@@ -123,9 +123,11 @@ def make_others(collection, locales, count):
             cms_locale_ids=[loc.cms_locale_id for loc in locales], is_draft=False, is_archived=False)
 
 
+@pytest.mark.parametrize("depth", [1, 4])
 def test_a_webflow_that_ignores_the_list_filters_still_reconciles_without_duplicates(
-    sandbox, collection, locales, publisher
+    sandbox, collection, locales, publisher, settings, depth
 ):
+    settings.WEBFLOW_PUSH_IN_FLIGHT = depth
     make_others(collection, locales, 200)
     sandbox.list_filters = False
     drops = sandbox.faults.add("drop_after_commit", path="/items/bulk$", method="POST", times=3)
@@ -137,10 +139,17 @@ def test_a_webflow_that_ignores_the_list_filters_still_reconciles_without_duplic
     assert len(ours) == len({(v["cmsLocaleId"], v["fieldData"]["slug"]) for v in ours}) == 100 * len(locales)
     stored = set(WebflowItemRef.objects.filter(item__collection=collection).values_list("webflow_item_id", flat=True))
     assert stored == {v["id"] for v in ours}
-    # Paged through the whole collection (7 to 9 pages a drop), fewer requests than 33 lookups a drop.
-    assert sent <= fault_free + 3 * 10, sent
-    assert not lookups_by_slug(sandbox)
     assert AuditEvent.objects.filter(action="push.reconcile", batch=batch).count() == 3
+    if depth == 1:
+        # Paged through the whole collection (7 to 9 pages a drop), fewer requests than 33 lookups a drop.
+        assert sent <= fault_free + 3 * 10, sent
+        assert not lookups_by_slug(sandbox)
+    else:
+        # With creates sent after a dropped one, the look below their oldest stamp comes first (the filters
+        # ignored, it pages the whole collection and checks each stamp itself). When some of the chunk's items
+        # share that millisecond, whatever it missed is settled by the cheaper of the whole window again or a
+        # lookup per slug (seen once in about 20 runs on a loaded machine): still fewer than 33 lookups a drop.
+        assert sent <= fault_free + 3 * 20, sent
 
 
 def test_slugs_are_looked_up_when_that_costs_fewer_requests_than_paging_the_window(sandbox, collection, locales,
