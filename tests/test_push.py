@@ -106,8 +106,9 @@ def test_each_request_is_audited_with_the_time_its_answer_came(sandbox, collecti
 
 def test_a_run_whose_batch_is_taken_over_still_audits_every_request_it_sent(sandbox, collection, locales,
                                                                             publisher):
-    items = make_approved_items(collection, 120, locales=locales[1:])
+    items = make_approved_items(collection, 120, locales=locales[1:])  # 4 creates
     batch = queue(collection, items, publisher)
+    sandbox.set_latency(0.3)  # all four on their way before the first answer is back
 
     def take_over(counts):  # another worker claims the batch right after the first chunk is recorded
         PushBatch.objects.filter(pk=batch.pk).update(claimed_by="another-worker")
@@ -115,8 +116,12 @@ def test_a_run_whose_batch_is_taken_over_still_audits_every_request_it_sent(sand
     assert batch_push(batch_id=batch.pk, sleep=no_sleep, progress=take_over) is None
     batch.refresh_from_db()
     sent = len(sandbox.requests)
-    assert sent >= 1
+    assert sent == 4
+    # Answers that came back after the claim was lost are audited too, though not recorded (not this run's).
     assert AuditEvent.objects.filter(action="push.request", batch=batch).count() == batch.requests_sent == sent
+    # Only the first create was recorded (the second's recording found the claim gone): the rest is left in
+    # flight for the run that took over to reconcile.
+    assert batch.entries.filter(status="in_flight").count() == 120 - 33
 
 
 def test_the_worker_acts_as_the_publisher_who_queued_the_batch(sandbox, collection, locales, publisher):

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from ...webflow.client import Flight
+from ...webflow.errors import WebflowError
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +77,20 @@ class Flights:
 
     def patching(self) -> set[int]:
         return {pk for waiting in self.waiting for pk in waiting.ref_pks}
+
+    def conclude_all(self) -> None:
+        """The run lost its batch to another worker: wait for the answers still on their way and audit each (the
+        exchange happened), recording nothing in the batch, which is no longer this run's to write. Their chunks
+        stay in flight for the run that took over to reconcile."""
+        while self.waiting:
+            waiting = self.waiting.popleft()
+            self.run.request_info = dict(waiting.info)
+            try:
+                waiting.flight.result()
+            except WebflowError:
+                continue  # (audited as the error it was)
+            except Exception:
+                logger.exception("Batch %s: an answer in flight could not be audited", self.run.batch.pk)
 
     def abandon_all(self) -> None:
         """The run stops: record every answer still on its way (IDs of created items must not be lost), send

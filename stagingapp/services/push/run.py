@@ -131,7 +131,8 @@ def execute(run: RunContext) -> None:
         stop(run, str(reason) + unchecked_copies_warning(run))
         return
     except ClaimLost:
-        raise  # the run that took over reconciles what this one left in flight
+        run.flights.conclude_all()  # audited; the run that took over reconciles what this one left in flight
+        raise
     except Exception:
         run.flights.abandon_all()
         raise
