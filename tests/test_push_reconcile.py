@@ -436,14 +436,19 @@ def test_below_the_ceiling_the_dropped_chunk_is_the_first_page_not_after_the_chu
     bounded = scan_window(run, entries, sent_at=sent_at, ceiling=ceiling)
     first_list = sandbox.requests[0]["query"]
     unbounded = scan_window(run, entries, sent_at=sent_at)
-    # The dropped chunk's items made in the ceiling's own millisecond: the look below it finds nothing, and the
-    # whole window still finds them all (nothing is taken for absent because of the ceiling).
-    same_millisecond = scan_window(run, entries, sent_at=sent_at,
-                                   ceiling=parse_datetime(sandbox.items(collection.webflow_id)[0]["createdOn"]))
+    # The dropped chunk's newest items made in the ceiling's own millisecond: the look below it misses them, and
+    # the look at that millisecond finds them (the later creates were made 10 ms after: none there).
+    dropped = [parse_datetime(v["createdOn"]) for v in sandbox.items(collection.webflow_id)
+               if not v["fieldData"]["slug"].startswith("later-")]
+    same_millisecond = scan_window(run, entries, sent_at=sent_at, ceiling=max(dropped))
+    # A hint that misses them all (a later create made first): an empty page below it, one at its millisecond,
+    # then the whole window decides, as without a hint.
+    missed = scan_window(run, entries, sent_at=sent_at, ceiling=min(dropped) - timedelta(milliseconds=5))
 
     everything = {e.pk for e in entries}
     assert set(bounded.found) == set(unbounded.found) == set(same_millisecond.found) == everything
-    assert (bounded.pages, unbounded.pages, same_millisecond.pages) == (1, 4, 1 + 4)
+    assert (bounded.pages, unbounded.pages, same_millisecond.pages) == (1, 4, 1 + 1)
+    assert set(missed.found) == everything and missed.pages == 1 + 1 + 4
     assert first_list["createdOn[lte]"] == iso_instant(ceiling - timedelta(milliseconds=1))
 
 

@@ -80,28 +80,33 @@ def scan_window(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_i
     neither `found` nor `unsettled`.
 
     With a `ceiling` (webflow_ceiling's hint) the first look is below its millisecond, where the entries' items
-    usually are the newest: one page. It can only find items; whatever it did not find is looked for in the
-    whole window, so no absence is ever concluded from the hint (a request sent later may be made first, items
-    may share the ceiling's millisecond, and Webflow may keep finer stamps than it shows)."""
+    usually are the newest: one page. Items made in the ceiling's own millisecond, beside the first of the later
+    creates, are looked for there next (a page, rarely two). These looks can only find items; whatever they did
+    not find is looked for in the whole window, so no absence is ever concluded from the hint (a request sent
+    later may be made first, and Webflow may keep finer stamps than it shows)."""
     if ceiling is None:
         return _scan(run, entries, sent_at=sent_at, known_ref_id=known_ref_id)
-    below = _scan(run, entries, sent_at=sent_at, known_ref_id=known_ref_id,
-                  high=ceiling - timedelta(milliseconds=1))
-    rest = [entry for entry in entries if entry.pk not in below.found]
-    if not rest:
-        return WindowScan(found=below.found, pages=below.pages)
-    scan = _scan(run, rest, sent_at=sent_at, known_ref_id=known_ref_id)
-    scan.found.update(below.found)
-    scan.pages += below.pages
+    millisecond = ceiling.replace(microsecond=ceiling.microsecond // 1000 * 1000)
+    found, pages = {}, 0
+    for low, high in ((None, millisecond - timedelta(microseconds=1)),
+                      (millisecond, millisecond + timedelta(microseconds=999)), (None, None)):
+        rest = [entry for entry in entries if entry.pk not in found]
+        if not rest:
+            return WindowScan(found=found, pages=pages)
+        scan = _scan(run, rest, sent_at=sent_at, known_ref_id=known_ref_id, low=low, high=high)
+        found.update(scan.found)
+        pages += scan.pages
+    scan.found, scan.pages = found, pages
     return scan
 
 
 def _scan(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_id: int | None,
-          high: datetime | None = None) -> WindowScan:
-    """scan_window's list, from `high` (default: now plus the clock margin) down to the floor."""
+          low: datetime | None = None, high: datetime | None = None) -> WindowScan:
+    """scan_window's list, from `high` (default: now plus the clock margin) down to the floor (or to `low` when
+    that is above it)."""
     margin = timedelta(seconds=settings.WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS)
-    low = sent_at - margin
-    floor = max(low, webflow_floor(run, sent_at, known_ref_id) or low)
+    floor = sent_at - margin
+    floor = max(floor, webflow_floor(run, sent_at, known_ref_id) or floor, low or floor)
     if high is None:
         high = timezone.now() + margin
     elif high < floor:
