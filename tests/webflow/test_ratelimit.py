@@ -324,6 +324,22 @@ def test_the_redis_limiter_runs_what_goes_with_a_slot_once_the_slot_is_stored():
     client.delete(f"wf-rl:{limiter.key}")
 
 
+def test_the_redis_limiter_releases_a_dead_owners_slots_and_buckets_its_answers():
+    client = redis_client_or_skip()
+    dead = RedisRateLimiter(client=client, key="release-" + os.urandom(4).hex(), limit=3, window=60.0)
+    taker = RedisRateLimiter(client=client, key=dead.key, limit=3, window=60.0)
+    dead.owner, taker.owner = "host:1:dead", "host:2:taker"
+    dead.acquire()
+    dead.acquire()
+    taker.record(taker.acquire())
+
+    assert taker.release_owner("host:1:dead") == 2
+    state = json.loads(client.get(f"wf-rl:{dead.key}"))
+    assert state["pending"] == [] and sum(count for _, count in state["hits"]) == 3
+    assert taker.budget()["used"] == 3
+    client.delete(f"wf-rl:{dead.key}")
+
+
 def run_two_workers(sandbox, backend_env):
     seed_demo(sandbox)
     sandbox.set_rate_limit(5, window=2.0, retry_after=30)
