@@ -15,6 +15,7 @@ Interface used by the client::
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import math
 import time
@@ -110,13 +111,12 @@ class _SlidingWindow:
         if len(pending) >= limit:
             # Every slot is in flight: an answer frees one soon (or the oldest expires if its process died).
             return min(_IN_FLIGHT_POLL_SECONDS, max(min(entry[1] for entry in pending) - now, 0.001))
-        # A slot frees once the answers up to this one (oldest first) have left the window.
-        must_expire, expired = answered + len(pending) - limit + 1, 0
-        for stamp, count in hits:
-            expired += count
-            if expired >= must_expire:
-                return max(stamp + self.window - now, 0.001)
-        return 0.001  # (unreachable: the hits alone exceed must_expire)
+        # A slot frees once the answers up to this one (oldest first) have left the window; fewer than `limit` are
+        # pending, so the answers alone reach it.
+        must_expire = answered + len(pending) - limit + 1
+        expired = itertools.accumulate(count for _, count in hits)
+        last = next(stamp for (stamp, _), total in zip(hits, expired, strict=True) if total >= must_expire)
+        return max(last + self.window - now, 0.001)
 
     def _apply_answer(self, state: dict, reservation: str, now: float, limit, remaining, retry_after) -> None:
         hits, pending = self._prune(state, now)
@@ -166,19 +166,17 @@ class _SlidingWindow:
         arrived when they did, before now, so that stamp is never early. Returns how many were released."""
         if not owner:
             return 0
-        released = []
 
-        def change(state):
+        def change(state) -> int:
             now = self.clock()
             hits, pending = self._prune(state, now)
-            theirs = [entry for entry in pending if entry[2:3] == [owner]]
             state["pending"] = [entry for entry in pending if entry[2:3] != [owner]]
-            if theirs:
-                self._add_hits(hits, now + _SLACK_SECONDS, len(theirs))
-            released.append(len(theirs))
+            released = len(pending) - len(state["pending"])
+            if released:
+                self._add_hits(hits, now + _SLACK_SECONDS, released)
+            return released
 
-        self._change(change)
-        return released[0]
+        return self._change(change)
 
     def _change(self, change, then=None):
         """Run `change` on the shared state under the lock, after applying the answers held so far; `then` (see

@@ -6,6 +6,7 @@ marking a chunk in flight, the audit of each exchange, recording the answer) run
 order the crash-safety rules need: a create chunk is committed in flight before its request leaves, and answers
 are recorded oldest first, each in its own transaction, by the same step functions a serial run uses.
 """
+import contextlib
 import logging
 from collections import deque
 from collections.abc import Callable
@@ -82,26 +83,28 @@ class Flights:
         """The run lost its batch to another worker: wait for the answers still on their way and audit each (the
         exchange happened), recording nothing in the batch, which is no longer this run's to write. Their chunks
         stay in flight for the run that took over to reconcile."""
-        while self.waiting:
-            waiting = self.waiting.popleft()
-            self.run.request_info = dict(waiting.info)
-            try:
+
+        def audit(waiting: Waiting) -> None:
+            with contextlib.suppress(WebflowError):  # (audited as the error it was)
                 waiting.flight.result()
-            except WebflowError:
-                continue  # (audited as the error it was)
-            except Exception:
-                logger.exception("Batch %s: an answer in flight could not be audited", self.run.batch.pk)
+
+        self._each_left(audit, "audited")
 
     def abandon_all(self) -> None:
         """The run stops: record every answer still on its way (IDs of created items must not be lost), send
         nothing more. What cannot be recorded stays in flight for the next run's reconcile."""
+        self._each_left(lambda waiting: waiting.abandon(), "recorded")
+
+    def _each_left(self, handle: Callable[[Waiting], None], done: str) -> None:
+        """Take every request still waiting, oldest first, through `handle`; one that fails is logged, not raised
+        (the run is ending either way)."""
         while self.waiting:
             waiting = self.waiting.popleft()
             self.run.request_info = dict(waiting.info)
             try:
-                waiting.abandon()
+                handle(waiting)
             except Exception:
-                logger.exception("Batch %s: an answer in flight could not be recorded", self.run.batch.pk)
+                logger.exception("Batch %s: an answer in flight could not be %s", self.run.batch.pk, done)
 
 
 def in_flight_depth(run) -> int:
