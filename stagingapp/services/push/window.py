@@ -83,17 +83,18 @@ def scan_window(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_i
     usually are the newest: one page. Items made in the ceiling's own millisecond, beside the first of the later
     creates, are looked for there next (a page, rarely two). These looks can only find items; whatever they did
     not find is looked for in the whole window, so no absence is ever concluded from the hint (a request sent
-    later may be made first, and Webflow may keep finer stamps than it shows)."""
+    later may be made first, and Webflow may keep finer stamps than it shows). An item whose locales were made
+    on both sides of a millisecond is put together from what each look saw of it."""
     if ceiling is None:
         return _scan(run, entries, sent_at=sent_at, known_ref_id=known_ref_id)
     millisecond = ceiling.replace(microsecond=ceiling.microsecond // 1000 * 1000)
-    found, pages = {}, 0
+    found, pages, seen = {}, 0, {}
     for low, high in ((None, millisecond - timedelta(microseconds=1)),
                       (millisecond, millisecond + timedelta(microseconds=999)), (None, None)):
         rest = [entry for entry in entries if entry.pk not in found]
         if not rest:
             return WindowScan(found=found, pages=pages)
-        scan = _scan(run, rest, sent_at=sent_at, known_ref_id=known_ref_id, low=low, high=high)
+        scan = _scan(run, rest, sent_at=sent_at, known_ref_id=known_ref_id, low=low, high=high, seen=seen)
         found.update(scan.found)
         pages += scan.pages
     scan.found, scan.pages = found, pages
@@ -101,9 +102,10 @@ def scan_window(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_i
 
 
 def _scan(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_id: int | None,
-          low: datetime | None = None, high: datetime | None = None) -> WindowScan:
+          low: datetime | None = None, high: datetime | None = None,
+          seen: dict[int, list] | None = None) -> WindowScan:
     """scan_window's list, from `high` (default: now plus the clock margin) down to the floor (or to `low` when
-    that is above it)."""
+    that is above it). `seen`: entry pk -> its variants seen so far, by earlier looks too (added to here)."""
     margin = timedelta(seconds=settings.WEBFLOW_PUSH_RECONCILE_MARGIN_SECONDS)
     floor = sent_at - margin
     floor = max(floor, webflow_floor(run, sent_at, known_ref_id) or floor, low or floor)
@@ -113,7 +115,7 @@ def _scan(run, entries: list[BatchItem], *, sent_at: datetime, known_ref_id: int
         return WindowScan(unsettled=list(entries))  # nothing can lie below: (only) the whole window decides
     low = floor  # the paging below already stops there: nothing the chunk made is older
     by_slug = {entry.item.slug: entry for entry in entries}
-    seen: dict[int, list] = {}
+    seen = {} if seen is None else seen
     scan = WindowScan()
     offset, newest_first, oldest = 0, True, None
     open_entries = list(entries)
