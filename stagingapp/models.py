@@ -108,7 +108,8 @@ class DraftItem(models.Model):
         LIVE = "live", "Live"
         FAILED = "failed", "Push failed"
 
-    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="items")
+    # No index of its own: the (collection, slug) constraint and the (collection, status) index both lead with it.
+    collection = models.ForeignKey(Collection, on_delete=models.PROTECT, related_name="items", db_index=False)
     name = models.CharField(max_length=256)
     slug = models.CharField(
         max_length=SLUG_MAX_LENGTH, validators=[validate_item_slug],
@@ -163,7 +164,10 @@ class DraftItem(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True, db_index=True)
-    history = HistoricalRecords()
+    # A push writes a history row per item, so each index here costs every item pushed. Versions are only looked
+    # up by item (id) and listed by date; the copies of the item's own indexes served no query.
+    history = HistoricalRecords(no_db_index=["collection", "status", "updated_at", "created_by", "last_edited_by",
+                                             "reviewed_by", "submitted_by"])
 
     class Meta:
         ordering = ["-updated_at", "-pk"]
