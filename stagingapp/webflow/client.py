@@ -178,6 +178,19 @@ class _Sending:
     reservation: object
     outcome: tuple | None = None
     future: object = None
+    text: str | None = None  # the body as sent (JSON), None without one
+
+
+def _json_text(body) -> str | None:
+    """The JSON text of a request body, encoded once: the request sends it and its audit excerpt is cut from it
+    (a 100-item body is tens of kB). None for no body, or for one that is not JSON (NaN, an object): requests
+    then encodes it itself and fails as before."""
+    if body is None:
+        return None
+    try:
+        return json.dumps(body, ensure_ascii=False, allow_nan=False)
+    except (TypeError, ValueError):
+        return None
 
 
 @dataclass(frozen=True)
@@ -336,21 +349,26 @@ class WebflowClient:
             reservation = None
             if before_send is not None:
                 before_send()
-        sending = _Sending(method=method, path=path, body=body, attempt=attempt, reservation=reservation)
+        sending = _Sending(method=method, path=path, body=body, attempt=attempt, reservation=reservation,
+                           text=_json_text(body))
         if self.executor is None:
-            sending.outcome = self._transmit(method, path, body=body, params=params)
+            sending.outcome = self._transmit(method, path, body=body, text=sending.text, params=params)
         else:
-            sending.future = self.executor.submit(self._transmit, method, path, body=body, params=params)
+            sending.future = self.executor.submit(self._transmit, method, path, body=body, text=sending.text,
+                                                  params=params)
         return sending
 
-    def _transmit(self, method: str, path: str, *, body, params):
-        """The HTTP exchange alone (no database, no limiter): (status, text, headers, typed error or None, ms)."""
+    def _transmit(self, method: str, path: str, *, body, text: str | None, params):
+        """The HTTP exchange alone (no database, no limiter): (status, text, headers, typed error or None, ms).
+        `text` is `body` already encoded (see _json_text)."""
         started = time.monotonic()
+        content = {"data": text.encode()} if text is not None else {"json": body}
         status, text, headers, error = None, "", {}, None
         try:
             response = self._session.request(
-                method, self.base_url + path, json=body, params=params, headers=self._headers(body is not None),
+                method, self.base_url + path, params=params, headers=self._headers(body is not None),
                 timeout=self.timeouts, allow_redirects=False,  # a redirected POST would silently become a GET
+                **content,
             )
             status, headers = response.status_code, response.headers
             text = response.text
@@ -397,7 +415,8 @@ class WebflowClient:
         self._notify(Exchange(
             method=sending.method, path=sending.path, status=status, duration_ms=duration_ms,
             attempt=sending.attempt,
-            request_excerpt=_excerpt(sending.body, self._token), response_excerpt=_excerpt(text, self._token),
+            request_excerpt=_excerpt(sending.body if sending.text is None else sending.text, self._token),
+            response_excerpt=_excerpt(text, self._token),
             error_code=getattr(error, "code", "") or "", error=type(error).__name__ if error else "",
             rate_limit_remaining=remaining,
             request_id=(headers.get("x-request-id") or "") if headers else "",
