@@ -270,6 +270,22 @@ def test_the_observer_sees_every_attempt(db, sandbox):
     assert seen[1].path == f"/v2/collections/{DEMO_COLLECTION_ID}/items/bulk"
 
 
+def test_a_body_is_sent_as_the_utf8_json_its_audit_excerpt_is_cut_from(db, sandbox):
+    seen = []
+    get_client(observer=seen.append).create_items_bulk(
+        DEMO_COLLECTION_ID, field_data=[post(1, summary="Café – crème brûlée")], cms_locale_ids=[PRIMARY],
+        is_draft=False, is_archived=False)
+    request = sandbox.requests_to(r"/items/bulk$")[0]
+    assert request["body"]["fieldData"][0]["summary"] == "Café – crème brûlée"
+    assert '"summary": "Café – crème brûlée"' in seen[0].request_excerpt
+
+
+def test_a_body_that_is_not_json_is_refused_before_it_leaves(client, sandbox):
+    with pytest.raises(errors.WebflowTransportError):
+        bulk(client, post(1, summary=float("nan")))
+    assert sandbox.requests_to(r"/items/bulk$") == []
+
+
 def test_the_token_never_appears_in_errors_observer_records_limiter_rows_or_repr(db, sandbox, capfd):
     seen = []
     client = get_client(observer=seen.append)
