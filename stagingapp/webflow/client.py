@@ -352,17 +352,17 @@ class WebflowClient:
         sending = _Sending(method=method, path=path, body=body, attempt=attempt, reservation=reservation,
                            text=_json_text(body))
         if self.executor is None:
-            sending.outcome = self._transmit(method, path, body=body, text=sending.text, params=params)
+            sending.outcome = self._transmit(method, path, body=body, encoded=sending.text, params=params)
         else:
-            sending.future = self.executor.submit(self._transmit, method, path, body=body, text=sending.text,
+            sending.future = self.executor.submit(self._transmit, method, path, body=body, encoded=sending.text,
                                                   params=params)
         return sending
 
-    def _transmit(self, method: str, path: str, *, body, text: str | None, params):
+    def _transmit(self, method: str, path: str, *, body, encoded: str | None, params):
         """The HTTP exchange alone (no database, no limiter): (status, text, headers, typed error or None, ms).
-        `text` is `body` already encoded (see _json_text)."""
+        `encoded` is `body` as JSON text already (see _json_text)."""
         started = time.monotonic()
-        content = {"data": text.encode()} if text is not None else {"json": body}
+        content = {"data": encoded.encode()} if encoded is not None else {"json": body}
         status, text, headers, error = None, "", {}, None
         try:
             response = self._session.request(
