@@ -208,9 +208,14 @@ _OPENAPI_CANDIDATES = [parent / "shared" / "webflow-openapi" for parent in BASE_
 WEBFLOW_OPENAPI_DIR = Path(env.str("WEBFLOW_OPENAPI_DIR", default=str(
     next((path for path in _OPENAPI_CANDIDATES if path.is_dir()), _OPENAPI_CANDIDATES[0])
 )))
-# Attempts of one request whose outcome was unknown or failed (no answer, 5xx, a 2xx the push cannot use)
-# before the batch stops; 429 waits are counted apart (policy.MAX_RATE_LIMIT_WAITS).
+# Attempts of one create or removal whose outcome was unknown or failed (no answer, 5xx, a 2xx the push cannot
+# use; each is looked up before it goes again) before the batch stops; 429 waits are counted apart
+# (policy.MAX_RATE_LIMIT_WAITS).
 WEBFLOW_PUSH_MAX_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_ATTEMPTS", default=3)
+# The same for requests that are safe to send again as they are (lookups and lists, PATCHes, publishes): a
+# glitch three times in a row should not stop a whole batch when trying again costs one request and a backoff
+# (never fewer than WEBFLOW_PUSH_MAX_ATTEMPTS).
+WEBFLOW_PUSH_MAX_SAFE_ATTEMPTS = env.int("WEBFLOW_PUSH_MAX_SAFE_ATTEMPTS", default=6)
 # Exponential backoff with full jitter between attempts after a 5xx or transport error: base * 2**n, capped.
 WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_BASE_SECONDS", default=2.0)
 WEBFLOW_PUSH_BACKOFF_MAX_SECONDS = env.float("WEBFLOW_PUSH_BACKOFF_MAX_SECONDS", default=60.0)

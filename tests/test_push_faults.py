@@ -54,6 +54,22 @@ def test_a_fault_on_create_or_patch_loses_nothing_and_duplicates_nothing(
     assert audited == batch.requests_sent == len(sandbox.requests)
 
 
+def test_a_lookup_may_fail_more_often_in_a_row_than_a_create_before_the_batch_stops(
+    sandbox, collection, locales, publisher, settings
+):
+    settings.WEBFLOW_PUSH_MAX_ATTEMPTS, settings.WEBFLOW_PUSH_MAX_SAFE_ATTEMPTS = 3, 6
+    items = make_approved_items(collection, 10, locales=locales[1:])
+    sandbox.faults.add("drop_after_commit", path="/items/bulk$", method="POST", times=1)
+    sandbox.faults.add("500", path="/items$", method="GET", times=5)  # the reconcile's list, 5 times in a row
+
+    batch = run(collection, items, publisher)
+
+    assert batch.status == PushBatch.Status.SUCCEEDED, batch.last_error
+    assert_webflow_matches(sandbox, collection, items, locales)
+    assert [r["method"] for r in sandbox.requests].count("POST") == 1  # the dropped create was adopted, not re-sent
+    assert sum(1 for r in sandbox.requests if r["method"] == "GET" and r.get("fault") == "500") == 5
+
+
 def test_a_429_storm_waits_and_writes_nothing_twice(sandbox, collection, locales, publisher):
     items = make_approved_items(collection, 10)
     sandbox.faults.add("429", path="/items/bulk$", times=12, retry_after=0.05)

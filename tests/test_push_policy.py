@@ -30,6 +30,7 @@ def top(low, high):
 @pytest.fixture(autouse=True)
 def policy_settings(settings):
     settings.WEBFLOW_PUSH_MAX_ATTEMPTS = 3
+    settings.WEBFLOW_PUSH_MAX_SAFE_ATTEMPTS = 6
     settings.WEBFLOW_PUSH_BACKOFF_BASE_SECONDS = 2.0
     settings.WEBFLOW_PUSH_BACKOFF_MAX_SECONDS = 60.0
 
@@ -53,6 +54,14 @@ CASES = [
     (api(WebflowServerError, 500), Step.PATCH, 1, Action.RESEND),
     (api(WebflowServerError, 500), Step.LOOKUP, 2, Action.RESEND),
     (api(WebflowServerError, 500), Step.CREATE, 3, Action.STOP),
+    # Requests safe to send again as they are get WEBFLOW_PUSH_MAX_SAFE_ATTEMPTS, the others stop at 3.
+    (api(WebflowServerError, 500), Step.LOOKUP, 5, Action.RESEND),
+    (api(WebflowServerError, 500), Step.LOOKUP, 6, Action.STOP),
+    (api(WebflowServerError, 502), Step.PATCH, 5, Action.RESEND),
+    (api(WebflowServerError, 502), Step.PATCH, 6, Action.STOP),
+    (api(WebflowServerError, 503), Step.PUBLISH, 5, Action.RESEND),
+    (WebflowTimeout("read timeout"), Step.REMOVE, 2, Action.RECONCILE),
+    (WebflowTimeout("read timeout"), Step.REMOVE, 3, Action.STOP),
     (WebflowTimeout("read timeout"), Step.CREATE, 1, Action.RECONCILE),
     (WebflowConnectionError("refused", outcome_unknown=False), Step.CREATE, 1, Action.RESEND),
     (WebflowBadResponse("2xx without usable IDs", status=200), Step.CREATE, 2, Action.RECONCILE),
@@ -67,6 +76,13 @@ CASES = [
                          ids=[f"{type(c[0]).__name__}-{c[1].value}-{c[2]}" for c in CASES])
 def test_each_error_maps_to_one_decision(error, step, attempt, action):
     assert decide(error, step=step, attempt=attempt, collection_id="c1", jitter=top).action is action
+
+
+def test_safe_requests_never_get_fewer_attempts_than_creates(settings):
+    settings.WEBFLOW_PUSH_MAX_ATTEMPTS, settings.WEBFLOW_PUSH_MAX_SAFE_ATTEMPTS = 8, 2
+    lookup = api(WebflowServerError, 500)
+    assert decide(lookup, step=Step.LOOKUP, attempt=7, collection_id="c1", jitter=top).action is Action.RESEND
+    assert decide(lookup, step=Step.LOOKUP, attempt=8, collection_id="c1", jitter=top).action is Action.STOP
 
 
 def test_a_rate_limit_waits_as_told_until_the_run_has_waited_too_often():

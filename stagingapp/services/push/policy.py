@@ -2,9 +2,10 @@
 
 `decide()` maps an error (and the attempt it ended) to one Decision: wait as told (429), re-send the same
 request after a backoff (idempotent requests), reconcile then re-send (a write whose outcome is unknown), refuse
-these items (Webflow said no to them), or stop the batch with a message. It is the only retry layer on the push
-path: the run builds its client with the client's own retries switched off. Backoff is exponential with jitter;
-the jitter is a separate callable so tests can pin it. Modelled on stripe-python's `_should_retry` and
+these items (Webflow said no to them), or stop the batch with a message (after WEBFLOW_PUSH_MAX_ATTEMPTS of a
+create or removal, or WEBFLOW_PUSH_MAX_SAFE_ATTEMPTS of a request safe to repeat). It is the only retry layer
+on the push path: the run builds its client with the client's own retries switched off. Backoff is exponential
+with jitter; the jitter is a separate callable so tests can pin it. Modelled on stripe-python's `_should_retry` and
 `_sleep_time_seconds`, adapted to Webflow having no idempotency key (an unanswered create is looked up first).
 """
 import enum
@@ -82,6 +83,10 @@ class Step(enum.Enum):
     REMOVE = "remove"            # DELETE .../items or .../items/live: checked by listing before it is re-sent
 
 
+# Requests that may not simply be sent again: their outcome is looked up first, and they get fewer attempts.
+LOOKED_UP_BEFORE_REPEATING = frozenset({Step.CREATE, Step.REMOVE})
+
+
 def decide(exc: WebflowError, *, step: Step, attempt: int, collection_id: str, rate_limit_waits: int = 0,
            jitter: Callable[[float, float], float] = random.uniform) -> Decision:
     """The decision after `exc` ended attempt number `attempt` (1 = the first) of one `step` request.
@@ -100,15 +105,24 @@ def decide(exc: WebflowError, *, step: Step, attempt: int, collection_id: str, r
         return Decision(Action.REROUTE)
     if isinstance(exc, (WebflowValidationError, WebflowNotFound, WebflowConflict)):
         return Decision(Action.REFUSE, message=str(exc))
-    write = step in (Step.CREATE, Step.REMOVE)
+    write = step in LOOKED_UP_BEFORE_REPEATING
     # A garbled answer to an idempotent request is as safe to repeat as one that never came back.
     repeatable = exc.retryable or exc.outcome_unknown or (not write and isinstance(exc, WebflowBadResponse))
     if not repeatable:
         return Decision(Action.REFUSE, message=str(exc))
-    if attempt >= max(1, settings.WEBFLOW_PUSH_MAX_ATTEMPTS):
+    if attempt >= max_attempts(step):
         return Decision(Action.STOP, message=KEPT_FAILING_MESSAGE.format(error=exc, attempts=attempt))
     seconds = backoff_seconds(attempt, jitter=jitter)
     return Decision(Action.RECONCILE if write and exc.outcome_unknown else Action.RESEND, seconds=seconds)
+
+
+def max_attempts(step: Step) -> int:
+    """Attempts of one request before the batch stops: a create or removal is looked up before each new attempt
+    (WEBFLOW_PUSH_MAX_ATTEMPTS); a request safe to send again as it is gets WEBFLOW_PUSH_MAX_SAFE_ATTEMPTS."""
+    most = max(1, settings.WEBFLOW_PUSH_MAX_ATTEMPTS)
+    if step in LOOKED_UP_BEFORE_REPEATING:
+        return most
+    return max(most, settings.WEBFLOW_PUSH_MAX_SAFE_ATTEMPTS)
 
 
 def wait_rate_limit(run, exc: WebflowRateLimited) -> None:
