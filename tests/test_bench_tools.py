@@ -47,3 +47,5 @@ def test_bench_and_soak_workers_run_without_debug_and_with_the_key_the_queued_ta
     # and the batches then only ran once the recovery schedule found them.
     assert env["SECRET_KEY"] == settings.SECRET_KEY
     assert (env["WEBFLOW_API_BASE_URL"], env["Q_WORKERS"]) == (webflow_sandbox.url, "1")
+    # No scheduled drift check: its list pages would be counted as the push's requests.
+    assert env["WEBFLOW_VERIFY_INTERVAL_MINUTES"] == "0"
