@@ -19,7 +19,9 @@ def test_editor_creates_translates_and_submits_without_losing_edits_then_the_app
     page.goto(f"/admin/stagingapp/draftitem/add/?collection={collection.pk}")
     page.fill("[name=name]", "Spring launch")
     page.fill("[name=wf__summary]", "A short summary")
-    page.locator(".ProseMirror >> visible=true").first.click()
+    body = page.locator(".ProseMirror >> visible=true").first
+    assert body.bounding_box()["height"] >= 150  # room to write in, like a textarea, before any text
+    body.click()
     page.keyboard.type("Hello ")
     page.keyboard.press("Control+b")
     page.keyboard.type("bold")
