@@ -308,6 +308,10 @@ UNFOLD = {
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_BACK_BUTTON": False,
     "STYLES": [lambda request: static("stagingapp/admin.css")],
+    # Served from our static files: without a declared icon every page's browser asked for /favicon.ico (a 404).
+    "SITE_FAVICONS": [
+        {"rel": "icon", "type": "image/svg+xml", "href": lambda request: static("stagingapp/favicon.svg")},
+    ],
     # Role dashboards on the admin index (templates/admin/index.html).
     "DASHBOARD_CALLBACK": "stagingapp.admin.dashboard.dashboard_callback",
 }

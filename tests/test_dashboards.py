@@ -205,3 +205,16 @@ def test_the_drift_panel_says_when_no_collection_is_linked_to_webflow(client, co
     html = client_for(client, publisher).get(INDEX).content.decode()
 
     assert 'id="dash-drift"' in html and "No collection is linked to Webflow yet" in html
+
+
+@pytest.mark.django_db
+def test_admin_pages_declare_the_apps_icon_from_our_own_static_files(client, editor):
+    from django.contrib.staticfiles import finders
+    from django.templatetags.static import static
+
+    href = static("stagingapp/favicon.svg")
+    login_page = client.get("/admin/login/").content.decode()
+    dashboard = client_for(client, editor).get(INDEX).content.decode()
+    for html in (login_page, dashboard):  # without it every page's browser asked for /favicon.ico, a 404
+        assert f'<link rel="icon" href="{href}" type="image/svg+xml"' in html
+    assert finders.find("stagingapp/favicon.svg").endswith("favicon.svg")

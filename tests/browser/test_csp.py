@@ -1,5 +1,5 @@
 """Under the production Content-Security-Policy the admin, its widgets and the app's own scripts still work: the
-main pages load with no CSP violation in the browser."""
+main pages load with no CSP violation in the browser, and every resource they ask for is served."""
 import pytest
 from playwright.sync_api import expect
 
@@ -20,6 +20,9 @@ def test_the_main_pages_load_without_csp_violations(page, login, settings, super
     violations: list[str] = []
     page.on("console", lambda message: violations.append(message.text)
             if "Content Security Policy" in message.text else None)
+    failed: list[str] = []  # every resource a page asks for is there (no 404 icon, script or style)
+    page.on("response", lambda response: failed.append(f"{response.status} {response.url}")
+            if response.status >= 400 else None)
 
     login("root")
     pages = [
@@ -42,3 +45,4 @@ def test_the_main_pages_load_without_csp_violations(page, login, settings, super
     page.goto("/admin/stagingapp/draftitem/add/")
     expect(page.locator("#id_collection")).to_be_visible()
     assert violations == []
+    assert failed == []
