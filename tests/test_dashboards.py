@@ -218,3 +218,18 @@ def test_admin_pages_declare_the_apps_icon_from_our_own_static_files(client, edi
     for html in (login_page, dashboard):  # without it every page's browser asked for /favicon.ico, a 404
         assert f'<link rel="icon" href="{href}" type="image/svg+xml"' in html
     assert finders.find("stagingapp/favicon.svg").endswith("favicon.svg")
+
+
+def test_recent_activity_shows_work_not_sign_ins_or_single_webflow_requests(client, collection, editor):
+    item = factories.make_item(collection, name="Spring notes")
+    AuditEvent.objects.create(action="item.submit", actor=editor, actor_label="editor", item=item,
+                              object_repr="Spring notes")
+    for action in ("auth.login", "auth.logout", "auth.login_failed", "push.request", "push.unanswered"):
+        AuditEvent.objects.create(action=action, actor_label="editor", object_repr="noise")
+
+    page = client_for(client, editor).get(INDEX)
+
+    shown = [event.action for event in page.context["board"]["activity"]]
+    assert "item.submit" in shown
+    assert not {a for a in shown if a.startswith("auth.") or a in ("push.request", "push.unanswered")}
+    assert AuditEvent.objects.filter(action="push.request").exists()  # still in the audit history
