@@ -58,6 +58,8 @@ def test_editor_creates_translates_and_submits_without_losing_edits_then_the_app
     expect(page.locator("[name=_workflow_approve]")).to_have_count(0)  # four-eyes: not on their own edit
     page.goto(f"/admin/stagingapp/draftitem/{item.pk}/change/")
     expect(page.locator("#item-content-table")).to_contain_text("Spring launch fr-FR")
+    # In review the translations are read-only: each tab still names its locale.
+    expect(page.locator(".locale-tab")).to_have_text(sorted(str(locale) for locale in locales[1:]))
     page.click("[name=_workflow_approve]")
     expect(page.locator("body")).to_contain_text("Approved 'Spring launch'.", timeout=20_000)
     item.refresh_from_db()

@@ -19,7 +19,12 @@
     var select = form.querySelector("select[name$='-locale']");
     var text = "";
     if (select && select.selectedIndex > 0) text = select.options[select.selectedIndex].text;
-    else if (!select) text = ((form.querySelector(".inline_label") || {}).textContent || "").trim();
+    else if (!select) {
+      // Read-only (an item in review, or no right to edit): the locale is a link to its mapping; else the title.
+      var shown = form.querySelector(".readonly a[href*='/localemapping/']") ||
+        form.querySelector(".inline_label, h3 strong");
+      text = ((shown || {}).textContent || "").trim();
+    }
     text = text || "New translation";
     if (form.querySelector(".stale-translation-note")) text += " (stale)";
     if (form.querySelector(".errorlist")) text += " (check errors)";
