@@ -61,6 +61,8 @@ def test_a_publisher_queues_approved_items_and_the_batch_page_follows_the_push_t
     expect(dialog).to_contain_text("en-US, de-DE, fr-FR")
     expect(dialog).to_contain_text("now")
     expect(dialog).to_contain_text("under a minute")
+    box, window = page.locator("#queue-dialog").bounding_box(), page.viewport_size
+    assert abs(box["x"] + box["width"] / 2 - window["width"] / 2) < 2  # centred, not in the corner
     page.click("#queue-confirm")
     expect(page.locator("#push-status")).to_have_text("Queued")
     batch = PushBatch.objects.get()
