@@ -84,9 +84,13 @@ def test_an_editor_imports_a_csv_after_a_preview_and_a_bad_file_writes_nothing(p
     login("editor")
 
     page.goto("/admin/stagingapp/draftitem/import/")
+    # The page is styled like the rest of the admin (it was bare text under the theme): a button that looks like one.
+    check = page.locator("#import-form input[type=submit]")
+    background = check.evaluate("button => getComputedStyle(button).backgroundColor")
+    assert background not in ("rgba(0, 0, 0, 0)", "transparent")
     page.set_input_files("#id_import_file", str(write_csv(tmp_path / "bad.csv", [
         ["Fine", "fine", "ok", ""], ["Broken", "broken", "", "Cassé"]])))
-    page.click("#import-form input[type=submit]")
+    check.click()
     # Problems are listed under their row, visible without hovering, beside every column of the file.
     expect(page.locator("#import-preview")).to_contain_text("Row 2, summary: This field is required.")
     expect(page.locator("#import-preview thead")).to_contain_text("fr-FR:name")

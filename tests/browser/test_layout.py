@@ -80,7 +80,8 @@ def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
     batch = some_of_everything(collection, editor, approver, publisher)
     item = DraftItem.objects.get(name="Spring release")
     pages = {
-        editor: [("/admin/", "dashboard-editor"), ("/admin/stagingapp/draftitem/", "items")],
+        editor: [("/admin/", "dashboard-editor"), ("/admin/stagingapp/draftitem/", "items"),
+                 ("/admin/stagingapp/draftitem/import/", None)],
         approver: [("/admin/", "dashboard-approver"), (f"/admin/stagingapp/draftitem/{item.pk}/change/", "review")],
         publisher: [("/admin/", "dashboard-publisher"), (f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "batch"),
                     ("/admin/stagingapp/pushbatch/", None), ("/admin/stagingapp/auditevent/", "audit")],
