@@ -81,7 +81,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 # Hours a lockout lasts unless an admin lifts it earlier (README: Login lockout).
 AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=1.0)
 AXES_RESET_ON_SUCCESS = True
-AXES_LOCKOUT_TEMPLATE = "admin/locked_out.html"
+AXES_LOCKOUT_CALLABLE = "stagingapp.admin.lockout.locked_out_response"  # admin/locked_out.html, in the theme
 # Behind a proxy, the client address is the one the proxy adds (set AXES_IPWARE_PROXY_COUNT to its hops).
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_IPWARE_PROXY_COUNT", default=0) or None
 

@@ -34,6 +34,10 @@ def test_the_right_password_after_too_many_wrong_ones_is_refused_with_a_lockout_
     assert response.status_code == 429
     assert "Login locked" in response.content.decode()
     assert "axes_reset_username" in response.content.decode()
+    # In the admin's theme, like the login page it replaces: its colours, stylesheet and icon, the failure limit.
+    html = response.content.decode()
+    assert 'id="unfold-theme-colors"' in html and "stagingapp/admin.css" in html and "favicon.svg" in html
+    assert "(3 in a row)" in html
     assert not logged_in(client)
     assert AuditEvent.objects.filter(action="auth.login_failed", actor_label="editor").count() >= 3
     assert not AuditEvent.objects.filter(action="auth.login").exists()
