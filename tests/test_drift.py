@@ -105,6 +105,10 @@ def test_drift_findings_are_browsable_filterable_and_exported_as_csv(sandbox, co
     assert rows[0][3] == "kind" and len(rows) == 1 + 6
     assert sorted(row[3] for row in rows[1:]) == ["In sync"] * 3 + ["Missing in Webflow"] * 3
     assert {row[4] for row in rows[1:]} == {item.name for item in DraftItem.objects.all()}
+    # The report's page reads its counts in words and links its findings by number (not raw JSON, not "findings").
+    report = client.get(reverse("admin:stagingapp_driftrun_change", args=[run.pk])).content.decode()
+    assert "In sync: 3, Missing in Webflow: 3" in report
+    assert f'href="{findings}?run__id__exact={run.pk}">6 findings</a>' in report
 
 
 def test_pre_flight_refuses_to_overwrite_a_webflow_change_until_the_publisher_confirms_it(

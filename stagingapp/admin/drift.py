@@ -75,7 +75,7 @@ class DriftRunAdmin(ReadOnlyAdmin):
     list_filter = ["status", "trigger", "collection"]
     list_select_related = ["collection", "batch"]
     readonly_fields = ["collection", "batch", "trigger", "status", "actor", "started_at", "finished_at",
-                       "requests", "counts", "error", "findings_link"]
+                       "requests", "summary", "error", "findings_link"]
     actions = ["export_csv"]
 
     @admin.display(description="counts")
@@ -85,8 +85,11 @@ class DriftRunAdmin(ReadOnlyAdmin):
 
     @admin.display(description="findings")
     def findings_link(self, obj):
+        total = sum(obj.counts.values())
+        if not total:
+            return "—"
         url = reverse("admin:stagingapp_driftfinding_changelist") + f"?run__id__exact={obj.pk}"
-        return format_html('<a href="{}">{}</a>', url, "findings")
+        return format_html('<a href="{}">{} finding{}</a>', url, total, "" if total == 1 else "s")
 
     @admin.action(description="Export the findings of the selected reports as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
