@@ -32,6 +32,9 @@ def test_editor_creates_translates_and_submits_without_losing_edits_then_the_app
         page.select_option(f"[name=translations-{index}-locale]", str(locale.pk))
         page.fill(f"[name=translations-{index}-name]", f"Spring launch {locale.tag}")
     expect(page.locator(".locale-tab")).to_have_count(2)
+    # Tabs that look like tabs: the shown locale's is filled (they were unstyled words run together).
+    expect(page.locator(".locale-tab.selected")).to_have_css("color", "rgb(255, 255, 255)")
+    expect(page.locator(".locale-tab:not(.selected)")).not_to_have_css("color", "rgb(255, 255, 255)")
     page.click("[name=_continue]")
 
     item = DraftItem.objects.get(name="Spring launch")
