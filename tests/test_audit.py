@@ -1,6 +1,8 @@
 """The audit history: what is recorded, that it cannot be changed, and that browsing it stays fast and correct."""
 import csv
+import html
 import io
+import json
 from datetime import timedelta
 
 import pytest
@@ -257,3 +259,19 @@ def test_deleting_an_item_keeps_its_history_readable(admin_client, collection, e
     assert AuditEvent.objects.filter(item_id=item_id, action="item.delete").exists()
     assert admin_client.get(reverse("admin:stagingapp_auditevent_change", args=[event.pk])).status_code == 200
     assert admin_client.get(reverse(CHANGELIST), {"item": item_id}).status_code == 200
+
+
+def test_a_webflow_exchange_shows_its_bodies_readably_and_says_when_one_was_cut(admin_client):
+    request_body = json.dumps({"items": [{"fieldData": {"name": "Résumé", "slug": "resume"}}]})
+    cut_response = ('{"items": [' + '{"id": "abc"}, ' * 200)[:2000]
+    entry = AuditEvent.objects.create(action="push.request", actor_label="worker", object_repr="Batch #1",
+                                      data={"method": "POST", "status": 200, "request_excerpt": request_body,
+                                            "response_excerpt": cut_response})
+
+    page = html.unescape(admin_client.get(reverse("admin:stagingapp_auditevent_change", args=[entry.pk]))
+                         .content.decode())
+
+    # The request in a block of its own, indented, its characters as written (not \\" and \\u00e9 inside a string).
+    assert '"name": "Résumé"' in page and '\\"' not in page
+    assert "Response body</b> (its first 2,000 characters)" in page
+    assert '"status": 200' in page and "request_excerpt" not in page

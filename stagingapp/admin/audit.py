@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 from ..models import AuditEvent
 from ..selectors.audit import audit_search
 from ..services.audit import AUDIT_ACTIONS
+from ..webflow.client import EXCERPT_LIMIT
 from .batch_page import readable_time
 from .readonly import ReadOnlyAdmin, csv_safe
 
@@ -253,8 +254,19 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("details (request, response, IDs)"))
     def data_pretty(self, obj):
-        return format_html("<pre style='white-space: pre-wrap'>{}</pre>", json.dumps(obj.data, indent=2,
-                                                                                      ensure_ascii=False))
+        """The entry's data; a Webflow exchange's request and response bodies each in a block of their own,
+        indented when they are whole JSON (they were strings inside the data, every quote escaped)."""
+        data = dict(obj.data or {})
+        bodies = [(label, data.pop(key)) for key, label in EXCHANGE_BODIES if isinstance(data.get(key), str)]
+        parts = [format_html('<pre class="sa-json">{}</pre>', json.dumps(data, indent=2, ensure_ascii=False))]
+        for label, text in bodies:
+            if not text:
+                continue
+            shown, cut = readable_body(text)
+            parts.append(format_html('<p><b>{}</b>{}</p><pre class="sa-json exchange-body">{}</pre>', label,
+                                     _(" (its first %(n)s characters)") % {"n": f"{len(text):,}"} if cut else "",
+                                     shown))
+        return format_html_join("", "{}", ((part,) for part in parts))
 
     def export_csv_view(self, request):
         """The changelist's current filters and search, streamed row by row as CSV."""
@@ -277,6 +289,19 @@ class AuditEventAdmin(ReadOnlyAdmin):
             rows(), content_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": f'attachment; filename="audit-{stamp}.csv"'},
         )
+
+
+# The bodies a push.request entry keeps (webflow.client, EXCERPT_LIMIT characters each), shown apart from the rest.
+EXCHANGE_BODIES = (("request_excerpt", _("Request body")), ("response_excerpt", _("Response body")))
+
+
+def readable_body(text: str) -> tuple[str, bool]:
+    """(the body to show, whether it was cut): whole JSON indented with its characters as they are; a body cut
+    at the excerpt limit, or not JSON, as it was sent."""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False), False
+    except ValueError:
+        return text, len(text) >= EXCERPT_LIMIT
 
 
 def _json(value) -> str:
