@@ -3,6 +3,7 @@ critical axe-core finding. The screenshots it takes are the README's tour (`make
 docs/screenshots/; otherwise they go to a temporary folder)."""
 import contextlib
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
@@ -45,9 +46,10 @@ def some_of_everything(collection, editor, approver, publisher):
     return batch
 
 
-def page_at_1280(chromium_browser, live_server, user):
-    """A new browser window 1280 px wide, logged in as `user`."""
-    context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+def page_at_1280(chromium_browser, live_server, user, color_scheme: str = "light"):
+    """A new browser window 1280 px wide, logged in as `user`; the theme follows `color_scheme` (the system's)."""
+    context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800},
+                                           color_scheme=color_scheme)
     context.set_default_timeout(10_000)
     page = context.new_page()
     page.goto("/admin/login/")
@@ -115,3 +117,22 @@ def test_each_translated_input_sits_beside_its_primary_text_and_the_page_fits_12
         assert left["x"] + left["width"] <= right["x"], name
         assert left["y"] < right["y"] + right["height"] and right["y"] < left["y"] + left["height"], name
     page.context.close()
+
+
+def test_in_dark_mode_the_main_pages_keep_readable_contrast(chromium_browser, live_server, shots, collection,
+                                                            locales, editor, approver, publisher):
+    """The theme follows a dark system preference; our own cards, tables and forms must follow it too (white cards
+    under the theme's light text were unreadable). axe's contrast rule is the judge."""
+    batch = some_of_everything(collection, editor, approver, publisher)
+    item = factories.make_item(collection, name="Night notes", slug="night-notes", last_edited_by=editor)
+    factories.make_translation(item, locales[1], name="Notes de nuit")
+    pages = {
+        editor: ["/admin/", f"/admin/stagingapp/draftitem/{item.pk}/change/", "/admin/stagingapp/draftitem/import/"],
+        publisher: ["/admin/", f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "/admin/stagingapp/auditevent/"],
+    }
+    for user, paths in pages.items():
+        page = page_at_1280(chromium_browser, live_server, user, color_scheme="dark")
+        expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+        for path in paths:
+            check(page, path, shots)
+        page.context.close()
