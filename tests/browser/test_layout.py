@@ -105,8 +105,9 @@ def test_each_translated_input_sits_beside_its_primary_text_and_the_page_fits_12
     page = page_at_1280(chromium_browser, live_server, editor)
 
     check(page, f"/admin/stagingapp/draftitem/{item.pk}/change/", shots)
-    page.locator("[name='translations-0-name']").scroll_into_view_if_needed()
-    page.mouse.wheel(0, 250)  # the tab bar and the summary row in view too, for the README's picture
+    # The README's picture: the section's heading, its locale tabs and the first rows, at rest (no scroll running).
+    page.locator("#translations-heading").evaluate("heading => heading.scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
     page.screenshot(path=str(shots / "translations.png"))
     for name in ("translations-0-name", "translations-0-wf__summary"):
         field = page.locator(f"[name='{name}']")
