@@ -148,3 +148,37 @@ def test_values_the_app_cannot_represent_are_kept_verbatim_and_survive_an_update
     assert len(variants) == 3
     assert {v["fieldData"]["legacy-embed"] for v in variants} == {"<iframe src=x>"}
     assert collection_verify(collection_id=collection.pk).counts == {"in_sync": 6}
+
+
+def test_a_conflict_is_resolved_from_its_own_page_by_someone_who_may(sandbox, collection, locales, publisher, editor,
+                                                                       approver, client):
+    from django.urls import reverse
+
+    ids = seed_webflow_items(sandbox, collection, locales, 1)
+    collection_pull(collection_id=collection.pk, actor=publisher)
+    item = DraftItem.objects.get()
+    item.field_data = {"summary": "Ours"}
+    item.save()
+    edit_in_webflow(sandbox, collection, ids[0], locales[0], summary="Theirs")
+    collection_pull(collection_id=collection.pk, actor=publisher)
+    conflict = PullConflict.objects.get()
+    page_url = reverse("admin:stagingapp_pullconflict_change", args=[conflict.pk])
+    resolve_url = reverse("admin:stagingapp_pullconflict_resolve", args=[conflict.pk])
+
+    client.force_login(approver)  # may not resolve conflicts
+    assert client.post(resolve_url, {"choice": "webflow"}).status_code == 403
+    client.force_login(editor)
+    page = client.get(page_url).content.decode()
+    assert 'id="conflict-resolve"' in page and f'action="{resolve_url}"' in page
+    assert 'name="_save"' not in page  # every field is read-only: no Save that saves nothing
+    assert client.get(resolve_url).status_code == 403  # only a POST resolves
+
+    response = client.post(resolve_url, {"choice": "webflow"})
+
+    assert response.status_code == 302 and response.url == page_url
+    conflict.refresh_from_db()
+    item.refresh_from_db()
+    assert conflict.status == PullConflict.Status.TOOK_WEBFLOW and conflict.resolved_by == editor
+    assert item.field_data == {"summary": "Theirs"}
+    assert 'id="conflict-resolve"' not in client.get(page_url).content.decode()  # resolved: nothing left to choose
+    assert "already resolved" in client.post(resolve_url, {"choice": "ours"}, follow=True).content.decode()

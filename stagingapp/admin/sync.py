@@ -1,5 +1,8 @@
 """Admin for Webflow as the other side: pull and verify actions on collections, pull conflicts."""
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import ngettext
 from unfold.admin import ModelAdmin
@@ -7,6 +10,7 @@ from unfold.admin import ModelAdmin
 from ..exceptions import StagingError
 from ..models import PullConflict
 from ..services import pull as pull_services
+from .lookups import object_or_404
 
 
 @admin.action(description="Pull items from Webflow (create or update drafts)", permissions=["change"])
@@ -38,8 +42,8 @@ def versions_table(obj):
     if not rows:
         return "—"
     return format_html(
-        "<table><thead><tr><th>locale</th><th>field</th><th>ours (draft)</th><th>Webflow</th><th></th></tr>"
-        "</thead><tbody>{}</tbody></table>",
+        '<div class="sa-scroll"><table class="sa-table" id="conflict-versions"><thead><tr><th>Locale</th>'
+        "<th>Field</th><th>Our draft</th><th>Webflow</th><th></th></tr></thead><tbody>{}</tbody></table></div>",
         format_html_join("", "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
     )
 
@@ -52,6 +56,34 @@ class PullConflictAdmin(ModelAdmin):
     fields = ["item", "status", "detected_at", "resolved_by", "resolved_at", versions_table]
     readonly_fields = fields
     actions = ["keep_ours", "take_webflow"]
+    # Below the two versions, the choice itself (an open conflict, for those who may resolve it).
+    change_form_outer_after_template = "admin/stagingapp/pullconflict/resolve.html"
+
+    def get_urls(self):
+        return [
+            path("<path:object_id>/resolve/", self.admin_site.admin_view(self.resolve_view),
+                 name="stagingapp_pullconflict_resolve"),
+            *super().get_urls(),
+        ]
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        # Every field is read-only: a Save button would save nothing. Resolving is the page's one action.
+        extra_context = {**(extra_context or {}), "show_save": False, "show_save_and_continue": False}
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def resolve_view(self, request, object_id):
+        """POST choice=ours|webflow from the conflict's page: resolve it and come back to the page."""
+        conflict = object_or_404(PullConflict, object_id)
+        if request.method != "POST" or not self.has_change_permission(request, conflict):
+            raise PermissionDenied
+        try:
+            resolved = pull_services.conflict_resolve(conflict_id=conflict.pk, choice=request.POST.get("choice", ""),
+                                                      actor=request.user)
+        except StagingError as exc:  # resolved meanwhile (another tab), the item in a batch, an unknown choice
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            self.message_user(request, f"{resolved.item}: {resolved.get_status_display()}.")
+        return HttpResponseRedirect(reverse("admin:stagingapp_pullconflict_change", args=[conflict.pk]))
 
     def has_add_permission(self, request):
         return False

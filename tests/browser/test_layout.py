@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from stagingapp.models import AuditEvent, DraftItem, WebflowItemRef
+from stagingapp.models import AuditEvent, DraftItem, PullConflict, WebflowItemRef
 from tests import factories
 from tests.test_batch_page import finished_batch
 
@@ -130,9 +130,12 @@ def test_in_dark_mode_the_main_pages_keep_readable_contrast(chromium_browser, li
     pushed = factories.make_item(collection, name="Pushed notes", slug="pushed-notes", status=S.LIVE)
     WebflowItemRef.objects.create(item=pushed, locale=locales[0], webflow_item_id=factories.hex_id(),
                                   cms_locale_id=locales[0].cms_locale_id, slug=pushed.slug, is_published=True)
+    conflict = PullConflict.objects.create(item=pushed, versions={"en-US": {
+        "ours": {"summary": "Ours"}, "webflow": {"summary": "Changed in Webflow"}}})
     pages = {
         editor: ["/admin/", f"/admin/stagingapp/draftitem/{item.pk}/change/", "/admin/stagingapp/draftitem/import/",
-                 f"/admin/stagingapp/draftitem/{pushed.pk}/request-removal/"],
+                 f"/admin/stagingapp/draftitem/{pushed.pk}/request-removal/",
+                 f"/admin/stagingapp/pullconflict/{conflict.pk}/change/"],
         publisher: ["/admin/", f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "/admin/stagingapp/auditevent/"],
     }
     for user, paths in pages.items():
