@@ -33,6 +33,15 @@ def test_with_several_collections_nothing_is_preselected_and_the_json_box_explai
     assert form["collection"].value() is None
     assert not [name for name in form.fields if name.startswith(FIELD_PREFIX)]
     assert form.fields["field_data"].help_text.startswith("Choose the collection and save")
+    # In the theme's look like every other input (it rendered as a borderless box: only its resize handle showed).
+    assert "border" in form.fields["field_data"].widget.attrs["class"].split()
+
+
+def test_a_new_translations_json_box_says_to_choose_the_item_first(editor_client, site, collection):
+    form = editor_client.get(reverse("admin:stagingapp_drafttranslation_add")).context["adminform"].form
+
+    assert form.fields["field_data"].help_text.startswith("Choose the item and save")
+    assert "border" in form.fields["field_data"].widget.attrs["class"].split()
 
 
 def test_values_carried_in_the_address_fill_the_new_collections_inputs(editor_client, site, collection):

@@ -194,6 +194,7 @@ class SchemaFieldsFormMixin:
     """Adds `wf__<slug>` inputs for the collection's schema and merges them with the JSON box in clean()."""
 
     partial = False
+    chosen_first = "the collection"  # what picks the schema on this form, named in the JSON box's help
 
     def setup_schema_fields(self, collection):
         self.collection = collection
@@ -223,6 +224,7 @@ class SchemaFieldsFormMixin:
             required=False, widget=forms.Textarea(attrs={"rows": 4, "class": "vLargeTextField"}),
             help_text=self._json_help(collection),
         )
+        themed(self.fields["field_data"].widget)  # a borderless box otherwise: only its resize handle showed
         carried = self.initial.get("field_data") if isinstance(self.initial.get("field_data"), str) else ""
         self.initial["field_data"] = json.dumps(extras, indent=2, ensure_ascii=False) if extras else carried
         self.fields[MARKER_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput)
@@ -253,7 +255,7 @@ class SchemaFieldsFormMixin:
 
     def _json_help(self, collection) -> str:
         if collection is None:
-            return "Choose the collection and save (or 'Save and continue editing') to get one input per field."
+            return f"Choose {self.chosen_first} and save (or 'Save and continue editing') to get one input per field."
         if not schema_is_synced(collection):
             return SCHEMA_NOT_SYNCED_WARNING + ' Enter values as JSON: {"field-slug": "value"}.'
         if self.rendered:
@@ -449,6 +451,7 @@ class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
     """A translation: every input optional; empty means "same as the primary locale"."""
 
     partial = True
+    chosen_first = "the item"
 
     class Meta:
         model = DraftTranslation
