@@ -187,6 +187,9 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=f"django.core.mail.backends.{_D
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="staging@localhost")
+# The address people open this app at (https://staging.example.com): review e-mails link each item with it.
+# Unset, they name the items without links (a worker has no request to take a host from).
+PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")
 
 # --- Webflow -------------------------------------------------------------------------------------------------
 # The token is read here and nowhere else; it is never stored in the database or written to logs.

@@ -207,16 +207,29 @@ def test_unlock_needs_the_permission_and_a_reason_and_is_audited(item, editor, a
     assert AuditEvent.objects.get(item=item, action="item.unlock").actor == publisher
 
 
-def test_approvers_hear_of_submissions_and_submitters_of_decisions(
-    item, editor, approver, django_capture_on_commit_callbacks
+def test_approvers_hear_of_submissions_and_submitters_of_decisions_with_links_to_the_items(
+    item, editor, approver, settings, django_capture_on_commit_callbacks
 ):
+    settings.PUBLIC_URL = "https://staging.example.com"
+    page = f"https://staging.example.com/admin/stagingapp/draftitem/{item.pk}/change/"
     with django_capture_on_commit_callbacks(execute=True):
         workflow.items_submit(item_ids=[item.pk], actor=editor)
     assert [m.to for m in mail.outbox] == [[approver.email]]
+    assert page in mail.outbox[0].body
+    assert "https://staging.example.com/admin/stagingapp/draftitem/?status__exact=in_review" in mail.outbox[0].body
     with django_capture_on_commit_callbacks(execute=True):
         workflow.items_reject(item_ids=[item.pk], actor=approver, comment="Needs a better title")
     assert mail.outbox[-1].to == [editor.email]
-    assert "Needs a better title" in mail.outbox[-1].body
+    assert "Needs a better title" in mail.outbox[-1].body and page in mail.outbox[-1].body
+
+
+def test_without_a_public_url_the_e_mails_name_the_items_without_links(
+    item, editor, approver, settings, django_capture_on_commit_callbacks
+):
+    settings.PUBLIC_URL = ""
+    with django_capture_on_commit_callbacks(execute=True):
+        workflow.items_submit(item_ids=[item.pk], actor=editor)
+    assert str(item) in mail.outbox[0].body and "/admin/" not in mail.outbox[0].body
 
 
 class ExplodingBackend:

@@ -1,14 +1,28 @@
 """Review e-mails: approvers hear of submissions, submitters of decisions. A failed send never blocks a transition."""
 import logging
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 from django.core.mail import send_mail
 from django.db.models import Q
+from django.urls import reverse
 
 from ..models import DraftItem
 
 logger = logging.getLogger(__name__)
+
+
+def _item_line(item: DraftItem, detail: str = "") -> str:
+    """'- Name (detail)' and, with PUBLIC_URL set, the item's page on the next line."""
+    line = f"- {item}" + (f" ({detail})" if detail else "")
+    if settings.PUBLIC_URL:
+        line += "\n  " + _link(reverse("admin:stagingapp_draftitem_change", args=[item.pk]))
+    return line
+
+
+def _link(path: str) -> str:
+    return settings.PUBLIC_URL + path
 
 
 def _approvers():
@@ -35,11 +49,12 @@ def notify_submitted(*, item_ids: list[int], actor_id: int) -> int:
     try:
         items = list(DraftItem.objects.filter(pk__in=item_ids).order_by("pk"))
         recipients = [u.email for u in _approvers().exclude(pk=actor_id)]
-        lines = "\n".join(f"- {item} (slug {item.slug})" for item in items)
-        return _send(
-            subject=f"{len(items)} item(s) waiting for review", body=f"Submitted for review:\n{lines}\n",
-            recipients=recipients,
-        )
+        lines = "\n".join(_item_line(item, f"slug {item.slug}") for item in items)
+        body = f"Submitted for review:\n{lines}\n"
+        if settings.PUBLIC_URL:
+            queue = reverse("admin:stagingapp_draftitem_changelist") + "?status__exact=in_review"
+            body += f"\nEverything waiting for review: {_link(queue)}\n"
+        return _send(subject=f"{len(items)} item(s) waiting for review", body=body, recipients=recipients)
     except Exception:
         logger.exception("review notification failed for items %s", item_ids)
         return 0
@@ -54,7 +69,7 @@ def notify_reviewed(*, item_ids: list[int], actor_id: int, decision: str, commen
                 by_submitter.setdefault(item.submitted_by.email, []).append(item)
         sent = 0
         for email, items in by_submitter.items():
-            lines = "\n".join(f"- {item}" for item in items)
+            lines = "\n".join(_item_line(item) for item in items)
             body = f"Your items were {decision}:\n{lines}\n"
             if comment:
                 body += f"\nReviewer's comment:\n{comment}\n"
