@@ -306,3 +306,38 @@ def test_the_history_pages_of_an_item_still_render(editor_client, collection):
     assert editor_client.get(reverse("admin:stagingapp_draftitem_history", args=[item.pk])).status_code == 200
     page = editor_client.get(reverse("admin:stagingapp_draftitem_simple_history", args=[item.pk, record.pk]))
     assert page.status_code == 200 and "Version one" in page.content.decode()
+
+
+def test_a_save_never_overwrites_changes_someone_saved_after_the_page_was_opened(client, editor, collection,
+                                                                                  locales):
+    from stagingapp.admin.forms import LOADED_FIELD
+
+    other = factories.make_user("editor2", "Editors")
+    item = factories.make_item(collection, name="Shared notes", slug="shared-notes",
+                               field_data={"summary": "First"}, last_edited_by=editor)
+    client.force_login(editor)
+    mine = client.get(change_url(item)).context["adminform"].form.initial[LOADED_FIELD]
+    assert f'name="{LOADED_FIELD}" value="{mine}"' in client.get(change_url(item)).content.decode()
+    # editor2 opens the same page and saves a translation meanwhile (the fingerprint covers translations too).
+    factories.make_translation(item, locales[1], name="Notes partagées", last_edited_by=other)
+    DraftItem.objects.filter(pk=item.pk).update(last_edited_by=other)
+
+    stale = item_post(collection, name="Shared notes", slug="shared-notes",
+                      **{f"{FIELD_PREFIX}summary": "Mine", LOADED_FIELD: mine})
+    response = client.post(change_url(item), stale)
+
+    assert response.status_code == 200  # refused, the form back with the editor's input
+    page = response.content.decode()
+    assert "editor2 saved this item at" in page and "nothing was saved" in page
+    assert response.context["adminform"].form[f"{FIELD_PREFIX}summary"].value() == "Mine"
+    item.refresh_from_db()
+    assert item.field_data == {"summary": "First"}
+    newer = response.context["adminform"].form.data[LOADED_FIELD]
+    assert newer != mine and newer == item.fingerprint()
+
+    # Having looked, the editor saves again: their version is kept over the other one.
+    response = client.post(change_url(item), {**stale, LOADED_FIELD: newer})
+
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    item.refresh_from_db()
+    assert item.field_data["summary"] == "Mine"

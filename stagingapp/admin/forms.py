@@ -8,6 +8,7 @@ import datetime as dt
 import json
 
 from django import forms
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, format_html
 from unfold.widgets import INPUT_CLASSES, SELECT_CLASSES, TEXTAREA_CLASSES
@@ -41,6 +42,8 @@ from .widgets import (
 
 FIELD_PREFIX = "wf__"
 MARKER_FIELD = "schema_rendered_for"
+# The item's content fingerprint when its page was shown: a save finding another one refuses to overwrite unseen.
+LOADED_FIELD = "content_as_loaded"
 DATETIME_INPUT_FORMAT = "%Y-%m-%dT%H:%M"
 _SWITCH_CHOICES = [("", "— same as primary —"), ("true", "On"), ("false", "Off")]
 
@@ -384,6 +387,11 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
             self.fields["slug"].required = False
             self.fields["slug"].help_text += " Leave empty to use the suggestion from the name."
         self.setup_schema_fields(self._chosen_collection())
+        self.content_now = None
+        if self.instance.pk:  # the content as stored now (a POST's instance is read when the POST arrives)
+            self.content_now = self.instance.fingerprint()
+            self.fields[LOADED_FIELD] = forms.CharField(required=False, widget=forms.HiddenInput)
+            self.initial[LOADED_FIELD] = self.content_now
 
     def _chosen_collection(self):
         if self.is_bound:
@@ -416,6 +424,7 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
 
     def clean(self):
         cleaned = super().clean()
+        self._refuse_overwriting_unseen_changes()
         slug, collection = cleaned.get("slug"), cleaned.get("collection")
         if slug and collection and not self.has_error("slug"):
             clash = DraftItem.objects.filter(collection=collection, slug=slug).exclude(pk=self.instance.pk).first()
@@ -436,6 +445,25 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
                 "The fields of %(collection)s are shown below now. Fill them in and save again; nothing you "
                 "typed was lost.", code="inputs_shown", params={"collection": self.collection}))
         return cleaned
+
+
+    def _refuse_overwriting_unseen_changes(self):
+        """Someone saved other content (here, in another tab, or by a pull) since this page was shown: nothing is
+        saved and the form comes back with the editor's input. It then carries the newer content's fingerprint,
+        so saving again, having looked, keeps this version over theirs (as Wagtail and MediaWiki let one)."""
+        loaded = self.data.get(self.add_prefix(LOADED_FIELD)) if self.content_now else None
+        if not loaded or loaded == self.content_now:
+            return
+        stored = self.instance
+        self.add_error(None, forms.ValidationError(
+            "%(who)s saved this item at %(when)s, after you opened it, so nothing was saved: your changes are still "
+            "below. Compare with the History timeline, then save again to keep your version over theirs, or "
+            "reload the page to start from theirs.", code="saved_meanwhile",
+            params={"who": stored.last_edited_by or "Someone",
+                    "when": timezone.localtime(stored.updated_at).strftime("%Y-%m-%d %H:%M")}))
+        data = self.data.copy()
+        data[self.add_prefix(LOADED_FIELD)] = self.content_now
+        self.data = data
 
 
 def free_slug(collection, slug: str) -> str:

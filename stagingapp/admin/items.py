@@ -12,6 +12,7 @@ from .bulk import BulkReviewAdminMixin
 from .csp import CspNonceMediaMixin
 from .forms import (
     FIELD_PREFIX,
+    LOADED_FIELD,
     MARKER_FIELD,
     DraftItemForm,
     DraftTranslationForm,
@@ -44,7 +45,7 @@ def collection_for_form(request, item=None):
 
 def model_fields_only(fields):
     # Schema inputs are added by the form itself; modelform_factory must only see real model fields.
-    return [f for f in fields if not f.startswith(FIELD_PREFIX) and f != MARKER_FIELD]
+    return [f for f in fields if not f.startswith(FIELD_PREFIX) and f not in (MARKER_FIELD, LOADED_FIELD)]
 
 
 class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
@@ -89,6 +90,8 @@ class DraftItemAdmin(
             inputs, marker = [], []  # read-only: the stored values are shown as they are
         else:
             inputs, marker = schema_input_names(collection_for_form(request, obj)), [MARKER_FIELD]
+            if obj is not None:
+                marker.append(LOADED_FIELD)  # the content as this page showed it (saved-meanwhile check)
         return [
             (None, {"fields": ["collection", "name", "slug"]}),
             ("Field values", {"fields": [*inputs, "field_data", *marker]}),
