@@ -233,3 +233,16 @@ def test_recent_activity_shows_work_not_sign_ins_or_single_webflow_requests(clie
     assert "item.submit" in shown
     assert not {a for a in shown if a.startswith("auth.") or a in ("push.request", "push.unanswered")}
     assert AuditEvent.objects.filter(action="push.request").exists()  # still in the audit history
+
+
+def test_the_editor_panel_links_stale_translations_only_when_there_are_some(client, collection, locales, editor):
+    item = factories.make_item(collection, name="Fresh", last_edited_by=editor)
+    factories.make_translation(item, locales[1], name="Frais")
+
+    page = client_for(client, editor).get(INDEX).content.decode()
+    assert "No stale translations" in page and "stale_translations=yes" not in page
+
+    item.field_data = {"summary": "The primary text changed"}
+    item.save()  # its translation was written for the old text
+    page = client.get(INDEX).content.decode()
+    assert "1 item has stale translations" in page and "stale_translations=yes" in page
