@@ -125,3 +125,15 @@ def test_the_batch_page_hides_empty_details_and_shows_times_without_seconds(publ
 ])
 def test_the_estimate_reads_as_a_sentence(estimate, sentence):
     assert estimate_sentence(estimate).endswith(sentence)
+
+
+def test_an_empty_batch_list_says_where_batches_start_and_a_filtered_one_that_nothing_matches(client, publisher):
+    client.force_login(publisher)
+    changelist = reverse("admin:stagingapp_pushbatch_changelist")
+
+    page = client.get(changelist).content.decode()
+    assert "No batch yet." in page and 'href="/admin/">New batch</a>' in page
+    assert "Create a new item" not in page  # batches have no Add button
+
+    page = client.get(changelist, {"status__exact": "failed"}).content.decode()
+    assert "Nothing matches this search or these filters." in page
