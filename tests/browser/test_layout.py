@@ -84,7 +84,8 @@ def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
     pages = {
         editor: [("/admin/", "dashboard-editor"), ("/admin/stagingapp/draftitem/", "items"),
                  ("/admin/stagingapp/draftitem/import/", None)],
-        approver: [("/admin/", "dashboard-approver"), (f"/admin/stagingapp/draftitem/{item.pk}/change/", "review")],
+        approver: [("/admin/", "dashboard-approver"), (f"/admin/stagingapp/draftitem/{item.pk}/change/", "review"),
+                   (f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/", None)],
         publisher: [("/admin/", "dashboard-publisher"), (f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "batch"),
                     ("/admin/stagingapp/pushbatch/", None), ("/admin/stagingapp/auditevent/", "audit")],
     }
@@ -135,7 +136,8 @@ def test_in_dark_mode_the_main_pages_keep_readable_contrast(chromium_browser, li
     pages = {
         editor: ["/admin/", f"/admin/stagingapp/draftitem/{item.pk}/change/", "/admin/stagingapp/draftitem/import/",
                  f"/admin/stagingapp/draftitem/{pushed.pk}/request-removal/",
-                 f"/admin/stagingapp/pullconflict/{conflict.pk}/change/"],
+                 f"/admin/stagingapp/pullconflict/{conflict.pk}/change/",
+                 f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/"],
         publisher: ["/admin/", f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "/admin/stagingapp/auditevent/"],
     }
     for user, paths in pages.items():
