@@ -95,7 +95,8 @@ def test_a_re_pull_leaves_unchanged_items_alone_takes_webflow_edits_and_lists_co
     assert (again.created, again.updated, again.conflicts, again.unchanged) == ([], [], [], 5)
 
 
-def test_keeping_our_version_of_a_conflict_stops_it_coming_back(sandbox, collection, locales, publisher, editor):
+def one_conflict(sandbox, collection, locales, publisher) -> tuple[DraftItem, PullConflict]:
+    """A pulled item changed here ("Ours") and in Webflow ("Theirs"), and the open conflict the next pull finds."""
     ids = seed_webflow_items(sandbox, collection, locales, 1)
     collection_pull(collection_id=collection.pk, actor=publisher)
     item = DraftItem.objects.get()
@@ -103,7 +104,11 @@ def test_keeping_our_version_of_a_conflict_stops_it_coming_back(sandbox, collect
     item.save()
     edit_in_webflow(sandbox, collection, ids[0], locales[0], summary="Theirs")
     collection_pull(collection_id=collection.pk, actor=publisher)
-    conflict = PullConflict.objects.get()
+    return item, PullConflict.objects.get()
+
+
+def test_keeping_our_version_of_a_conflict_stops_it_coming_back(sandbox, collection, locales, publisher, editor):
+    item, conflict = one_conflict(sandbox, collection, locales, publisher)
 
     conflict_resolve(conflict_id=conflict.pk, choice="ours", actor=editor)
 
@@ -154,14 +159,7 @@ def test_a_conflict_is_resolved_from_its_own_page_by_someone_who_may(sandbox, co
                                                                        approver, client):
     from django.urls import reverse
 
-    ids = seed_webflow_items(sandbox, collection, locales, 1)
-    collection_pull(collection_id=collection.pk, actor=publisher)
-    item = DraftItem.objects.get()
-    item.field_data = {"summary": "Ours"}
-    item.save()
-    edit_in_webflow(sandbox, collection, ids[0], locales[0], summary="Theirs")
-    collection_pull(collection_id=collection.pk, actor=publisher)
-    conflict = PullConflict.objects.get()
+    item, conflict = one_conflict(sandbox, collection, locales, publisher)
     page_url = reverse("admin:stagingapp_pullconflict_change", args=[conflict.pk])
     resolve_url = reverse("admin:stagingapp_pullconflict_resolve", args=[conflict.pk])
 
