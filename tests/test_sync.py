@@ -147,3 +147,33 @@ def test_the_token_shows_up_in_no_admin_page_or_audit_entry_after_syncs(admin_cl
     syncs = AuditEvent.objects.filter(action__in=["site.sync_locales", "collection.sync_schema"])
     assert syncs.count() == 2
     assert not [event for event in AuditEvent.objects.all() if token in str(event.__dict__)]
+
+
+def test_a_sites_page_has_its_sync_button_which_runs_the_list_action_for_that_site(admin_client, sandbox):
+    site = factories.make_site(webflow_id=DEMO_SITE_ID)
+    page = admin_client.get(reverse("admin:stagingapp_site_change", args=[site.pk])).content.decode()
+    changelist = reverse("admin:stagingapp_site_changelist")
+    assert f'action="{changelist}"' in page and 'name="action" value="sync_locales_from_webflow"' in page
+    assert f'name="_selected_action" value="{site.pk}"' in page
+
+    # What that button posts: this site's pk, the action it names, and the action bar's index.
+    response = admin_client.post(changelist, {"_selected_action": site.pk, "index": "0",
+                                              "action": "sync_locales_from_webflow"}, follow=True)
+
+    assert [str(m) for m in get_messages(response.wsgi_request)] == [
+        f"Locales of {site.name} synced from Webflow — created: en-US, fr-FR, de-DE."]
+
+
+def test_a_collections_page_offers_sync_pull_and_verify_only_to_who_may_run_them(client, sandbox, publisher,
+                                                                                   editor):
+    site = factories.make_site(webflow_id=DEMO_SITE_ID)
+    collection = factories.make_collection(site, webflow_id=DEMO_COLLECTION_ID)
+    url = reverse("admin:stagingapp_collection_change", args=[collection.pk])
+    client.force_login(publisher)
+    page = client.get(url).content.decode()
+    assert [name for name in ("sync_fields_from_webflow", "pull_from_webflow", "verify_collections")
+            if f'value="{name}"' in page] == ["sync_fields_from_webflow", "pull_from_webflow", "verify_collections"]
+    client.force_login(editor)  # may look, and verify (a read of Webflow), but not sync or pull
+    page = client.get(url).content.decode()
+    assert [name for name in ("sync_fields_from_webflow", "pull_from_webflow", "verify_collections")
+            if f'value="{name}"' in page] == ["verify_collections"]

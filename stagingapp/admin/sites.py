@@ -11,6 +11,7 @@ from ..validators import is_canonical_webflow_id
 from .drift import verify_collections
 from .forms import LocaleMappingForm, LocaleMappingInlineFormSet
 from .guard import UnsavedChangesGuardMixin
+from .object_actions import ObjectActionsMixin
 from .sync import pull_from_webflow
 
 
@@ -29,12 +30,13 @@ class LocaleMappingInline(TabularInline):
     fields = ["tag", "display_name", "cms_locale_id", "is_primary", "is_enabled"]
 
 
-class SiteAdmin(UnsavedChangesGuardMixin, ModelAdmin):
+class SiteAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, ModelAdmin):
     list_display = ["name", "webflow_id", "locales_synced_at"]
     search_fields = ["name", "webflow_id"]
     readonly_fields = ["locales_synced_at", "created_at", "updated_at"]
     inlines = [LocaleMappingInline]
     actions = ["sync_locales_from_webflow"]
+    object_actions = ("sync_locales_from_webflow",)
 
     @admin.action(description="Sync locales from Webflow", permissions=["change"])
     def sync_locales_from_webflow(self, request, queryset):
@@ -63,13 +65,14 @@ class SiteAdmin(UnsavedChangesGuardMixin, ModelAdmin):
         formset.save_m2m()
 
 
-class CollectionAdmin(UnsavedChangesGuardMixin, ModelAdmin):
+class CollectionAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, ModelAdmin):
     list_display = ["name", "site", "webflow_id", "field_count", "schema_synced_at"]
     list_filter = ["site"]
     list_select_related = ["site"]
     search_fields = ["name", "webflow_id", "slug"]
     readonly_fields = ["schema_synced_at", "created_at", "updated_at"]
     actions = ["sync_fields_from_webflow", pull_from_webflow, verify_collections]
+    object_actions = ("sync_fields_from_webflow", "pull_from_webflow", "verify_collections")
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
