@@ -307,6 +307,8 @@ UNFOLD = {
     "SITE_TITLE": "Webflow content staging",
     "SITE_HEADER": "Webflow content staging",
     "SITE_SUBHEADER": "Drafts, reviews and pushes",
+    # The admin is the whole site ("/" redirects to it): a "Return to site" link on the login page led back to it.
+    "SITE_URL": None,
     "SHOW_HISTORY": True,
     "SHOW_VIEW_ON_SITE": False,
     "SHOW_BACK_BUTTON": False,

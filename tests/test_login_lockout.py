@@ -77,3 +77,8 @@ def test_an_admin_lifts_a_lock_with_axes_reset_username(client, editor):
 
     assert attempt(client, "editor", "pw").status_code == 302
     assert logged_in(client)
+
+
+def test_the_login_page_has_no_return_to_site_link_that_leads_back_to_it(client):
+    # The admin is the whole site ("/" redirects to it), so such a link only reloads the login page.
+    assert "Return to site" not in client.get(LOGIN).content.decode()
