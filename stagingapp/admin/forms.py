@@ -446,7 +446,6 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
                 "typed was lost.", code="inputs_shown", params={"collection": self.collection}))
         return cleaned
 
-
     def _refuse_overwriting_unseen_changes(self):
         """Someone saved other content (here, in another tab, or by a pull) since this page was shown: nothing is
         saved and the form comes back with the editor's input. It then carries the newer content's fingerprint,
