@@ -187,6 +187,9 @@ EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=f"django.core.mail.backends.{_D
 EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
 EMAIL_PORT = env.int("EMAIL_PORT", default=25)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="staging@localhost")
+# Seconds before a mail server that does not answer is given up on (Django's default waits for ever, which would
+# hold a web request or a push worker).
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=10)
 # The address people open this app at (https://staging.example.com): review e-mails link each item with it.
 # Unset, they name the items without links (a worker has no request to take a host from).
 PUBLIC_URL = env.str("PUBLIC_URL", default="http://127.0.0.1:8000" if DEBUG else "").rstrip("/")

@@ -122,6 +122,44 @@ def test_a_slug_already_used_in_webflow_by_someone_else_fails_that_item_only(san
     assert not WebflowItemRef.objects.filter(item=items[2]).exists()
 
 
+def test_whoever_queued_a_batch_hears_of_its_failures_with_a_link_but_not_of_a_plain_success(
+        sandbox, collection, locales, publisher, settings, django_capture_on_commit_callbacks):
+    from django.core import mail
+
+    settings.PUBLIC_URL = "https://staging.example.com"
+    publisher.email = "publisher@example.com"
+    publisher.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        run(collection, make_approved_items(collection, 2, start=800), publisher)
+    assert mail.outbox == []  # pushed now and all done: the publisher watched it happen
+    items = make_approved_items(collection, 3, locales=locales[1:])
+    from stagingapp.webflow.client import get_client
+
+    get_client().create_items_bulk(collection.webflow_id, field_data=[
+        {"name": "Theirs", "slug": "post-2", "summary": "not ours"}], cms_locale_ids=[locales[0].cms_locale_id],
+        is_draft=True, is_archived=False)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        batch = run(collection, items, publisher)
+
+    assert batch.status == PushBatch.Status.PARTLY_FAILED
+    [message] = mail.outbox
+    assert message.to == ["publisher@example.com"] and message.subject == f"{batch}: Partly failed"
+    assert "2 done, 1 failed, 0 cancelled, of 3 item(s)" in message.body
+    assert "- Post 2: " in message.body and "already used in Webflow" in message.body
+    assert f"https://staging.example.com/admin/stagingapp/pushbatch/{batch.pk}/change/" in message.body
+
+    # A success that ran on a schedule is told too: nobody was watching it.
+    from django.utils import timezone
+
+    from stagingapp.services.notifications import notify_batch_finished
+
+    done = PushBatch.objects.exclude(pk=batch.pk).get()
+    PushBatch.objects.filter(pk=done.pk).update(scheduled_for=timezone.now())
+    assert notify_batch_finished(batch_id=done.pk) == 1
+    assert mail.outbox[-1].subject == f"{done}: Succeeded" and "2 done, 0 failed" in mail.outbox[-1].body
+
+
 def test_refusals_do_not_use_up_the_attempts_a_later_fault_is_allowed(sandbox, collection, locales, publisher,
                                                                       settings):
     """Three items refused one request at a time (their slugs taken in Webflow), then one 500: the 500 is the

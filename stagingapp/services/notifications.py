@@ -1,4 +1,5 @@
-"""Review e-mails: approvers hear of submissions, submitters of decisions. A failed send never blocks a transition."""
+"""E-mails: approvers hear of submissions, submitters of decisions, publishers of batches that need them. A failed
+send never blocks a transition or a push."""
 import logging
 
 from django.conf import settings
@@ -8,7 +9,8 @@ from django.core.mail import send_mail
 from django.db.models import Q
 from django.urls import reverse
 
-from ..models import DraftItem
+from ..models import BatchItem, DraftItem, PushBatch
+from ..selectors import batch_counts
 
 logger = logging.getLogger(__name__)
 
@@ -77,4 +79,39 @@ def notify_reviewed(*, item_ids: list[int], actor_id: int, decision: str, commen
         return sent
     except Exception:
         logger.exception("review notification failed for items %s", item_ids)
+        return 0
+
+
+# A batch's failed items named in its e-mail; the rest are counted (the batch page lists them all).
+FAILED_ITEMS_NAMED = 10
+
+
+def notify_batch_finished(*, batch_id: int) -> int:
+    """E-mail whoever queued a batch when it needs them: it failed (wholly or partly), or it ran on a schedule, so
+    nobody was watching it. A batch pushed now and fully done, or one cancelled on purpose, sends nothing. Returns
+    messages sent; never raises."""
+    try:
+        batch = PushBatch.objects.select_related("collection", "queued_by", "created_by").get(pk=batch_id)
+        person = batch.queued_by or batch.created_by
+        failed = batch.status in (PushBatch.Status.FAILED, PushBatch.Status.PARTLY_FAILED)
+        unwatched = batch.scheduled_for is not None and batch.status == PushBatch.Status.SUCCEEDED
+        if not (failed or unwatched) or person is None or not person.email:
+            return 0
+        counts = batch_counts(batch)
+        body = (f"{batch}: {batch.get_status_display()}. {counts['done']} done, {counts['failed']} failed, "
+                f"{counts['cancelled']} cancelled, of {counts['total']} item(s).\n")
+        if batch.last_error:
+            body += f"\nThe batch stopped: {batch.last_error}\n"
+        entries = (batch.entries.filter(status=BatchItem.Status.FAILED).select_related("item")
+                   .order_by("item_id")[:FAILED_ITEMS_NAMED])
+        if counts["failed"]:
+            body += "\nFailed:\n" + "\n".join(f"- {entry.item}: {entry.reason}" for entry in entries) + "\n"
+            if counts["failed"] > FAILED_ITEMS_NAMED:
+                body += f"- and {counts['failed'] - FAILED_ITEMS_NAMED} more\n"
+        if settings.PUBLIC_URL:
+            page = _link(reverse("admin:stagingapp_pushbatch_change", args=[batch.pk]))
+            body += f"\nThe batch, with 'Retry failed items': {page}\n"
+        return _send(subject=f"{batch}: {batch.get_status_display()}", body=body, recipients=[person.email])
+    except Exception:
+        logger.exception("batch notification failed for batch %s", batch_id)
         return 0

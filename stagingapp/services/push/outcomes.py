@@ -1,4 +1,6 @@
 """Final states: entries and their items DONE/FAILED/CANCELLED, and the batch closed with its overall status."""
+from functools import partial
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -6,6 +8,7 @@ from django.utils import timezone
 from ...models import BatchItem, DraftItem, PushBatch, WebflowItemRef
 from ...selectors import batch_counts, items_owing
 from ...statements import select_instances, update_rows
+from .. import notifications
 from ..audit import audit_record
 from ..workflow import items_transition
 from .lease import ClaimLost, beat, write_answered
@@ -172,3 +175,5 @@ def close(run, batch: PushBatch) -> None:
     audit_record(action="batch.finish", **run.as_actor, batch=batch, collection=batch.collection,
                  object_repr=str(batch), message=batch.get_status_display(),
                  data={k: counts[k] for k in ("done", "failed", "cancelled", "total")})
+    # Once the outcome is committed: whoever queued it hears of failures (and of a scheduled run's success).
+    transaction.on_commit(partial(notifications.notify_batch_finished, batch_id=batch.pk))
