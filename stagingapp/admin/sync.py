@@ -76,13 +76,7 @@ class PullConflictAdmin(ModelAdmin):
         conflict = object_or_404(PullConflict, object_id)
         if request.method != "POST" or not self.has_change_permission(request, conflict):
             raise PermissionDenied
-        try:
-            resolved = pull_services.conflict_resolve(conflict_id=conflict.pk, choice=request.POST.get("choice", ""),
-                                                      actor=request.user)
-        except StagingError as exc:  # resolved meanwhile (another tab), the item in a batch, an unknown choice
-            self.message_user(request, str(exc), messages.ERROR)
-        else:
-            self.message_user(request, f"{resolved.item}: {resolved.get_status_display()}.")
+        self._resolve(request, PullConflict.objects.filter(pk=conflict.pk), request.POST.get("choice", ""))
         return HttpResponseRedirect(reverse("admin:stagingapp_pullconflict_change", args=[conflict.pk]))
 
     def has_add_permission(self, request):
@@ -92,8 +86,10 @@ class PullConflictAdmin(ModelAdmin):
         return False
 
     def _resolve(self, request, queryset, choice: str):
+        """Resolve each conflict, the page's one or the list's selection; one resolved meanwhile (another tab),
+        with its item in a batch, or an unknown choice is reported by the service's own message."""
         done = 0
-        for conflict in queryset.filter(status=PullConflict.Status.OPEN):
+        for conflict in queryset.select_related("item"):
             try:
                 pull_services.conflict_resolve(conflict_id=conflict.pk, choice=choice, actor=request.user)
             except StagingError as exc:

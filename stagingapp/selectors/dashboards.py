@@ -117,13 +117,9 @@ def rate_limit_budget() -> dict | None:
 
 # Kept in the audit history, left out of the dashboard's recent activity: sign-ins and the push's per-request
 # records (hundreds a batch) would push the edits, reviews and pushes people look for off its few rows.
-NOT_ACTIVITY_PREFIXES = ("auth.",)
-NOT_ACTIVITY_ACTIONS = ("push.request", "push.unanswered")
+NOT_ACTIVITY = Q(action__startswith="auth.") | Q(action__in=("push.request", "push.unanswered"))
 
 
 def recent_activity(limit: int = 8) -> list[AuditEvent]:
     """The newest audit entries about content and pushes (not sign-ins or single Webflow requests)."""
-    entries = AuditEvent.objects.exclude(action__in=NOT_ACTIVITY_ACTIONS)
-    for prefix in NOT_ACTIVITY_PREFIXES:
-        entries = entries.exclude(action__startswith=prefix)
-    return list(entries.select_related("item").order_by("-created_at", "-pk")[:limit])
+    return list(AuditEvent.objects.exclude(NOT_ACTIVITY).select_related("item").order_by("-created_at", "-pk")[:limit])

@@ -102,9 +102,9 @@ def notify_batch_finished(*, batch_id: int) -> int:
                 f"{counts['cancelled']} cancelled, of {counts['total']} item(s).\n")
         if batch.last_error:
             body += f"\nThe batch stopped: {batch.last_error}\n"
-        entries = (batch.entries.filter(status=BatchItem.Status.FAILED).select_related("item")
-                   .order_by("item_id")[:FAILED_ITEMS_NAMED])
         if counts["failed"]:
+            entries = (batch.entries.filter(status=BatchItem.Status.FAILED).select_related("item")
+                       .order_by("item_id")[:FAILED_ITEMS_NAMED])
             body += "\nFailed:\n" + "\n".join(f"- {entry.item}: {entry.reason}" for entry in entries) + "\n"
             if counts["failed"] > FAILED_ITEMS_NAMED:
                 body += f"- and {counts['failed'] - FAILED_ITEMS_NAMED} more\n"
