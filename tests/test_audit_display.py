@@ -19,3 +19,16 @@ def test_the_audit_list_and_entry_show_action_labels_one_actor_and_minutes(clien
     assert len(re.findall(r"(?i)<label[^>]*>\s*actor\s*</label>|>\s*Actor\s*<", entry)) == 1
     visible = re.sub(r"<[^>]+>", " ", listing + entry)
     assert not re.search(r"\d{2}:\d{2}:\d{2}", visible)  # minutes are enough; no seconds or microseconds
+
+
+def test_every_list_writes_times_as_day_month_year_and_a_24_hour_clock(client, publisher, collection):
+    from tests.factories import make_item
+
+    make_item(collection, name="Dated post")
+    client.force_login(publisher)
+
+    page = client.get(reverse("admin:stagingapp_draftitem_changelist")).content.decode()
+
+    assert re.search(r">\s*\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\s*<", page)  # "7 Dec 2026, 14:52"
+    assert "a.m." not in page and "p.m." not in page
+

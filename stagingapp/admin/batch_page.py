@@ -8,7 +8,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.utils import timezone
-from django.utils.dateformat import format as date_format
+from django.utils.formats import date_format
 from django.utils.http import urlencode
 
 from ..models import BatchItem, PushBatch, WebflowItemRef
@@ -22,10 +22,10 @@ DETAIL_FIELDS = ["created_by", "created_at", "queued_by", "queued_at", "started_
 
 
 def readable_time(moment) -> str:
-    """'2 Dec 2026, 14:05' in the site's time zone: no seconds, no microseconds."""
+    """'2 Dec 2026, 14:05' in the site's time zone, as every list writes times (project/formats)."""
     if not moment:
         return ""
-    return date_format(timezone.localtime(moment), "j M Y, H:i")
+    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def estimate_sentence(estimate: dict | None) -> str:

@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from unfold.widgets import INPUT_CLASSES, SELECT_CLASSES, TEXTAREA_CLASSES
 
@@ -459,7 +460,7 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
             "below. Compare with the History timeline, then save again to keep your version over theirs, or "
             "reload the page to start from theirs.", code="saved_meanwhile",
             params={"who": stored.last_edited_by or "Someone",
-                    "when": timezone.localtime(stored.updated_at).strftime("%Y-%m-%d %H:%M")}))
+                    "when": date_format(timezone.localtime(stored.updated_at), "DATETIME_FORMAT")}))
         data = self.data.copy()
         data[self.add_prefix(LOADED_FIELD)] = self.content_now
         self.data = data
