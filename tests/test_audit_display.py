@@ -32,3 +32,13 @@ def test_every_list_writes_times_as_day_month_year_and_a_24_hour_clock(client, p
     assert re.search(r">\s*\d{1,2} [A-Z][a-z]{2} \d{4}, \d{2}:\d{2}\s*<", page)  # "7 Dec 2026, 14:52"
     assert "a.m." not in page and "p.m." not in page
 
+
+def test_the_audit_list_counts_entries_not_history(client, superuser):
+    AuditEvent.objects.bulk_create([AuditEvent(action="item.edit", actor_label="editor", object_repr=f"Post {n}")
+                                    for n in range(2)])
+    client.force_login(superuser)
+
+    page = client.get(reverse("admin:stagingapp_auditevent_changelist")).content.decode()
+
+    assert re.search(rf"\b{AuditEvent.objects.count()}\s+audit entries\b", page)  # the login is one too
+    assert not re.search(r"\d\s+audit history", page)

@@ -186,6 +186,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
     sortable_by = []  # only the indexed order; sorting a million rows by another column is a full scan
     list_per_page = 100
     show_full_result_count = False
+    plural_count_label = "audit entries"  # the model's plural is the menu's title, "audit history"
     show_facets = admin.ShowFacets.NEVER
     paginator = CappedCountPaginator
     change_list_template = "admin/stagingapp/auditevent/change_list.html"

@@ -94,6 +94,13 @@ class PushBatchAdmin(UnsavedChangesGuardMixin, ModelAdmin):
     def has_add_permission(self, request):
         return False  # batches are made from approved items (dashboard → New batch, or the item list's action)
 
+    def empty_list_hint(self):
+        """What an empty, unfiltered list says instead of an Add button (templates/unfold/helpers/empty_results)."""
+        return format_html(
+            'No batch yet. A publisher starts one with <a class="text-primary-600 underline" href="{}">New batch</a> '
+            'beside a collection on the dashboard, or by selecting approved draft items and choosing "{}".',
+            reverse("admin:index"), "Create a push batch from selected approved items")
+
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.status != PushBatch.Status.PENDING:
             return False

@@ -1,6 +1,7 @@
 """Drift reports in the admin: runs with their counts and cost, findings filterable by kind, CSV export."""
 import csv
 
+from django.conf import settings
 from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.urls import reverse
@@ -78,6 +79,16 @@ class DriftRunAdmin(ReadOnlyAdmin):
                        "requests", "summary", "error", "findings_link"]
     actions = ["export_csv"]
 
+    def empty_list_hint(self):
+        minutes = settings.WEBFLOW_VERIFY_INTERVAL_MINUTES
+        schedule = (f" Collections with items in Webflow are also verified every {minutes:g} minutes."
+                    if minutes > 0 else "")
+        return format_html(
+            'No drift report yet. A report compares what Webflow holds with the drafts: open a <a class="{}" '
+            'href="{}">collection</a> and choose Verify (or select collections and choose "{}").{}',
+            "text-primary-600 underline", reverse("admin:stagingapp_collection_changelist"),
+            verify_collections.short_description, schedule)
+
     @admin.display(description="counts")
     def summary(self, obj):
         labels = dict(DriftFinding.Kind.choices)
@@ -103,6 +114,14 @@ class DriftFindingAdmin(ReadOnlyAdmin):
     search_fields = ["slug", "webflow_item_id", "item__name"]
     readonly_fields = ["run", "kind", "item", "locale", "webflow_item_id", "slug", "detail", "diff"]
     actions = ["export_csv"]
+
+    def empty_list_hint(self):
+        if DriftRun.objects.exists():  # a report lists every item it compares, in sync or not
+            return format_html(
+                'No findings: the drift reports so far compared no items (each <a class="{}" href="{}">report</a> '
+                "says what it read, or why it failed).", "text-primary-600 underline",
+                reverse("admin:stagingapp_driftrun_changelist"))
+        return DriftRunAdmin.empty_list_hint(self)
 
     @admin.action(description="Export selected findings as CSV", permissions=["view"])
     def export_csv(self, request, queryset):

@@ -59,6 +59,12 @@ class PullConflictAdmin(ModelAdmin):
     # Below the two versions, the choice itself (an open conflict, for those who may resolve it).
     change_form_outer_after_template = "admin/stagingapp/pullconflict/resolve.html"
 
+    def empty_list_hint(self):
+        return format_html(
+            'No pull conflict. One appears when a pull from Webflow (Pull items, on a <a class="{}" href="{}">'
+            "collection</a>'s page) finds an item changed both here and in Webflow since they last matched; it is "
+            "resolved here.", "text-primary-600 underline", reverse("admin:stagingapp_collection_changelist"))
+
     def get_urls(self):
         return [
             path("<path:object_id>/resolve/", self.admin_site.admin_view(self.resolve_view),
