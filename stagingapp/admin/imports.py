@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from unfold.widgets import UnfoldAdminFileFieldWidget
 
 from ..exceptions import ImportFileUnreadable, ImportNotFound
 from ..models import Collection, ImportJob
@@ -28,6 +29,8 @@ class ImportUploadForm(forms.Form):
         help_text="Rows are matched on this collection's slugs. Download its template below for the columns.")
     import_file = forms.FileField(
         label="File", required=False,
+        # The theme's picker: it shows the chosen file's name (its script expects this markup on every file input).
+        widget=UnfoldAdminFileFieldWidget(attrs={"accept": ".csv,.xlsx,.json,.jsonl"}),
         help_text=".csv (UTF-8, UTF-16 or Windows-1252/Latin-1), .xlsx, .json (array of objects) or .jsonl")
     # A file uploaded before (e.g. checked against the wrong collection) is kept and checked again by its token.
     job = forms.CharField(required=False, widget=forms.HiddenInput)

@@ -45,11 +45,15 @@ def chromium_browser(django_db_setup):
 
 @pytest.fixture
 def page(chromium_browser, live_server):
+    """A fresh page; a script error it raised (an uncaught exception) fails the test, whatever else it checked."""
     context = chromium_browser.new_context(base_url=live_server.url)
     context.set_default_timeout(10_000)
     page = context.new_page()
+    script_errors = []
+    page.on("pageerror", lambda error: script_errors.append(f"{page.url}: {error}"))
     yield page
     context.close()
+    assert not script_errors, f"the page raised script errors: {script_errors}"
 
 
 @pytest.fixture

@@ -90,6 +90,7 @@ def test_an_editor_imports_a_csv_after_a_preview_and_a_bad_file_writes_nothing(p
     assert background not in ("rgba(0, 0, 0, 0)", "transparent")
     page.set_input_files("#id_import_file", str(write_csv(tmp_path / "bad.csv", [
         ["Fine", "fine", "ok", ""], ["Broken", "broken", "", "Cassé"]])))
+    expect(page.locator("#import-form input[type=text][disabled]")).to_have_value("bad.csv")  # the theme's picker
     check.click()
     # Problems are listed under their row, visible without hovering, beside every column of the file.
     expect(page.locator("#import-preview")).to_contain_text("Row 2, summary: This field is required.")
