@@ -157,6 +157,13 @@ def test_a_slug_used_twice_in_one_file_is_a_row_error(tmp_path, collection, edit
     assert not DraftItem.objects.exists()
 
 
+def test_an_empty_name_is_one_problem_not_two(tmp_path, collection, editor):
+    report = drafts_import_file(path=write_csv(tmp_path / "noname.csv", headers=["name", "slug", "summary"],
+                                               rows=[["", "nameless", "x"]]), collection=collection, actor=editor)
+
+    assert [str(p) for p in report.problems] == ["row 1: name: This field is required."]
+
+
 def test_a_row_for_another_collection_is_refused(tmp_path, collection, editor):
     rows = [["A", "a", "x", "f" * 24]]
 

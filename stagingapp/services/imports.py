@@ -276,9 +276,12 @@ class DraftItemResource(resources.ModelResource):
         try:
             instance.clean_fields(exclude=_NOT_TYPED_COLUMNS)
         except ValidationError as exc:
-            for key, messages in exc.message_dict.items():
-                if not any(message in errors.get(key, []) for message in messages):
-                    errors.setdefault(key, []).extend(messages)
+            for key, field_errors in exc.error_dict.items():
+                known = errors.setdefault(key, [])
+                for error in field_errors:
+                    if error.code == "blank" and known:
+                        continue  # the empty cell the field check already reported ("This field is required.")
+                    known.extend(message for message in error.messages if message not in known)
         if errors:
             raise ValidationError(errors)
 
