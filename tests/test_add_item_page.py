@@ -79,3 +79,15 @@ def test_the_import_page_preselects_the_only_collection(editor_client, collectio
     response = editor_client.get(reverse("admin:stagingapp_draftitem_import"))
 
     assert response.context["form"]["collection"].value() == collection.pk
+
+
+def test_the_add_page_leaves_out_the_status_rows_an_item_only_has_once_saved(editor_client, collection):
+    add_page = editor_client.get(ADD_URL)
+    item = factories.make_item(collection)
+    change_page = editor_client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk]))
+
+    def headings(response):
+        return [name for name, _ in response.context["adminform"].fieldsets]
+
+    assert "Status" not in headings(add_page)
+    assert "Status" in headings(change_page)

@@ -96,7 +96,8 @@ class DraftItemAdmin(
             (None, {"fields": ["collection", "name", "slug"]}),
             ("Field values", {"fields": [*inputs, "field_data", *marker]}),
             ("Webflow flags", {"fields": ["is_archived", "is_draft"]}),
-            ("Status", {"fields": self.readonly_fields}),
+            # A new item has no status, authors, times or IDs yet: seven rows of "-" on the add page.
+            *([("Status", {"fields": self.readonly_fields})] if obj is not None else []),
         ]
 
     def get_form(self, request, obj=None, change=False, **kwargs):
