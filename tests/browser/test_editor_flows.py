@@ -123,3 +123,27 @@ def test_a_publisher_adds_a_locale_with_an_unusual_id_and_is_warned(page, login,
     expect(page.locator(".messagelist .warning")).to_contain_text(
         "the CMS locale ID 'ItalianLocale2024' is not 24 hex characters")
     assert LocaleMapping.objects.filter(tag="it-IT", cms_locale_id="ItalianLocale2024").exists()
+
+
+def test_an_edit_begun_before_signing_in_again_in_another_tab_is_saved(page, login, editor, collection):
+    item = factories.make_item(collection, name="Before", field_data={"summary": "One"})
+    login("editor")
+    page.goto(f"/admin/stagingapp/draftitem/{item.pk}/change/")
+    page.fill("#id_name", "Typed before signing in again")
+
+    # Meanwhile the browser signs out (its cookies are dropped) and in again in another tab: the login gives the
+    # CSRF cookie a new secret, which the token of the page opened before no longer matches.
+    page.context.clear_cookies()
+    other = page.context.new_page()
+    other.goto("/admin/login/")
+    other.fill("#id_username", "editor")
+    other.fill("#id_password", "pw")
+    other.click("button[type=submit]")
+    other.wait_for_selector("#header-inner")
+    other.close()
+
+    page.click("button[name=_save]")
+
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    item.refresh_from_db()
+    assert item.name == "Typed before signing in again"
