@@ -27,6 +27,7 @@ if not SECRET_KEY:
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+CSRF_FAILURE_VIEW = "stagingapp.admin.errors.csrf_failure"  # says what to do, in the admin's theme
 
 INSTALLED_APPS = [
     # The admin theme: its templates must win over django.contrib.admin's, simple-history's and import-export's.

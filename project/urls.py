@@ -1,4 +1,4 @@
-"""Root URLconf: the admin is the editors' home, so / goes there."""
+"""Root URLconf: the admin is the editors' home, so / goes there; error pages are drawn in its theme."""
 from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
@@ -7,3 +7,6 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "stagingapp.admin.errors.page_not_found"
+handler500 = "stagingapp.admin.errors.server_error"
