@@ -95,3 +95,43 @@ def test_the_batch_page_preview_shows_the_removal_body(client, pushed_item, edit
     webflow_id = pushed_item.webflow_refs.first().webflow_item_id
     assert f"DELETE /v2/collections/{pushed_item.collection.webflow_id}/items/live — removal: unpublish" in page
     assert webflow_id in page
+
+
+def delete_url(item):
+    return reverse("admin:stagingapp_draftitem_delete", args=[item.pk])
+
+
+def test_a_draft_in_webflow_has_no_delete_button_and_its_delete_page_points_to_request_removal(
+        client, pushed_item, editor):
+    client.force_login(editor)
+
+    assert delete_url(pushed_item) not in client.get(change_url(pushed_item)).content.decode()
+    response = client.get(delete_url(pushed_item), follow=True)
+
+    assert response.redirect_chain == [(change_url(pushed_item), 302)]
+    assert "is in Webflow: deleting the draft would leave the Webflow item there" in response.content.decode()
+    assert client.post(delete_url(pushed_item), {"post": "yes"}).status_code == 302
+    assert DraftItem.objects.filter(pk=pushed_item.pk).exists()
+
+
+def test_a_bulk_delete_keeps_a_selection_that_holds_a_draft_in_webflow(client, pushed_item, collection, editor):
+    plain = factories.make_item(collection, name="Never pushed")
+    client.force_login(editor)
+    changelist = reverse("admin:stagingapp_draftitem_changelist")
+    selection = {"action": "delete_selected", "_selected_action": [pushed_item.pk, plain.pk]}
+
+    page = client.post(changelist, selection).content.decode()
+    client.post(changelist, {**selection, "post": "yes"})
+
+    assert f"{pushed_item}: in Webflow; request its removal on its page instead" in page
+    assert set(DraftItem.objects.values_list("pk", flat=True)) == {pushed_item.pk, plain.pk}
+
+
+def test_a_draft_never_pushed_can_still_be_deleted(client, collection, editor):
+    plain = factories.make_item(collection, name="Never pushed")
+    client.force_login(editor)
+
+    assert delete_url(plain) in client.get(change_url(plain)).content.decode()
+    client.post(delete_url(plain), {"post": "yes"})
+
+    assert not DraftItem.objects.filter(pk=plain.pk).exists()

@@ -35,8 +35,45 @@ def can_request_removal(item: DraftItem, actor) -> bool:
             and item.webflow_refs.exists())
 
 
+def deletion_refusal(item: DraftItem) -> str:
+    """Why the draft may not be deleted ('' when it may): a draft in Webflow is removed through review, and one a
+    batch pushed stays in that batch's record (its entry protects it)."""
+    if item.webflow_refs.exists():
+        return _("'%(item)s' is in Webflow: deleting the draft would leave the Webflow item there, no longer tracked "
+                 "here. Use \u201cRequest removal\u2026\u201d on its page instead; the removal is reviewed, then "
+                 "pushed.") % {"item": item}
+    if item.batch_entries.exists():
+        return _("'%(item)s' is part of a push batch's record, which keeps it.") % {"item": item}
+    return ""
+
+
 class RemovalAdminMixin:
-    """For DraftItemAdmin: the request-removal page and what the item page says about removals."""
+    """For DraftItemAdmin: the request-removal page, what the item page says about removals, and no deleting a
+    draft that is in Webflow (it would leave the Webflow item behind, untracked)."""
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and deletion_refusal(obj):
+            return False  # no Delete button; the delete page itself says why
+        return super().has_delete_permission(request, obj)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        item = DraftItem.objects.filter(pk=object_id).first() if str(object_id).isdigit() else None
+        reason = deletion_refusal(item) if item is not None and self.has_view_permission(request, item) else ""
+        if reason:
+            self.message_user(request, reason, messages.ERROR)
+            return HttpResponseRedirect(reverse("admin:stagingapp_draftitem_change", args=[item.pk]))
+        return super().delete_view(request, object_id, extra_context)
+
+    def get_deleted_objects(self, objs, request):
+        """The bulk delete's confirmation lists drafts in Webflow as protected, so none of the selection goes.
+        (has_delete_permission refuses them one by one, which Django would report as a missing permission.)"""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        in_webflow = DraftItem.objects.filter(pk__in=[obj.pk for obj in objs], webflow_refs__isnull=False).distinct()
+        protected = [*protected, *(_("%(item)s: in Webflow; request its removal on its page instead")
+                                   % {"item": item} for item in in_webflow)]
+        if protected:
+            perms_needed = {name for name in perms_needed if name != DraftItem._meta.verbose_name}
+        return deleted, counts, perms_needed, protected
 
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
