@@ -8,5 +8,6 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler403 = "stagingapp.admin.errors.permission_denied"
 handler404 = "stagingapp.admin.errors.page_not_found"
 handler500 = "stagingapp.admin.errors.server_error"

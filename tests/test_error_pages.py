@@ -1,4 +1,4 @@
-"""Page not found, server error and an expired form: drawn in the admin's theme, saying what to do."""
+"""Not allowed, page not found, server error and an expired form: drawn in the admin's theme, saying what to do."""
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -46,3 +46,13 @@ def test_the_server_error_page_is_themed_and_falls_back_to_plain_html(editor, mo
     plain = errors.server_error(request)
     assert plain.status_code == 500
     assert plain.content.decode() == errors.PLAIN_SERVER_ERROR
+
+
+def test_a_page_the_role_may_not_open_is_a_themed_not_allowed(client, editor):
+    client.force_login(editor)
+
+    response = client.get(reverse("admin:stagingapp_site_add"))
+
+    assert response.status_code == 403
+    page = response.content.decode()
+    assert 'id="error-page"' in page and "Not allowed" in page and "ask an administrator" in page

@@ -29,6 +29,13 @@ def page_not_found(request, exception=None):
                       advice="Start again from the dashboard, or search the list you came from.")
 
 
+def permission_denied(request, exception=None):
+    return error_page(request, status=403, title="Not allowed",
+                      message="Your account may not do this here.",
+                      advice="If your work needs it, ask an administrator for the role that allows it (editors "
+                             "write and submit, approvers review, publishers push).")
+
+
 def server_error(request):
     try:
         return error_page(request, status=500, title="Server error",
