@@ -135,3 +135,14 @@ def test_a_draft_never_pushed_can_still_be_deleted(client, collection, editor):
     client.post(delete_url(plain), {"post": "yes"})
 
     assert not DraftItem.objects.filter(pk=plain.pk).exists()
+
+
+def test_a_translation_page_opens_and_has_no_removal_pages_of_its_own(client, pushed_item, locales, editor):
+    translation = factories.make_translation(pushed_item, locales[1], name="Übersetzt")
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:stagingapp_drafttranslation_change", args=[translation.pk]))
+    removal_form = client.get(f"/admin/stagingapp/drafttranslation/{translation.pk}/request-removal/")
+
+    assert page.status_code == 200
+    assert removal_form.status_code == 302 and "Request removal of" not in removal_form.content.decode()

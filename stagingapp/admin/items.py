@@ -147,7 +147,7 @@ def collection_for_translation_form(request, translation=None):
 
 
 class DraftTranslationAdmin(
-    UnsavedChangesGuardMixin, CspNonceMediaMixin, RemovalAdminMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin,
+    UnsavedChangesGuardMixin, CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin,
     SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftTranslationForm
