@@ -3,6 +3,7 @@ diff since approval in the editor's labels, and the rejection with who and when.
 import pytest
 from django.urls import reverse
 
+from stagingapp.admin.batch_page import readable_time
 from stagingapp.models import DraftItem
 from stagingapp.services import workflow
 from tests import factories
@@ -45,5 +46,5 @@ def test_the_editor_sees_the_rejection_with_reviewer_date_and_comment(client, it
     page = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
 
     assert item.status == DraftItem.Status.REJECTED
-    assert f"Rejected by approver on {item.reviewed_at:%Y-%m-%d}" in page
+    assert f"Rejected by approver on {readable_time(item.reviewed_at)}" in page
     assert "Add a source for the numbers." in page

@@ -11,12 +11,12 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..exceptions import StagingError
 from ..models import PRIMARY_CONTENT_FIELDS, DraftItem
 from ..services import workflow
+from .batch_page import readable_time
 from .display import comparison_rows
 
 
@@ -65,7 +65,7 @@ class HistoryRevertAdminMixin:
             item = self._item_of(reverted)
             item.refresh_from_db(fields=["status"])
             self.message_user(request, _("Reverted '%(obj)s' to the version of %(when)s. It is %(status)s now.") % {
-                "obj": reverted, "when": f"{timezone.localtime(version.history_date):%Y-%m-%d %H:%M}",
+                "obj": reverted, "when": readable_time(version.history_date),
                 "status": item.get_status_display().lower()})
             return HttpResponseRedirect(change_url)
         item = self._item_of(current)
@@ -73,7 +73,7 @@ class HistoryRevertAdminMixin:
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": current, "version": version, "change_url": change_url,
             "history_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[current.pk]),
-            "title": _("Version of %(when)s") % {"when": f"{timezone.localtime(version.history_date):%Y-%m-%d %H:%M}"},
+            "title": _("Version of %(when)s") % {"when": readable_time(version.history_date)},
             "rows": comparison_rows(item.collection, self._content(current), self._content(version)),
             "lock_reason": workflow.item_edit_lock_reason(item),
             "revert_disabled": self.revert_disabled(request, current),

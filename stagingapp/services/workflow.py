@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from ..exceptions import (
     ActionNotPermitted,
@@ -229,7 +230,7 @@ def item_edit_lock_reason(item: DraftItem) -> str | None:
         if item.submitted_by_id and item.submitted_by:
             held += f" by {item.submitted_by.get_username()}"
         if item.submitted_at:
-            held += f" on {timezone.localtime(item.submitted_at):%Y-%m-%d %H:%M}"
+            held += f" on {date_format(timezone.localtime(item.submitted_at), 'DATETIME_FORMAT')}"
         return (
             f"it is in review (submitted{held}). An approver can reject it, "
             "or someone with the unlock permission can unlock it for editing."
