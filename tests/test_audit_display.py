@@ -42,3 +42,20 @@ def test_the_audit_list_counts_entries_not_history(client, superuser):
 
     assert re.search(rf"\b{AuditEvent.objects.count()}\s+audit entries\b", page)  # the login is one too
     assert not re.search(r"\d\s+audit history", page)
+
+
+def test_every_action_the_code_records_has_a_readable_label():
+    """Action codes written anywhere in the app (literal, or item.push_<removal kind>) appear in the history and its
+    filter by a label, never as a bare code such as 'item.removal_request'."""
+    from pathlib import Path
+
+    import stagingapp
+    from stagingapp.models import DraftItem
+    from stagingapp.services.audit import AUDIT_ACTIONS
+
+    source = "\n".join(path.read_text() for path in Path(stagingapp.__file__).parent.rglob("*.py"))
+    written = set(re.findall(r"""action=["']([a-z_]+\.[a-z_]+)["']""", source))
+    written |= {f"item.push_{kind}" for kind in DraftItem.Removal.values}
+
+    assert written > {"item.approve", "push.request"}  # the scan finds the codes
+    assert written - set(AUDIT_ACTIONS) == set()
