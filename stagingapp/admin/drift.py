@@ -70,6 +70,18 @@ def findings_csv(findings, filename: str) -> HttpResponse:
     return response
 
 
+def no_report_yet():
+    """What the empty report and finding lists say before the first report (templates/unfold/helpers/empty_results)."""
+    minutes = settings.WEBFLOW_VERIFY_INTERVAL_MINUTES
+    schedule = (f" Collections with items in Webflow are also verified every {minutes:g} minutes."
+                if minutes > 0 else "")
+    return format_html(
+        'No drift report yet. A report compares what Webflow holds with the drafts: open a <a class="{}" '
+        'href="{}">collection</a> and choose Verify (or select collections and choose "{}").{}',
+        "text-primary-600 underline", reverse("admin:stagingapp_collection_changelist"),
+        verify_collections.short_description, schedule)
+
+
 class DriftRunAdmin(ReadOnlyAdmin):
     list_display = ["__str__", "collection", "batch", "trigger", "status", "started_at", "requests", "summary",
                     "findings_link"]
@@ -80,14 +92,7 @@ class DriftRunAdmin(ReadOnlyAdmin):
     actions = ["export_csv"]
 
     def empty_list_hint(self):
-        minutes = settings.WEBFLOW_VERIFY_INTERVAL_MINUTES
-        schedule = (f" Collections with items in Webflow are also verified every {minutes:g} minutes."
-                    if minutes > 0 else "")
-        return format_html(
-            'No drift report yet. A report compares what Webflow holds with the drafts: open a <a class="{}" '
-            'href="{}">collection</a> and choose Verify (or select collections and choose "{}").{}',
-            "text-primary-600 underline", reverse("admin:stagingapp_collection_changelist"),
-            verify_collections.short_description, schedule)
+        return no_report_yet()
 
     @admin.display(description="counts")
     def summary(self, obj):
@@ -121,7 +126,7 @@ class DriftFindingAdmin(ReadOnlyAdmin):
                 'No findings: the drift reports so far compared no items (each <a class="{}" href="{}">report</a> '
                 "says what it read, or why it failed).", "text-primary-600 underline",
                 reverse("admin:stagingapp_driftrun_changelist"))
-        return DriftRunAdmin.empty_list_hint(self)
+        return no_report_yet()
 
     @admin.action(description="Export selected findings as CSV", permissions=["view"])
     def export_csv(self, request, queryset):
