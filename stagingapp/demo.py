@@ -40,6 +40,9 @@ DEMO_FIELDS = [
     _field(8, "published-on", "Published on", "DateTime"),
     _field(9, "cover-image", "Cover image", "Image"),
     _field(10, "source-url", "Source link", "Link"),
+    # Follow-ups and Q&As name their original post, so the demo shows drafts linked before either is in Webflow.
+    _field(11, "related-post", "Related post", "Reference", False, {"collectionId": DEMO_COLLECTION_ID},
+           "The post readers should see next."),
 ]
 
 DEMO_TOPICS = [

@@ -31,3 +31,33 @@ def test_seed_demo_twice_gives_one_set_of_content_in_mixed_states(db, settings, 
     assert approved and all(item_fingerprint_matches(item) for item in approved)
     rejected = DraftItem.objects.filter(status=DraftItem.Status.REJECTED).first()
     assert "shorten the summary" in rejected.status_reason
+
+
+def test_a_sandbox_kept_from_an_older_demo_gains_the_fields_added_since(webflow_sandbox):
+    from webflow_sandbox.demo import DEMO_COLLECTION_ID, DEMO_FIELDS, DEMO_LOCALES, DEMO_SITE_ID, seed_demo
+
+    webflow_sandbox.add_site(DEMO_SITE_ID, locales=DEMO_LOCALES)
+    webflow_sandbox.add_collection(DEMO_SITE_ID, DEMO_COLLECTION_ID, fields=DEMO_FIELDS[:10])  # before related-post
+
+    seed_demo(webflow_sandbox)
+    seed_demo(webflow_sandbox)
+
+    assert webflow_sandbox.state.collections[DEMO_COLLECTION_ID]["fields"] == DEMO_FIELDS
+
+
+def test_follow_ups_link_an_approved_original_so_the_first_batch_can_be_queued(db, settings):
+    from django.contrib.auth.models import User
+
+    from stagingapp.services.batches import batch_create
+    from stagingapp.services.demo import demo_seed
+    from stagingapp.services.push.preflight import batch_preflight_report
+
+    settings.DEBUG = True
+    demo_seed()
+    approved = DraftItem.objects.filter(status=DraftItem.Status.APPROVED)
+
+    batch = batch_create(collection=Collection.objects.get(), item_ids=list(approved.values_list("pk", flat=True)),
+                         mode="stage", actor=User.objects.get(username="publisher"))
+
+    assert any("related-post" in item.field_data for item in approved)  # the batch links drafts to each other
+    assert batch_preflight_report(batch).problems == []

@@ -88,21 +88,26 @@ def _seed_items(collection: Collection, locales: dict[str, LocaleMapping], users
 
     editor, editor2, approver = users["editor"], users["editor2"], users["approver"]
     n = 0
+    originals: dict[int, DraftItem] = {}
     for v, variant in enumerate(VARIANTS):
         for t, (title, summary) in enumerate(demo.DEMO_TOPICS):
             author = editor if (t + v) % 2 == 0 else editor2
             name = variant.format(title=title)
-            item = DraftItem.objects.create(
-                collection=collection, name=name, slug=suggest_slug(name),
-                field_data={
-                    "summary": summary,
-                    "body": f"<p>{summary}</p><p>Written for the demo of the staging app.</p>",
-                    "reading-minutes": 3 + (t + v) % 9,
-                    "featured": t % 5 == 0,
-                    "category": demo.CATEGORY_OPTIONS[t % len(demo.CATEGORY_OPTIONS)]["id"],
-                },
-                created_by=author, last_edited_by=author,
-            )
+            field_data = {
+                "summary": summary,
+                "body": f"<p>{summary}</p><p>Written for the demo of the staging app.</p>",
+                "reading-minutes": 3 + (t + v) % 9,
+                "featured": t % 5 == 0,
+                "category": demo.CATEGORY_OPTIONS[t % len(demo.CATEGORY_OPTIONS)]["id"],
+            }
+            if v:
+                # A follow-up or Q&A links one of the two originals the demo approves (topics 3 and 9), so the
+                # first batch holds drafts that name each other: the push creates the original first and fills
+                # its Webflow ID into the links.
+                field_data["related-post"] = f"draft:{originals[3 if t < 6 else 9].pk}"
+            item = DraftItem.objects.create(collection=collection, name=name, slug=suggest_slug(name),
+                                            field_data=field_data, created_by=author, last_edited_by=author)
+            originals.setdefault(t, item)
             state = (t + 2 * v) % 6
             if state != 5:  # a few items have no translations yet
                 fr_title, de_title = demo.DEMO_TRANSLATED_TITLES[t]
