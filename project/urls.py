@@ -8,6 +8,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
 ]
 
+handler400 = "stagingapp.admin.errors.bad_request"
 handler403 = "stagingapp.admin.errors.permission_denied"
 handler404 = "stagingapp.admin.errors.page_not_found"
 handler500 = "stagingapp.admin.errors.server_error"

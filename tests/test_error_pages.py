@@ -1,4 +1,4 @@
-"""Not allowed, page not found, server error and an expired form: drawn in the admin's theme, saying what to do."""
+"""Not sent, not allowed, not found, server error and an expired form: in the admin's theme, saying what to do."""
 from django.test import Client, RequestFactory
 from django.urls import reverse
 
@@ -56,3 +56,18 @@ def test_a_page_the_role_may_not_open_is_a_themed_not_allowed(client, editor):
     assert response.status_code == 403
     page = response.content.decode()
     assert 'id="error-page"' in page and "Not allowed" in page and "ask an administrator" in page
+
+
+def test_a_form_too_large_to_read_says_nothing_was_saved_and_how_to_send_it(client, editor, collection, settings):
+    item = factories.make_item(collection, name="Kept")
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
+    client.force_login(editor)
+
+    response = client.post(reverse("admin:stagingapp_draftitem_change", args=[item.pk]),
+                           {"name": "Too long", "wf__body": "<p>" + "x" * 20_000 + "</p>"})
+
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert 'id="error-page"' in page and "larger than the server accepts (0.01 MB)" in page and "Go back" in page
+    item.refresh_from_db()
+    assert item.name == "Kept"

@@ -6,7 +6,9 @@ context cannot be had (the database is down, say) it answers in plain HTML.
 """
 import logging
 
+from django.conf import settings
 from django.contrib import admin
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponseServerError
 from django.template.response import TemplateResponse
 
@@ -20,6 +22,24 @@ PLAIN_SERVER_ERROR = ("<!DOCTYPE html><title>Server error</title><h1>Server erro
 def error_page(request, *, status: int, title: str, message: str, advice: str = "") -> TemplateResponse:
     context = {**admin.site.each_context(request), "title": title, "message": message, "advice": advice}
     return TemplateResponse(request, "admin/error_page.html", context, status=status).render()
+
+
+def bad_request(request, exception=None):
+    """A request Django would not read: most often a form past DATA_UPLOAD_MAX_MEMORY_SIZE (pasted images)."""
+    if isinstance(exception, RequestDataTooBig):
+        megabytes = settings.DATA_UPLOAD_MAX_MEMORY_SIZE / 1_000_000
+        message = (f"What the page sent is larger than the server accepts ({megabytes:g} MB), so nothing was "
+                   "saved.")
+        advice = ("Go back: the page usually still holds what you typed. Shorten it (large pasted images are the "
+                  "usual cause; link to the file instead) and send it again.")
+    elif isinstance(exception, TooManyFieldsSent):
+        message = (f"The form sent more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields, more than the server "
+                   "accepts, so nothing was done.")
+        advice = "Go back and send it in smaller parts (select fewer items at a time)."
+    else:
+        message = "The server could not read what the page sent, so nothing was done."
+        advice = "Go back, reload the page and try again."
+    return error_page(request, status=400, title="Not sent", message=message, advice=advice)
 
 
 def page_not_found(request, exception=None):
