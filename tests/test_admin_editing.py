@@ -341,3 +341,16 @@ def test_a_save_never_overwrites_changes_someone_saved_after_the_page_was_opened
     assert response.status_code == 302, response.context["adminform"].form.errors
     item.refresh_from_db()
     assert item.field_data["summary"] == "Mine"
+
+
+def test_the_item_list_shows_each_status_as_a_coloured_pill(client, editor, collection):
+    from stagingapp.admin.batches import BADGE_COLOURS
+
+    for status in DraftItem.Status.values:
+        factories.make_item(collection, status=status)
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:stagingapp_draftitem_changelist")).content.decode()
+
+    for status, label in DraftItem.Status.choices:
+        assert f'<span class="sa-badge" style="background:{BADGE_COLOURS[status]}">{label}</span>' in page

@@ -28,11 +28,13 @@ from .drift import confirm_overwrites, verify_batches
 from .guard import UnsavedChangesGuardMixin
 from .lookups import object_or_404
 
-# Dark enough for white text to pass WCAG AA contrast (4.5:1).
+# Dark enough for white text to pass WCAG AA contrast (4.5:1). Batches, their entries, and draft items.
 BADGE_COLOURS = {
     "pending": "#57534e", "queued": "#1d4ed8", "running": "#c2410c", "succeeded": "#15803d",
     "partly_failed": "#be185d", "failed": "#b91c1c", "cancelled": "#44403c",
     "in_flight": "#c2410c", "sent": "#0e7490", "done": "#15803d",
+    "draft": "#57534e", "in_review": "#1d4ed8", "approved": "#15803d", "rejected": "#b91c1c",
+    "in_batch": "#c2410c", "staged": "#0e7490", "live": "#6d28d9",
 }
 
 

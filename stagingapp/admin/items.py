@@ -1,13 +1,13 @@
 """Admin for draft items and their translations: editing, import, and the workflow and push mixins."""
 
-from django.contrib import messages
+from django.contrib import admin, messages
 from django.contrib.admin.utils import flatten_fieldsets
 from simple_history.admin import SimpleHistoryAdmin
 from unfold.admin import ModelAdmin, StackedInline
 
 from ..models import Collection, DraftItem, DraftTranslation
 from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
-from .batches import PushItemAdminMixin
+from .batches import PushItemAdminMixin, status_badge
 from .bulk import BulkReviewAdminMixin
 from .csp import CspNonceMediaMixin
 from .forms import (
@@ -75,7 +75,7 @@ class DraftItemAdmin(
 ):
     form = DraftItemForm
     actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
-    list_display = ["name", "slug", "collection", "status", "last_edited_by", "updated_at"]
+    list_display = ["name", "slug", "collection", "status_badge", "last_edited_by", "updated_at"]
     list_filter = ["status", "collection", "translations__locale", "last_edited_by"]
     list_select_related = ["collection", "last_edited_by"]
     search_fields = ["name", "slug"]
@@ -84,6 +84,10 @@ class DraftItemAdmin(
     ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DraftTranslationInline]
+
+    @admin.display(description="status", ordering="status")
+    def status_badge(self, obj):
+        return status_badge(obj.status, obj.get_status_display())  # a coloured pill, as batches have
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
