@@ -59,3 +59,14 @@ def test_every_action_the_code_records_has_a_readable_label():
 
     assert written > {"item.approve", "push.request"}  # the scan finds the codes
     assert written - set(AUDIT_ACTIONS) == set()
+
+
+def test_the_audit_list_names_a_locale_by_its_tag_with_the_name_on_hover(client, superuser, locales):
+    locale = locales[1]
+    AuditEvent.objects.create(action="translation.edit", actor_label="editor", object_repr="Post 1", locale=locale)
+    client.force_login(superuser)
+
+    listing = client.get(reverse("admin:stagingapp_auditevent_changelist")).content.decode()
+
+    cells = re.findall(r'<td class="field-locale_tag[^"]*"[^>]*>(.*?)</td>', listing, re.S)
+    assert f'<span title="{locale.display_name}">{locale.tag}</span>' in cells

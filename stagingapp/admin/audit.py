@@ -174,7 +174,7 @@ class _Echo:
 
 
 class AuditEventAdmin(ReadOnlyAdmin):
-    list_display = ["when", "actor_label", "action_text", "object_link", "collection", "locale", "short_message"]
+    list_display = ["when", "actor_label", "action_text", "object_link", "collection", "locale_tag", "short_message"]
     list_filter = [
         ActorFilter, ActionFilter, DateRangeFilter, "collection", id_filter("item", _("item")), "locale",
         *_extra_link_filters(),
@@ -212,6 +212,13 @@ class AuditEventAdmin(ReadOnlyAdmin):
     @admin.display(description=_("action"))
     def action_text(self, obj):
         return format_html('<span title="{}">{}</span>', obj.action, AUDIT_ACTIONS.get(obj.action, obj.action))
+
+    @admin.display(description=_("locale"))
+    def locale_tag(self, obj):
+        """'de-DE', with its name on hover: 'de-DE (German (Germany))' wrapped over three lines in the column."""
+        if not obj.locale_id:
+            return "-"
+        return format_html('<span title="{}">{}</span>', obj.locale.display_name, obj.locale.tag)
 
     @admin.display(description=_("batch"))
     def batch_link(self, obj):
