@@ -146,3 +146,26 @@ def test_a_translation_page_opens_and_has_no_removal_pages_of_its_own(client, pu
 
     assert page.status_code == 200
     assert removal_form.status_code == 302 and "Request removal of" not in removal_form.content.decode()
+
+
+def test_a_bulk_delete_checks_its_selection_in_the_same_queries_for_2_drafts_as_for_10(
+        client, collection, locales, editor):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries_reading_refs(count):
+        pks = []
+        for _ in range(count):
+            item = factories.make_item(collection, status=S.LIVE)
+            WebflowItemRef.objects.create(item=item, locale=locales[0], webflow_item_id=factories.hex_id(),
+                                          cms_locale_id=locales[0].cms_locale_id, slug=item.slug)
+            pks.append(item.pk)
+        with CaptureQueriesContext(connection) as queries:
+            page = client.post(reverse("admin:stagingapp_draftitem_changelist"),
+                               {"action": "delete_selected", "_selected_action": pks}).content.decode()
+        assert page.count("in Webflow; request its removal on its page instead") == count
+        return sum('"stagingapp_webflowitemref"' in query["sql"] for query in queries.captured_queries)
+
+    client.force_login(editor)
+    # (Django's own list of what a delete would take still reads each ref's locale to name it.)
+    assert queries_reading_refs(2) == queries_reading_refs(10)

@@ -52,8 +52,10 @@ class RemovalAdminMixin:
     draft that is in Webflow (it would leave the Webflow item behind, untracked)."""
 
     def has_delete_permission(self, request, obj=None):
-        if obj is not None and deletion_refusal(obj):
-            return False  # no Delete button; the delete page itself says why
+        # No Delete button on the item's page (the delete page says why). A bulk delete's confirmation asks this
+        # for every selected draft; get_deleted_objects checks the selection in one query instead.
+        if obj is not None and not getattr(request, "_selection_checked", False) and deletion_refusal(obj):
+            return False
         return super().has_delete_permission(request, obj)
 
     def delete_view(self, request, object_id, extra_context=None):
@@ -65,14 +67,16 @@ class RemovalAdminMixin:
         return super().delete_view(request, object_id, extra_context)
 
     def get_deleted_objects(self, objs, request):
-        """The bulk delete's confirmation lists drafts in Webflow as protected, so none of the selection goes.
-        (has_delete_permission refuses them one by one, which Django would report as a missing permission.)"""
-        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        """The bulk delete's confirmation lists drafts in Webflow as protected, so none of the selection goes
+        (drafts a batch pushed are protected by their batch entries already)."""
+        request._selection_checked = True
+        try:
+            deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        finally:
+            request._selection_checked = False
         in_webflow = DraftItem.objects.filter(pk__in=[obj.pk for obj in objs], webflow_refs__isnull=False).distinct()
         protected = [*protected, *(_("%(item)s: in Webflow; request its removal on its page instead")
                                    % {"item": item} for item in in_webflow)]
-        if protected:
-            perms_needed = {name for name in perms_needed if name != DraftItem._meta.verbose_name}
         return deleted, counts, perms_needed, protected
 
     def get_urls(self):
