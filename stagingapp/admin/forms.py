@@ -8,9 +8,7 @@ import datetime as dt
 import json
 
 from django import forms
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from django.utils.formats import date_format
 from django.utils.html import escape, format_html
 from unfold.widgets import INPUT_CLASSES, SELECT_CLASSES, TEXTAREA_CLASSES
 
@@ -31,6 +29,7 @@ from ..schema import clean_field_data as schema_clean_field_data
 from ..selectors import item_slug_clashes, translation_slug_clash
 from ..services.translations import translation_ensure_allowed
 from ..validators import suggest_slug
+from .batch_page import readable_time
 from .display import preview_value
 from .widgets import (
     ImagePreviewInput,
@@ -460,7 +459,7 @@ class DraftItemForm(SchemaFieldsFormMixin, forms.ModelForm):
             "below. Compare with the History timeline, then save again to keep your version over theirs, or "
             "reload the page to start from theirs.", code="saved_meanwhile",
             params={"who": stored.last_edited_by or "Someone",
-                    "when": date_format(timezone.localtime(stored.updated_at), "DATETIME_FORMAT")}))
+                    "when": readable_time(stored.updated_at)}))
         data = self.data.copy()
         data[self.add_prefix(LOADED_FIELD)] = self.content_now
         self.data = data
