@@ -3,8 +3,13 @@ from django.contrib import admin
 from django.urls import path
 from django.views.generic import RedirectView
 
+from stagingapp.admin.session import session_status, signed_in_again
+
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="admin:index", permanent=False)),
+    # Before the admin's own URLs (its catch-all would answer them); see stagingapp/admin/session.py.
+    path("admin/session/", session_status, name="session-status"),
+    path("admin/signed-in/", admin.site.admin_view(signed_in_again), name="signed-in-again"),
     path("admin/", admin.site.urls),
 ]
 

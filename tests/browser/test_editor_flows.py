@@ -147,3 +147,43 @@ def test_an_edit_begun_before_signing_in_again_in_another_tab_is_saved(page, log
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
     item.refresh_from_db()
     assert item.name == "Typed before signing in again"
+
+
+def test_a_save_after_the_session_ended_keeps_the_typed_text_until_signed_in_again(page, login, editor, collection):
+    item = factories.make_item(collection, name="Before", field_data={"summary": "One"})
+    login("editor")
+    page.goto(f"/admin/stagingapp/draftitem/{item.pk}/change/")
+    page.fill("#id_name", "Typed while the session ran out")
+    page.context.clear_cookies()  # the session ends (expired, or signed out in another tab)
+
+    page.click("button[name=_continue]")
+
+    notice = page.locator(".session-ended")
+    expect(notice).to_contain_text("You are signed out")
+    expect(notice).to_contain_text("What you typed is still here")
+    assert page.url.endswith(f"/admin/stagingapp/draftitem/{item.pk}/change/")
+    expect(page.locator("#id_name")).to_have_value("Typed while the session ran out")
+    item.refresh_from_db()
+    assert item.name == "Before"
+    asked = []  # the page stays with unsaved text, so leaving it asks first again
+    page.once("dialog", lambda dialog: (asked.append(dialog.type), dialog.dismiss()))
+    page.get_by_role("link", name="History timeline").click()
+    expect(page.locator("#id_name")).to_have_value("Typed while the session ran out")
+    assert asked == ["beforeunload"]
+
+    with page.context.expect_page() as opened:
+        notice.get_by_role("link", name="Sign in again in a new tab").click()
+    other = opened.value
+    other.fill("#id_username", "editor")
+    other.fill("#id_password", "pw")
+    other.click("button[type=submit]")
+    expect(other.locator("#signed-in-again")).to_contain_text("You are signed in as editor")
+    other.close()
+
+    page.click("button[name=_continue]")  # the same button: "Save and continue editing" stays on the page
+
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    expect(page.locator(".session-ended")).to_have_count(0)
+    assert page.url.endswith(f"/admin/stagingapp/draftitem/{item.pk}/change/")
+    item.refresh_from_db()
+    assert item.name == "Typed while the session ran out"

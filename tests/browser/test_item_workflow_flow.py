@@ -36,6 +36,7 @@ def test_editor_creates_translates_and_submits_without_losing_edits_then_the_app
     expect(page.locator(".locale-tab.selected")).to_have_css("color", "rgb(255, 255, 255)")
     expect(page.locator(".locale-tab:not(.selected)")).not_to_have_css("color", "rgb(255, 255, 255)")
     page.click("[name=_continue]")
+    expect(page.locator(".messagelist")).to_contain_text("was added successfully")  # sent after the session check
 
     item = DraftItem.objects.get(name="Spring launch")
     assert item.field_data["body"] == "<p>Hello <strong>bold</strong> world</p>"

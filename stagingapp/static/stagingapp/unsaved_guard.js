@@ -47,6 +47,9 @@
   document.addEventListener("DOMContentLoaded", remember);
   window.addEventListener("load", function () { setTimeout(remember, 300); });
 
+  // session_guard.js held a form this guard had let go (the session had ended): the page stays, so warn again.
+  document.addEventListener("session-guard:held", function () { leaving = false; });
+
   window.addEventListener("beforeunload", function (event) {
     if (leaving || !guarded.some(isDirty)) return;
     event.preventDefault();
