@@ -103,7 +103,8 @@ class BulkReviewAdminMixin:
         shown = DraftItem.objects.filter(pk__in=item_ids[:SHOWN_ON_COMMENT_PAGE]).order_by("pk")
         context = {
             **self.admin_site.each_context(request),
-            "opts": self.opts, "title": TRANSITIONS[name][1], "shown": shown, "count": len(item_ids),
+            "opts": self.opts, "title": TRANSITIONS[name][1], "header_page": TRANSITIONS[name][1], "shown": shown,
+            "count": len(item_ids),
             "more": max(0, len(item_ids) - SHOWN_ON_COMMENT_PAGE), "comment_required": TRANSITIONS[name][2],
             "back_url": selection["back"],
         }

@@ -93,6 +93,7 @@ class ImportAdminMixin:
     def _render(self, request, template: str, **context):
         return TemplateResponse(request, f"admin/stagingapp/draftitem/{template}", {
             **self.admin_site.each_context(request), "opts": self.opts, "title": "Import draft items",
+            "header_page": "Import",
             "collections": Collection.objects.select_related("site").order_by("name"), **context})
 
     def import_view(self, request):

@@ -124,7 +124,7 @@ class RemovalAdminMixin:
                 return HttpResponseRedirect(change_url)
         context = {**self.admin_site.each_context(request), "opts": self.opts, "original": item, "form": form,
                    "title": _("Request removal of %(item)s from Webflow") % {"item": item},
-                   "change_url": change_url, "has_refs": bool(locales)}
+                   "header_page": _("Request removal"), "change_url": change_url, "has_refs": bool(locales)}
         return TemplateResponse(request, "admin/stagingapp/draftitem/request_removal.html", context)
 
     def withdraw_removal_view(self, request, object_id):

@@ -69,11 +69,12 @@ class HistoryRevertAdminMixin:
                 "status": item.get_status_display().lower()})
             return HttpResponseRedirect(change_url)
         item = self._item_of(current)
+        title = _("Version of %(when)s") % {"when": readable_time(version.history_date)}
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": current, "version": version, "change_url": change_url,
             "history_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[current.pk]),
-            "title": _("Version of %(when)s") % {"when": readable_time(version.history_date)},
+            "title": title, "header_page": title,
             "rows": comparison_rows(item.collection, self._content(current), self._content(version)),
             "lock_reason": workflow.item_edit_lock_reason(item),
             "revert_disabled": self.revert_disabled(request, current),

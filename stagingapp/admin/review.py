@@ -202,6 +202,7 @@ class WorkflowItemAdminMixin:
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": item, "title": _("Changes since the last approval"),
+            "header_page": _("Changes since the last approval"),
             "approval": approval, "changed_rows": changed, "unchanged_rows": [r for r in rows if not r["changed"]],
             "changed_count": len(changed),
         }
