@@ -20,7 +20,7 @@
 
   function notice(form, loginUrl) {
     var note = form.querySelector(".session-ended") || document.createElement("div");
-    note.className = "errornote session-ended";
+    note.className = "errornote sa-error session-ended";
     note.setAttribute("role", "alert");
     note.textContent = "You are signed out (your session ended or you signed out elsewhere), so nothing was sent. "
       + "What you typed is still here. ";
@@ -28,7 +28,6 @@
     link.href = loginUrl;
     link.target = "_blank";
     link.rel = "noopener";
-    link.className = "underline";
     link.textContent = "Sign in again in a new tab";
     note.appendChild(link);
     note.appendChild(document.createTextNode(", then come back and press the button again."));

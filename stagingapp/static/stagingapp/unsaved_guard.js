@@ -29,7 +29,7 @@
 
   function refuse(form, text) {
     var note = form.querySelector(".unsaved-refusal") || document.createElement("p");
-    note.className = "errornote unsaved-refusal";
+    note.className = "errornote sa-error unsaved-refusal";
     note.setAttribute("role", "alert");
     note.textContent = text;
     form.insertBefore(note, form.firstChild);
