@@ -115,6 +115,15 @@ def test_an_approver_sees_what_waits_for_them_oldest_first_with_its_age_and_neve
     assert "2\xa0days" in page.content.decode()
 
 
+def test_an_item_submitted_moments_ago_waits_under_a_minute_not_0_minutes(client, collection, editor, approver):
+    factories.make_item(collection, name="Fresh", status=S.IN_REVIEW, submitted_by=editor,
+                        submitted_at=timezone.now())
+
+    html = client_for(client, approver).get(INDEX).content.decode()
+
+    assert "under a minute</time>" in html and "0\xa0minutes" not in html
+
+
 def test_a_publisher_makes_a_batch_of_a_collections_ready_items_from_the_dashboard(
         client, collection, editor, publisher):
     ready = [factories.make_item(collection, status=S.APPROVED, last_edited_by=editor) for _ in range(3)]

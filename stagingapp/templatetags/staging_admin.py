@@ -50,7 +50,10 @@ def ago(moment) -> str:
 
 @register.filter
 def age(moment) -> str:
-    """'3 hours' (the largest unit only), for "waiting 3 hours" and "3 hours ago"."""
+    """'3 hours' (the largest unit only), for "waiting 3 hours" and "3 hours ago"; 'under a minute' rather than
+    timesince's '0 minutes'."""
     if not moment:
         return ""
+    if (timezone.now() - moment).total_seconds() < 60:
+        return "under a minute"
     return timesince(moment, timezone.now(), depth=1)
