@@ -4,6 +4,7 @@ import re
 from django.urls import reverse
 
 from stagingapp.models import AuditEvent
+from tests import factories
 
 
 def test_the_audit_list_and_entry_show_action_labels_one_actor_and_minutes(client, superuser):
@@ -70,3 +71,16 @@ def test_the_audit_list_names_a_locale_by_its_tag_with_the_name_on_hover(client,
 
     cells = re.findall(r'<td class="field-locale_tag[^"]*"[^>]*>(.*?)</td>', listing, re.S)
     assert f'<span title="{locale.display_name}">{locale.tag}</span>' in cells
+
+
+def test_the_translation_list_names_a_locale_the_same_way(client, superuser, collection, locales):
+    locale = locales[2]
+    locale.display_name = "German (Germany)"
+    locale.save()
+    factories.make_translation(factories.make_item(collection, name="Post 1"), locale, name="Beitrag 1")
+    client.force_login(superuser)
+
+    listing = client.get(reverse("admin:stagingapp_drafttranslation_changelist")).content.decode()
+
+    cells = re.findall(r'<td class="field-locale_tag[^"]*"[^>]*>(.*?)</td>', listing, re.S)
+    assert cells == ['<span title="German (Germany)">de-DE</span>']

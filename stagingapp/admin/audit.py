@@ -25,6 +25,7 @@ from ..selectors.audit import audit_search
 from ..services.audit import AUDIT_ACTIONS
 from ..webflow.client import EXCERPT_LIMIT
 from .batch_page import readable_time
+from .display import locale_tag
 from .readonly import ReadOnlyAdmin, csv_safe
 
 
@@ -215,10 +216,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("locale"))
     def locale_tag(self, obj):
-        """'de-DE', with its name on hover: 'de-DE (German (Germany))' wrapped over three lines in the column."""
-        if not obj.locale_id:
-            return "-"
-        return format_html('<span title="{}">{}</span>', obj.locale.display_name, obj.locale.tag)
+        return locale_tag(obj.locale if obj.locale_id else None)
 
     @admin.display(description=_("batch"))
     def batch_link(self, obj):

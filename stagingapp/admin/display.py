@@ -15,6 +15,13 @@ PRIMARY_LABELS = {"name": "Name", "slug": "Slug", "is_archived": "Send as archiv
 EMPTY = mark_safe('<span class="empty-value">—</span>')
 
 
+def locale_tag(locale) -> SafeString:
+    """'de-DE', with its name on hover, for list columns: 'de-DE (German (Germany))' wrapped over three lines."""
+    if locale is None:
+        return mark_safe("-")
+    return format_html('<span title="{}">{}</span>', locale.display_name, locale.tag)
+
+
 def _url_of(value) -> str:
     return value.get("url", "") if isinstance(value, dict) else str(value)
 

@@ -10,6 +10,7 @@ from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
 from .batches import PushItemAdminMixin, status_badge
 from .bulk import BulkReviewAdminMixin
 from .csp import CspNonceMediaMixin
+from .display import locale_tag
 from .forms import (
     FIELD_PREFIX,
     LOADED_FIELD,
@@ -155,12 +156,16 @@ class DraftTranslationAdmin(
     SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftTranslationForm
-    list_display = ["item", "locale", "name", "last_edited_by", "updated_at"]
+    list_display = ["item", "locale_tag", "name", "last_edited_by", "updated_at"]
     list_filter = ["locale", "item__collection", "last_edited_by"]
     list_select_related = ["item", "locale", "last_edited_by"]
     search_fields = ["item__name", "item__slug", "name"]
     autocomplete_fields = ["item"]
     readonly_fields = ["last_edited_by", "created_at", "updated_at"]
+
+    @admin.display(description="Locale", ordering="locale__tag")
+    def locale_tag(self, obj):
+        return locale_tag(obj.locale)
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
