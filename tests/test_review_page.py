@@ -1,5 +1,7 @@
 """What an approver reads: content rendered (rich text, option names, images), locales side by side, the
 diff since approval in the editor's labels, and the rejection with who and when."""
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -48,3 +50,13 @@ def test_the_editor_sees_the_rejection_with_reviewer_date_and_comment(client, it
     assert item.status == DraftItem.Status.REJECTED
     assert f"Rejected by approver on {readable_time(item.reviewed_at)}" in page
     assert "Add a source for the numbers." in page
+
+
+def test_approve_is_the_filled_button_and_reject_is_marked_as_sending_back(client, item, approver):
+    client.force_login(approver)
+
+    page = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
+
+    found = re.findall(r'<input type="submit" class="sa-btn ?([\w-]*)" name="_workflow_(\w+)"', page)
+    assert {name: style for style, name in found} == {"approve": "sa-btn-primary", "reject": "sa-btn-danger",
+                                                       "unlock": ""}

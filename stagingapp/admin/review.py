@@ -26,6 +26,9 @@ from .display import comparison_rows, content_table
 from .lookups import object_or_404
 
 S = DraftItem.Status
+# The move a reviewer usually makes is the filled button; sending back is marked as such; unlocking is plain.
+TRANSITION_BUTTONS = {"submit": "sa-btn-primary", "approve": "sa-btn-primary", "reject": "sa-btn-danger"}
+
 
 class ReviewQueueFilter(admin.SimpleListFilter):
     title = _("my work")
@@ -136,7 +139,8 @@ class WorkflowItemAdminMixin:
             extra_context.update({
                 "workflow_transitions": [
                     {"name": name, "label": TRANSITIONS[name][1], "comment_required": TRANSITIONS[name][2],
-                     "url": reverse("admin:stagingapp_draftitem_transition", args=[item.pk, name])}
+                     "url": reverse("admin:stagingapp_draftitem_transition", args=[item.pk, name]),
+                     "button": TRANSITION_BUTTONS.get(name, "")}
                     for name in workflow.available_transitions(item=item, actor=request.user)
                 ],
                 "history_timeline_url": reverse("admin:stagingapp_auditevent_changelist") + "?"

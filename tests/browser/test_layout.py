@@ -151,6 +151,7 @@ def test_in_dark_mode_the_main_pages_keep_readable_contrast(chromium_browser, li
                  f"/admin/stagingapp/pullconflict/{conflict.pk}/change/",
                  f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/"],
         publisher: ["/admin/", f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "/admin/stagingapp/auditevent/"],
+        approver: [f"/admin/stagingapp/draftitem/{DraftItem.objects.get(name='Spring release').pk}/change/"],
     }
     for user, paths in pages.items():
         page = page_at_1280(chromium_browser, live_server, user, color_scheme="dark")
