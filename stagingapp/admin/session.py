@@ -7,6 +7,7 @@ is and offers the login in a new tab, which ends on `signed_in_again`; then the 
 from django.contrib import admin
 from django.http import JsonResponse
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.cache import never_cache
@@ -31,6 +32,4 @@ def signed_in_again(request):
 
 def session_guard_script(request) -> str:
     """UNFOLD["SCRIPTS"] entry: the script, told where to ask (its address carries the status URL)."""
-    from django.templatetags.static import static
-
     return static("stagingapp/session_guard.js") + "?" + urlencode({"status": reverse("session-status")})
