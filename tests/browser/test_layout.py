@@ -172,3 +172,23 @@ def test_every_roles_dashboard_fits_a_phone_screen(chromium_browser, live_server
         page.wait_for_load_state("load")
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, user.username
         page.context.close()
+
+
+def test_an_approver_reads_an_item_side_by_side_on_a_phone(chromium_browser, live_server, collection, locales,
+                                                            editor, approver):
+    """The content table scrolls inside its card on a phone: its cells used to shrink to a few letters per line
+    ("Sched / uling / pushe / s for")."""
+    item = factories.make_item(collection, name="Scheduling pushes for launch day", last_edited_by=editor)
+    for locale, name in [(locales[1], "Planifier les envois pour le jour J"),
+                         (locales[2], "Pushes für den Starttag planen")]:
+        factories.make_translation(item, locale, name=name)
+    DraftItem.objects.filter(pk=item.pk).update(status=S.IN_REVIEW, submitted_by=editor)
+    page = page_at_1280(chromium_browser, live_server, approver, width=390)
+    for path, table in [(f"/admin/stagingapp/draftitem/{item.pk}/change/", "#item-content-table"),
+                        (f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/", "#approval-diff")]:
+        page.goto(path)
+        cell = page.locator(f"{table} td:last-child").first
+        expect(cell).to_be_visible()
+        assert cell.bounding_box()["width"] >= 140, path
+        assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+    page.context.close()
