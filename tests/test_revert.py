@@ -3,7 +3,7 @@ import pytest
 from django.urls import reverse
 
 from stagingapp.exceptions import ItemLocked, RevertRefused
-from stagingapp.models import AuditEvent, DraftItem
+from stagingapp.models import AuditEvent, DraftItem, WebflowItemRef
 from stagingapp.services import workflow
 from tests import factories
 
@@ -130,3 +130,26 @@ def test_a_translation_revert_is_audited_and_sends_the_approved_item_back_to_dra
     item.refresh_from_db()
     assert (translation.name, item.status) == ("Premier", S.DRAFT)
     assert AuditEvent.objects.filter(item=item, action="translation.revert", actor=editor).exists()
+
+
+def test_a_version_shows_references_by_the_names_of_the_items_they_point_to(client, collection, locales, editor):
+    collection.fields_schema = [*collection.fields_schema, {
+        "id": "f" + "8" * 23, "slug": "related", "displayName": "Related", "type": "Reference",
+        "isRequired": False, "isEditable": True, "validations": {"collectionId": collection.webflow_id}}]
+    collection.save()
+    earlier = factories.make_item(collection, name="Earlier draft")
+    pushed = factories.make_item(collection, name="Pushed original")
+    WebflowItemRef.objects.create(item=pushed, locale=locales[0], webflow_item_id="c" * 24,
+                                  cms_locale_id=locales[0].cms_locale_id, slug=pushed.slug)
+    item = factories.make_item(collection, name="Follow-up", created_by=editor, last_edited_by=editor,
+                               field_data={"summary": "S", "related": f"draft:{earlier.pk}"})
+    first = item.history.earliest("history_date")
+    _edit(item, editor, field_data={"summary": "S", "related": "c" * 24})
+    client.force_login(editor)
+
+    page = client.get(_version_url(item, first)).content.decode()
+
+    start = page.index('id="version-comparison"')
+    table = page[start:page.index("</table>", start)]
+    assert "Earlier draft (not in Webflow yet)" in table and "Pushed original" in table
+    assert f"draft:{earlier.pk}" not in table and "c" * 24 not in table

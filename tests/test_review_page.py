@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from stagingapp.admin.batch_page import readable_time
-from stagingapp.models import DraftItem
+from stagingapp.models import DraftItem, WebflowItemRef
 from stagingapp.services import workflow
 from tests import factories
 
@@ -60,3 +60,29 @@ def test_approve_is_the_filled_button_and_reject_is_marked_as_sending_back(clien
     found = re.findall(r'<input type="submit" class="sa-btn ?([\w-]*)" name="_workflow_(\w+)"', page)
     assert {name: style for style, name in found} == {"approve": "sa-btn-primary", "reject": "sa-btn-danger",
                                                        "unlock": ""}
+
+
+def test_references_read_as_the_names_of_the_items_they_point_to(client, collection, locales, editor, approver):
+    collection.fields_schema = [*collection.fields_schema, {
+        "id": "f" + "8" * 23, "slug": "related", "displayName": "Related", "type": "MultiReference",
+        "isRequired": False, "isEditable": True, "validations": {"collectionId": collection.webflow_id}}]
+    collection.save()
+    pushed = factories.make_item(collection, name="Pushed original")
+    pushed_id = factories.hex_id()
+    WebflowItemRef.objects.create(item=pushed, locale=locales[0], webflow_item_id=pushed_id,
+                                  cms_locale_id=locales[0].cms_locale_id, slug=pushed.slug)
+    unpushed = factories.make_item(collection, name="Unpushed draft")
+    elsewhere = "e" * 24  # an item in Webflow that no draft of ours was pushed as
+    item = factories.make_item(collection, name="Follow-up", created_by=editor, last_edited_by=editor, field_data={
+        "summary": "S", "related": [pushed_id, f"draft:{unpushed.pk}", elsewhere]})
+    workflow.items_submit(item_ids=[item.pk], actor=editor)
+    client.force_login(approver)
+
+    review = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
+    changes = client.get(reverse("admin:stagingapp_draftitem_approval_diff", args=[item.pk])).content.decode()
+
+    start = review.index('id="item-content-table"')
+    table = review[start:review.index("</table>", start)]
+    shown = f"Pushed original, Unpushed draft (not in Webflow yet), {elsewhere}"
+    assert shown in table and shown in changes
+    assert f"draft:{unpushed.pk}" not in table and pushed_id not in table

@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from ..exceptions import StagingError
 from ..models import PRIMARY_CONTENT_FIELDS, DraftItem
+from ..selectors import reference_labels
 from ..services import workflow
 from .batch_page import readable_time
 from .display import comparison_rows
@@ -70,12 +71,14 @@ class HistoryRevertAdminMixin:
             return HttpResponseRedirect(change_url)
         item = self._item_of(current)
         title = _("Version of %(when)s") % {"when": readable_time(version.history_date)}
+        now, then = self._content(current), self._content(version)
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts, "original": current, "version": version, "change_url": change_url,
             "history_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_history", args=[current.pk]),
             "title": title, "header_page": title,
-            "rows": comparison_rows(item.collection, self._content(current), self._content(version)),
+            "rows": comparison_rows(item.collection, now, then,
+                                    reference_names=reference_labels(item.collection, [now, then])),
             "lock_reason": workflow.item_edit_lock_reason(item),
             "revert_disabled": self.revert_disabled(request, current),
             **(extra_context or {}),

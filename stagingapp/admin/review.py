@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from ..exceptions import StagingError
 from ..models import AuditEvent, DraftItem, DraftTranslation, LocaleMapping
-from ..selectors import dashboards
+from ..selectors import dashboards, reference_labels
 from ..services import workflow
 from .bulk import TRANSITIONS, run_transition, transition_message
 from .display import comparison_rows, content_table
@@ -148,7 +148,9 @@ class WorkflowItemAdminMixin:
                 "approval_diff_url": reverse("admin:stagingapp_draftitem_approval_diff", args=[item.pk]),
                 "lock_reason": reason,
                 "last_rejection": last_rejection(item),
-                "review_content": content_table(item, primary_tag=primary_locale_tag(item)),
+                "review_content": content_table(
+                    item, primary_tag=primary_locale_tag(item),
+                    reference_names=reference_labels(item.collection, [item.content_snapshot()])),
                 # Open for whoever cannot edit (approvers, locked items): it is what they came to read.
                 "review_content_open": bool(reason) or not self.has_change_permission(request),
                 # Shown in the workflow panel rather than per inline, so it holds whatever fieldsets the inline has.
@@ -201,7 +203,9 @@ class WorkflowItemAdminMixin:
         approval = AuditEvent.objects.filter(item_id=item.pk, action="item.approve").order_by("-created_at", "-pk")
         approval = approval.first()
         snapshot = (approval.data or {}).get("snapshot") if approval else None
-        rows = comparison_rows(item.collection, snapshot, item.content_snapshot())
+        current = item.content_snapshot()
+        rows = comparison_rows(item.collection, snapshot, current,
+                               reference_names=reference_labels(item.collection, [snapshot, current]))
         changed = [row for row in rows if row["changed"]]
         context = {
             **self.admin_site.each_context(request),

@@ -12,6 +12,7 @@ from django.db.models import Count, QuerySet
 from django.db.models.sql import Query
 
 from ..models import BatchItem, DraftItem, DraftTranslation, LocaleMapping, PushBatch, WebflowItemRef
+from ..schema import DRAFT_REF_RE, schema_fields
 from ..statements import instances_of, select_rows
 
 
@@ -317,3 +318,27 @@ def drift_dashboard_summary() -> list[dict]:
         rows.append({"collection": collection, "run": run, "counts": counts, "drifted": drifted,
                      "open_conflicts": conflicts.get(collection.pk, 0)})
     return sorted(rows, key=lambda row: (-row["drifted"], -row["open_conflicts"], row["collection"].name))
+
+
+def reference_labels(collection, contents) -> dict[str, str]:
+    """Stored reference value -> the name to show for it, for the Reference and MultiReference values in
+    `contents` (content snapshots: `field_data`, and `translations` of the same shape): `draft:<pk>` names the
+    draft, a Webflow item ID names the draft pushed as it. An ID no draft of ours was pushed as stays as it is.
+    Two queries at most."""
+    slugs = {f["slug"] for f in schema_fields(collection) if f.get("type") in ("Reference", "MultiReference")}
+    values: set[str] = set()
+    pending = [content for content in contents if content]
+    while pending:
+        content = pending.pop()
+        pending.extend(t for t in (content.get("translations") or {}).values() if t)
+        for slug in slugs & set(content.get("field_data") or {}):
+            value = content["field_data"][slug]
+            values.update(v.strip() for v in (value if isinstance(value, list) else [value]) if isinstance(v, str))
+    drafts = {int(m.group(1)): value for value in values if (m := DRAFT_REF_RE.match(value))}
+    labels = {drafts[pk]: f"{name} (not in Webflow yet)"
+              for pk, name in DraftItem.objects.filter(pk__in=drafts).values_list("pk", "name")}
+    webflow_ids = values - set(drafts.values())
+    if webflow_ids:
+        labels.update(WebflowItemRef.objects.filter(webflow_item_id__in=webflow_ids)
+                      .values_list("webflow_item_id", "item__name").distinct())
+    return labels
