@@ -86,3 +86,18 @@ def test_references_read_as_the_names_of_the_items_they_point_to(client, collect
     shown = f"Pushed original, Unpushed draft (not in Webflow yet), {elsewhere}"
     assert shown in table and shown in changes
     assert f"draft:{unpushed.pk}" not in table and pushed_id not in table
+
+
+def test_an_item_never_approved_shows_its_values_without_an_empty_at_approval_column(client, item, approver):
+    url = reverse("admin:stagingapp_draftitem_approval_diff", args=[item.pk])
+    client.force_login(approver)
+
+    never = client.get(url).content.decode()
+    workflow.items_approve(item_ids=[item.pk], actor=approver)
+    item.refresh_from_db()
+    item.field_data = {**item.field_data, "summary": "Longer"}
+    item.save()
+    since = client.get(url).content.decode()
+
+    assert "never been approved" in never and "At approval" not in never and "<del>" not in never
+    assert "At approval" in since and "<del>Short</del>" in since and "<ins>Longer</ins>" in since
