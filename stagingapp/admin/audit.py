@@ -216,7 +216,7 @@ class AuditEventAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("locale"))
     def locale_tag(self, obj):
-        return locale_tag(obj.locale if obj.locale_id else None)
+        return locale_tag(obj.locale)  # None when the entry names no locale (select_related: no query)
 
     @admin.display(description=_("batch"))
     def batch_link(self, obj):
