@@ -73,6 +73,24 @@ def test_a_reference_is_chosen_by_name_and_stored_as_the_webflow_id_or_the_draft
     assert "not in Webflow yet; push that item first" in errors["author"][0]
 
 
+def test_beside_a_translated_reference_the_primary_value_reads_as_the_item_it_names(client, editor, blog, authors,
+                                                                                      locales):
+    pushed = factories.make_item(authors, name="Ada Lovelace", field_data={})
+    WebflowItemRef.objects.create(item=pushed, locale=locales[0], webflow_item_id="c" * 24)
+    draft = factories.make_item(authors, name="Grace Hopper", field_data={})
+    by_ada = factories.make_item(blog, name="By Ada", field_data={"summary": "S", "author": "c" * 24})
+    by_grace = factories.make_item(blog, name="By Grace", field_data={"summary": "S", "author": f"draft:{draft.pk}"})
+    for item in (by_ada, by_grace):
+        factories.make_translation(item, locales[1], name=f"{item.name} (fr)")
+    client.force_login(editor)
+
+    pages = [client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
+             for item in (by_ada, by_grace)]
+
+    assert "Primary: Ada Lovelace" in pages[0] and f"Primary: {'c' * 24}" not in pages[0]
+    assert "Primary: Grace Hopper (not in Webflow yet)" in pages[1] and f"Primary: draft:{draft.pk}" not in pages[1]
+
+
 def test_each_translated_input_shows_the_primary_value_and_stale_ones_are_flagged(client, editor, collection,
                                                                                    locales):
     item = factories.make_item(collection, field_data={"summary": "Primary summary",

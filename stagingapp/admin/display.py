@@ -153,9 +153,10 @@ def content_table(item, *, primary_tag: str = "", reference_names=None) -> dict:
     return {"columns": columns, "rows": rows}
 
 
-def preview_value(schema_field: dict | None, value, *, limit: int = 200) -> SafeString:
+def preview_value(schema_field: dict | None, value, *, limit: int = 200,
+                  reference_names: dict[str, str] | None = None) -> SafeString:
     """A short rendering for help text beside an input: rich text as plain words, the rest as render_value."""
     if (schema_field or {}).get("type") == "RichText":
         text = rich_text_as_text(str(value or ""))
         return format_html("{}", Truncator(text).chars(limit)) if text else EMPTY
-    return render_value(schema_field, value)
+    return render_value(schema_field, value, reference_names=reference_names)

@@ -26,7 +26,7 @@ from ..schema import (
     validate_field_data,
 )
 from ..schema import clean_field_data as schema_clean_field_data
-from ..selectors import item_slug_clashes, translation_slug_clash
+from ..selectors import item_slug_clashes, reference_labels, translation_slug_clash
 from ..services.translations import translation_ensure_allowed
 from ..validators import suggest_slug
 from .batch_page import readable_time
@@ -498,11 +498,13 @@ class DraftTranslationForm(SchemaFieldsFormMixin, forms.ModelForm):
         primary = {"name": (None, item.name), "slug": (None, item.slug)}
         primary.update({FIELD_PREFIX + slug: (field, (item.field_data or {}).get(slug))
                         for slug, field in self.rendered.items()})
+        # A reference reads as the item it names, as on the review page (no query without reference fields).
+        names = reference_labels(self.collection or item.collection, [{"field_data": item.field_data}])
         for name, (schema_field, value) in primary.items():
             if name in self.fields:
                 self.fields[name].help_text = format_html(
-                    '<div class="primary-text">Primary: {}</div>{}', preview_value(schema_field, value),
-                    self.fields[name].help_text)
+                    '<div class="primary-text">Primary: {}</div>{}',
+                    preview_value(schema_field, value, reference_names=names), self.fields[name].help_text)
         if self.instance.pk and "locale" in self.fields and self.instance.source_hash != item.source_hash:
             self.fields["locale"].help_text = format_html(
                 '<span class="stale-translation-note">{}</span>',
