@@ -187,3 +187,38 @@ def test_a_save_after_the_session_ended_keeps_the_typed_text_until_signed_in_aga
     assert page.url.endswith(f"/admin/stagingapp/draftitem/{item.pk}/change/")
     item.refresh_from_db()
     assert item.name == "Typed while the session ran out"
+
+
+def test_submit_for_review_with_unsaved_edits_after_the_session_ended_sends_nothing(page, login, editor, collection):
+    """"Submit for review" on a page with unsaved edits saves them first (unsaved_guard.js sends the item form):
+    that send is checked too, and a later Save does not carry the submit of the button that was held."""
+    item = factories.make_item(collection, name="Before", field_data={"summary": "One"}, created_by=editor,
+                               last_edited_by=editor)
+    login("editor")
+    page.goto(f"/admin/stagingapp/draftitem/{item.pk}/change/")
+    page.wait_for_load_state("load")
+    page.wait_for_timeout(400)  # the unsaved-changes guard reads the form's state just after load
+    page.fill("#id_name", "Typed, then submitted too late")
+    page.context.clear_cookies()
+
+    page.click("[name=_workflow_submit]")
+
+    expect(page.locator(".session-ended")).to_contain_text("You are signed out")
+    expect(page.locator("#id_name")).to_have_value("Typed, then submitted too late")
+    expect(page.locator("input[name=_workflow_after_save]")).to_have_count(0)
+    item.refresh_from_db()
+    assert (item.name, item.status) == ("Before", DraftItem.Status.DRAFT)
+
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name="Sign in again in a new tab").click()
+    other = opened.value
+    other.fill("#id_username", "editor")
+    other.fill("#id_password", "pw")
+    other.click("button[type=submit]")
+    expect(other.locator("#signed-in-again")).to_contain_text("You are signed in as editor")
+    other.close()
+    page.click("button[name=_continue]")
+
+    expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
+    item.refresh_from_db()
+    assert (item.name, item.status) == ("Typed, then submitted too late", DraftItem.Status.DRAFT)

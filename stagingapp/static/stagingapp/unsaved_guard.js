@@ -47,8 +47,13 @@
   document.addEventListener("DOMContentLoaded", remember);
   window.addEventListener("load", function () { setTimeout(remember, 300); });
 
-  // session_guard.js held a form this guard had let go (the session had ended): the page stays, so warn again.
-  document.addEventListener("session-guard:held", function () { leaving = false; });
+  // session_guard.js held a form this guard had let go (the session had ended): the page stays, so warn again,
+  // and a Save pressed later must not carry the "then submit" this guard added for the button that was held.
+  document.addEventListener("session-guard:held", function (event) {
+    leaving = false;
+    Array.prototype.forEach.call(event.target.querySelectorAll("input[data-unsaved-guard-added]"),
+      function (input) { input.remove(); });
+  });
 
   window.addEventListener("beforeunload", function (event) {
     if (leaving || !guarded.some(isDirty)) return;
@@ -74,10 +79,13 @@
         input.type = "hidden";
         input.name = pair[0];
         input.value = pair[1];
+        input.dataset.unsavedGuardAdded = "";
         main.appendChild(input);
       });
       leaving = true;
-      main.submit();
+      // A submit event of its own, so session_guard.js checks the session before the edits leave.
+      if (main.requestSubmit) main.requestSubmit();
+      else main.submit();
       return;
     }
     refuse(form, "This page has unsaved changes. Save them first (or reload the page to discard them), "
