@@ -2,7 +2,7 @@
 import pytest
 from django.urls import reverse
 
-from stagingapp.models import DraftItem, WebflowItemRef
+from stagingapp.models import BatchItem, DraftItem, PushBatch, WebflowItemRef
 from tests import factories
 
 S = DraftItem.Status
@@ -125,6 +125,23 @@ def test_a_bulk_delete_keeps_a_selection_that_holds_a_draft_in_webflow(client, p
 
     assert f"{pushed_item}: in Webflow; request its removal on its page instead" in page
     assert set(DraftItem.objects.values_list("pk", flat=True)) == {pushed_item.pk, plain.pk}
+
+
+def test_a_bulk_delete_names_each_kept_draft_once_with_the_reason_that_applies(client, pushed_item, collection,
+                                                                              publisher, editor):
+    """A draft a batch pushed is kept both as in Webflow and by its batch entry: the confirmation says the first
+    (what to do instead), not both; a draft only in a batch's record is still listed by its entry."""
+    queued = factories.make_item(collection, name="Queued only", status=S.APPROVED)
+    batch = PushBatch.objects.create(collection=collection, created_by=publisher)
+    BatchItem.objects.bulk_create([BatchItem(batch=batch, item=pushed_item), BatchItem(batch=batch, item=queued)])
+    client.force_login(editor)
+
+    page = client.post(reverse("admin:stagingapp_draftitem_changelist"), {
+        "action": "delete_selected", "_selected_action": [pushed_item.pk, queued.pk]}).content.decode()
+
+    assert page.count(str(pushed_item)) == 1
+    assert f"{pushed_item}: in Webflow; request its removal on its page instead" in page
+    assert f"Batch item: {queued} in batch #{batch.pk}" in page
 
 
 def test_a_draft_never_pushed_can_still_be_deleted(client, collection, editor):

@@ -7,11 +7,12 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.decorators import method_decorator
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from ..exceptions import StagingError
-from ..models import DraftItem
+from ..models import BatchItem, DraftItem
 from ..services import removal_requests, workflow
 from .lookups import object_or_404
 
@@ -67,16 +68,22 @@ class RemovalAdminMixin:
         return super().delete_view(request, object_id, extra_context)
 
     def get_deleted_objects(self, objs, request):
-        """The bulk delete's confirmation lists drafts in Webflow as protected, so none of the selection goes
-        (drafts a batch pushed are protected by their batch entries already)."""
+        """The bulk delete's confirmation lists drafts in Webflow as protected, so none of the selection goes.
+        Drafts a batch pushed are also protected by their batch entries: for a draft in Webflow those lines are
+        left out, so each kept draft is named once, with what to do instead."""
         request._selection_checked = True
         try:
             deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         finally:
             request._selection_checked = False
-        in_webflow = DraftItem.objects.filter(pk__in=[obj.pk for obj in objs], webflow_refs__isnull=False).distinct()
-        protected = [*protected, *(_("%(item)s: in Webflow; request its removal on its page instead")
-                                   % {"item": item} for item in in_webflow)]
+        in_webflow = list(DraftItem.objects.filter(pk__in=[obj.pk for obj in objs], webflow_refs__isnull=False)
+                          .distinct())
+        # As Django's collector names an entry (BatchItem has no admin page of its own, so no link).
+        entry_lines = {f"{capfirst(BatchItem._meta.verbose_name)}: {entry}" for entry in
+                       BatchItem.objects.filter(item__in=in_webflow).select_related("item")}
+        protected = [*(line for line in protected if str(line) not in entry_lines),
+                     *(_("%(item)s: in Webflow; request its removal on its page instead") % {"item": item}
+                       for item in in_webflow)]
         return deleted, counts, perms_needed, protected
 
     def get_urls(self):
