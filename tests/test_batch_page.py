@@ -6,9 +6,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from stagingapp.admin.batch_page import ENTRIES_PER_PAGE, estimate_sentence, readable_time
+from stagingapp.admin.batch_page import ENTRIES_PER_PAGE, estimate_sentence
 from stagingapp.models import BatchItem, DraftItem, PushBatch
 from stagingapp.services.batches import batch_create
+from stagingapp.times import readable_time
 from tests.push_support import make_approved_items
 
 S = BatchItem.Status

@@ -5,6 +5,7 @@ from django.urls import reverse
 from stagingapp.exceptions import ItemLocked, RevertRefused
 from stagingapp.models import AuditEvent, DraftItem, WebflowItemRef
 from stagingapp.services import workflow
+from stagingapp.times import readable_time
 from tests import factories
 
 S = DraftItem.Status
@@ -52,6 +53,8 @@ def test_reverting_an_approved_item_puts_the_content_back_as_a_draft_with_an_ite
     assert "It is draft now" in response.content.decode()
     revert = AuditEvent.objects.get(item=item, action="item.revert")
     assert revert.actor == editor and revert.data["reverted_to_history_id"] == first.history_id
+    # The version's time as every page writes times, so the entry matches the History timeline it came from.
+    assert revert.message == f"Reverted to the version of {readable_time(first.history_date)}."
     assert revert.data["changes"] == [{"field": "field_data.summary", "old": "Version two", "new": "Version one"}]
     assert AuditEvent.objects.filter(item=item, action="item.approval_reset").exists()
     assert not AuditEvent.objects.filter(item=item, action="item.edit", pk__gt=revert.pk).exists()

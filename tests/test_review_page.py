@@ -5,9 +5,9 @@ import re
 import pytest
 from django.urls import reverse
 
-from stagingapp.admin.batch_page import readable_time
 from stagingapp.models import DraftItem, WebflowItemRef
 from stagingapp.services import workflow
+from stagingapp.times import readable_time
 from tests import factories
 
 IMAGE_FIELD = {"id": "f" + "9" * 23, "slug": "cover", "displayName": "Cover image", "type": "Image",

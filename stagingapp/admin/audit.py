@@ -23,8 +23,8 @@ from django.utils.translation import gettext_lazy as _
 from ..models import AuditEvent
 from ..selectors.audit import audit_search
 from ..services.audit import AUDIT_ACTIONS
+from ..times import readable_time
 from ..webflow.client import EXCERPT_LIMIT
-from .batch_page import readable_time
 from .display import locale_tag
 from .readonly import ReadOnlyAdmin, csv_safe
 

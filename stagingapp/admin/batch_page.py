@@ -7,8 +7,6 @@ slice of 50 with their Webflow IDs in one more query.
 import math
 from dataclasses import dataclass, field
 
-from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.http import urlencode
 
 from ..models import BatchItem, PushBatch, WebflowItemRef
@@ -19,13 +17,6 @@ OUTCOMES = [("", "All"), ("failed", "Failed"), ("done", "Done"), ("pending", "Pe
 # Shown on the batch page only when they hold something (an empty "Claimed by -" tells nobody anything).
 DETAIL_FIELDS = ["created_by", "created_at", "queued_by", "queued_at", "started_at", "finished_at", "claimed_by",
                  "heartbeat_at", "retry_of", "requests_sent", "cancel_requested"]
-
-
-def readable_time(moment) -> str:
-    """'2 Dec 2026, 14:05' in the site's time zone, as every list writes times (project/formats)."""
-    if not moment:
-        return ""
-    return date_format(timezone.localtime(moment), "DATETIME_FORMAT")
 
 
 def estimate_sentence(estimate: dict | None) -> str:

@@ -23,7 +23,8 @@ from ..selectors.dashboards import batch_counts_for, items_ready_to_push
 from ..services import batches as batch_services
 from ..services.push.preflight import batch_preflight_report
 from ..services.push.preview import batch_preview
-from .batch_page import DETAIL_FIELDS, entry_page, estimate_sentence, readable_time, visible_details
+from ..times import readable_time
+from .batch_page import DETAIL_FIELDS, entry_page, estimate_sentence, visible_details
 from .drift import confirm_overwrites, verify_batches
 from .guard import UnsavedChangesGuardMixin
 from .lookups import object_or_404

@@ -28,8 +28,8 @@ from ..schema import (
 from ..schema import clean_field_data as schema_clean_field_data
 from ..selectors import item_slug_clashes, reference_labels, translation_slug_clash
 from ..services.translations import translation_ensure_allowed
+from ..times import readable_time
 from ..validators import suggest_slug
-from .batch_page import readable_time
 from .display import preview_value
 from .widgets import (
     ImagePreviewInput,

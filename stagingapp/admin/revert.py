@@ -17,7 +17,7 @@ from ..exceptions import StagingError
 from ..models import PRIMARY_CONTENT_FIELDS, DraftItem
 from ..selectors import reference_labels
 from ..services import workflow
-from .batch_page import readable_time
+from ..times import readable_time
 from .display import comparison_rows
 
 

@@ -5,7 +5,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from ..exceptions import (
     ActionNotPermitted,
@@ -21,6 +20,7 @@ from ..models import PRIMARY_CONTENT_FIELDS, DraftItem, DraftTranslation, conten
 from ..schema import validate_field_data
 from ..selectors import item_slug_clashes, translation_slug_clash
 from ..statements import update_rows
+from ..times import readable_time
 from . import notifications
 from .audit import actor_label_for, audit_record, audit_record_values, audit_values
 from .rows import copy_to_history
@@ -230,7 +230,7 @@ def item_edit_lock_reason(item: DraftItem) -> str | None:
         if item.submitted_by_id and item.submitted_by:
             held += f" by {item.submitted_by.get_username()}"
         if item.submitted_at:
-            held += f" on {date_format(timezone.localtime(item.submitted_at), 'DATETIME_FORMAT')}"
+            held += f" on {readable_time(item.submitted_at)}"
         return (
             f"it is in review (submitted{held}). An approver can reject it, "
             "or someone with the unlock permission can unlock it for editing."
@@ -461,12 +461,12 @@ def _restore_content(obj, *, version, fields: tuple[str, ...], actor) -> None:
     """
     for name in fields:
         setattr(obj, name, getattr(version, name))
-    when = timezone.localtime(version.history_date)
+    when = readable_time(version.history_date)
     obj.last_edited_by = actor
     obj._history_user = actor
-    obj._change_reason = f"revert to the version of {when:%Y-%m-%d %H:%M}"
+    obj._change_reason = f"revert to the version of {when}"
     obj._audit_verb = "revert"
-    obj._audit_message = f"Reverted to the version of {when:%Y-%m-%d %H:%M}."
+    obj._audit_message = f"Reverted to the version of {when}."
     obj._audit_data = {"reverted_to_history_id": version.history_id, "version_date": version.history_date.isoformat()}
     try:
         obj.save()
