@@ -200,21 +200,25 @@ class DraftItem(models.Model):
     def primary_fingerprint(self) -> str:
         return content_hash(self.primary_content())
 
+    def translations_by_tag(self) -> list["DraftTranslation"]:
+        """The translations with their locales, in locale-tag order: one query, or none when the caller prefetched
+        `translations__locale`, so the pages and checks that each read them share that one read."""
+        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("translations")
+        if prefetched is not None and all(DraftTranslation.locale.is_cached(t) for t in prefetched):
+            return sorted(prefetched, key=lambda t: (t.locale.tag, t.pk))
+        return list(self.translations.select_related("locale").order_by("locale__tag", "pk"))
+
     def content_snapshot(self) -> dict:
         """The reviewed content: primary fields plus translations keyed by locale tag.
 
         One query, or none when the caller prefetched `translations__locale` (pre-flight of a 10,000-item batch
         would otherwise run 10,000 queries inside the queueing transaction).
         """
-        prefetched = getattr(self, "_prefetched_objects_cache", {}).get("translations")
-        if prefetched is not None and all(DraftTranslation.locale.is_cached(t) for t in prefetched):
-            translations = sorted(prefetched, key=lambda t: (t.locale.tag, t.pk))
-        else:
-            translations = self.translations.select_related("locale").order_by("locale__tag", "pk")
         snapshot = {
             **self.primary_content(),
             "translations": {
-                t.locale.tag: {"name": t.name, "slug": t.slug, "field_data": t.field_data} for t in translations
+                t.locale.tag: {"name": t.name, "slug": t.slug, "field_data": t.field_data}
+                for t in self.translations_by_tag()
             },
         }
         if self.removal_kind:  # only then, so fingerprints of items without a removal request stay as they were

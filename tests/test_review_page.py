@@ -3,6 +3,8 @@ diff since approval in the editor's labels, and the rejection with who and when.
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from stagingapp.models import DraftItem, WebflowItemRef
@@ -101,3 +103,16 @@ def test_an_item_never_approved_shows_its_values_without_an_empty_at_approval_co
 
     assert "never been approved" in never and "At approval" not in never and "<del>" not in never
     assert "At approval" in since and "<del>Short</del>" in since and "<ins>Longer</ins>" in since
+
+
+def test_the_review_panel_reads_the_translations_once(client, item, locales, editor, approver):
+    """The content table, its reference names and the stale-translation list share one read; the other two are
+    the translation inlines' and the edit form's check for changes saved meanwhile."""
+    factories.make_translation(item, locales[2], name="Frühjahrsstart", last_edited_by=editor)
+    client.force_login(approver)
+
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
+
+    assert "Frühjahrsstart" in page and "Lancement de printemps" in page
+    assert sum('FROM "stagingapp_drafttranslation"' in q["sql"] for q in queries.captured_queries) == 3

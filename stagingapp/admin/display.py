@@ -135,7 +135,7 @@ SAME_AS_PRIMARY = mark_safe('<span class="same-as-primary" style="color:#888">sa
 def content_table(item, *, primary_tag: str = "", reference_names=None) -> dict:
     """The item as an approver reads it: one row per field (editor's labels, rendered values), one column per
     locale, the primary first and each translation beside it; stale translations are flagged in their header."""
-    translations = sorted(item.translations.select_related("locale"), key=lambda t: t.locale.tag)
+    translations = item.translations_by_tag()
     columns = [{"tag": primary_tag or "Primary", "stale": False, "primary": True}]
     columns += [{"tag": t.locale.tag, "stale": t.source_hash != item.source_hash, "primary": False}
                 for t in translations]

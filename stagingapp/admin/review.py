@@ -8,7 +8,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Prefetch, prefetch_related_objects
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -135,6 +135,9 @@ class WorkflowItemAdminMixin:
         item = self.get_object(request, unquote(object_id))
         extra_context = dict(extra_context or {})
         if item is not None:
+            # The content table, its reference names and the stale-translation list share one read of them.
+            prefetch_related_objects([item], Prefetch("translations",
+                                                      DraftTranslation.objects.select_related("locale")))
             reason = workflow.item_edit_lock_reason(item)
             extra_context.update({
                 "workflow_transitions": [
@@ -154,10 +157,8 @@ class WorkflowItemAdminMixin:
                 # Open for whoever cannot edit (approvers, locked items): it is what they came to read.
                 "review_content_open": bool(reason) or not self.has_change_permission(request),
                 # Shown in the workflow panel rather than per inline, so it holds whatever fieldsets the inline has.
-                "stale_translations": [
-                    t.locale.tag for t in item.translations.select_related("locale").order_by("locale__tag")
-                    if t.source_hash != item.source_hash
-                ],
+                "stale_translations": [t.locale.tag for t in item.translations_by_tag()
+                                       if t.source_hash != item.source_hash],
             })
         return super().change_view(request, object_id, form_url, extra_context=extra_context)
 
