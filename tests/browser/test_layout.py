@@ -184,11 +184,16 @@ def test_an_approver_reads_an_item_side_by_side_on_a_phone(chromium_browser, liv
         factories.make_translation(item, locale, name=name)
     DraftItem.objects.filter(pk=item.pk).update(status=S.IN_REVIEW, submitted_by=editor)
     page = page_at_1280(chromium_browser, live_server, approver, width=390)
-    for path, table in [(f"/admin/stagingapp/draftitem/{item.pk}/change/", "#item-content-table"),
-                        (f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/", "#approval-diff")]:
+    for path, table, step in [
+            (f"/admin/stagingapp/draftitem/{item.pk}/change/", "#item-content-table", item.name),
+            (f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/", "#approval-diff", "Changes since the")]:
         page.goto(path)
         cell = page.locator(f"{table} td:last-child").first
         expect(cell).to_be_visible()
         assert cell.bounding_box()["width"] >= 140, path
         assert page.evaluate("() => document.documentElement.scrollWidth") <= 390, path
+        # The header shows the page's own step, not every step cut to a letter or two ("W… › D… › Sched…").
+        shown = page.locator("#header-inner h1 > :visible")
+        expect(shown).to_have_count(1)
+        expect(shown).to_contain_text(step)
     page.context.close()
