@@ -48,6 +48,10 @@ def some_of_everything(collection, editor, approver, publisher):
     batch = finished_batch(collection, publisher, done=3, failed=1, start=50)
     AuditEvent.objects.create(action="item.push_staged", actor_label="worker", object_repr="Post 50",
                               message="Created in Webflow as a staged item in en-US, fr-FR and de-DE.")
+    # A request entry as the demo's: its path is one long word, which pushed the audit list sideways.
+    AuditEvent.objects.create(action="push.request", actor_label="publisher (worker vm:13233:b966f2fa)",
+                              object_repr=str(batch), batch=batch, collection=collection,
+                              message=f"PATCH /v2/collections/{collection.webflow_id}/items -> 200 (5 ms, attempt 1)")
     return batch
 
 
