@@ -28,6 +28,7 @@ from .batch_page import DETAIL_FIELDS, entry_page, estimate_sentence, visible_de
 from .drift import confirm_overwrites, verify_batches
 from .guard import UnsavedChangesGuardMixin
 from .lookups import object_or_404
+from .timeline import AuditTimelineMixin
 
 # Dark enough for white text to pass WCAG AA contrast (4.5:1). Batches, their entries, and draft items.
 BADGE_COLOURS = {
@@ -74,7 +75,7 @@ class BatchChangeList(ChangeList):
             batch.entry_counts = counts[batch.pk]
 
 
-class PushBatchAdmin(UnsavedChangesGuardMixin, ModelAdmin):
+class PushBatchAdmin(UnsavedChangesGuardMixin, AuditTimelineMixin, ModelAdmin):
     list_display = ["__str__", "status_badge", "progress", "created_by", "created_at", "finished_at"]
     list_filter = ["status", "mode", "collection"]
     list_select_related = ["collection", "created_by"]
@@ -85,6 +86,10 @@ class PushBatchAdmin(UnsavedChangesGuardMixin, ModelAdmin):
     readonly_fields = ["collection", *DETAIL_FIELDS]
     actions = ["queue_selected", "cancel_selected", "retry_failed_selected", verify_batches, confirm_overwrites]
     change_form_template = "admin/stagingapp/pushbatch/change_form.html"
+    # No "History" button: the page's own "History timeline" opens this list (and /history/ leads there).
+
+    def audit_timeline_filter(self, obj):
+        return {"batch": obj.pk}
 
     def get_changelist(self, request, **kwargs):
         return BatchChangeList
@@ -138,7 +143,7 @@ class PushBatchAdmin(UnsavedChangesGuardMixin, ModelAdmin):
         extra = {**(extra_context or {}), "batch": batch, "counts": counts,
                  "badge": status_badge(batch.status, batch.get_status_display()),
                  "progress_url": reverse("admin:stagingapp_pushbatch_progress", args=[batch.pk]),
-                 "history_timeline_url": reverse("admin:stagingapp_auditevent_changelist") + f"?batch={batch.pk}",
+                 "history_timeline_url": self.audit_timeline_url(batch),
                  "entry_page": entry_page(batch, counts, outcome=request.GET.get("entries", ""),
                                           page=request.GET.get("page", 1)),
                  "locale_tags": [locale.tag for locale in batch_locales(batch)],

@@ -3,8 +3,10 @@ import json
 
 from unfold.admin import ModelAdmin
 
+from .timeline import AuditTimelineMixin
 
-class ReadOnlyAdmin(ModelAdmin):
+
+class ReadOnlyAdmin(AuditTimelineMixin, ModelAdmin):
     """Records written only by services: browsable and exportable, never added, changed or deleted by hand."""
 
     def has_add_permission(self, request):

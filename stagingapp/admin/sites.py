@@ -13,6 +13,7 @@ from .forms import LocaleMappingForm, LocaleMappingInlineFormSet
 from .guard import UnsavedChangesGuardMixin
 from .object_actions import ObjectActionsMixin
 from .sync import pull_from_webflow
+from .timeline import AuditTimelineMixin
 
 
 def warn_unless_canonical_id(model_admin, request, obj, value: str, label: str):
@@ -30,7 +31,7 @@ class LocaleMappingInline(TabularInline):
     fields = ["tag", "display_name", "cms_locale_id", "is_primary", "is_enabled"]
 
 
-class SiteAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, ModelAdmin):
+class SiteAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, AuditTimelineMixin, ModelAdmin):
     list_display = ["name", "webflow_id", "locales_synced_at"]
     search_fields = ["name", "webflow_id"]
     readonly_fields = ["locales_synced_at", "created_at", "updated_at"]
@@ -65,7 +66,7 @@ class SiteAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, ModelAdmin):
         formset.save_m2m()
 
 
-class CollectionAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, ModelAdmin):
+class CollectionAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, AuditTimelineMixin, ModelAdmin):
     list_display = ["name", "site", "webflow_id", "field_count", "schema_synced_at"]
     list_filter = ["site"]
     list_select_related = ["site"]
@@ -73,6 +74,11 @@ class CollectionAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, ModelAdmin):
     readonly_fields = ["schema_synced_at", "created_at", "updated_at"]
     actions = ["sync_fields_from_webflow", pull_from_webflow, verify_collections]
     object_actions = ("sync_fields_from_webflow", "pull_from_webflow", "verify_collections")
+
+    history_button = True
+
+    def audit_timeline_filter(self, obj):
+        return {"collection": obj.pk}
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)

@@ -11,6 +11,7 @@ from ..exceptions import StagingError
 from ..models import PullConflict
 from ..services import pull as pull_services
 from .lookups import object_or_404
+from .timeline import AuditTimelineMixin
 
 
 @admin.action(description="Pull items from Webflow (create or update drafts)", permissions=["change"])
@@ -48,7 +49,7 @@ def versions_table(obj):
     )
 
 
-class PullConflictAdmin(ModelAdmin):
+class PullConflictAdmin(AuditTimelineMixin, ModelAdmin):
     list_display = ["item", "status", "detected_at", "resolved_by", "resolved_at"]
     list_filter = ["status", "item__collection"]
     list_select_related = ["item", "resolved_by"]
@@ -58,6 +59,11 @@ class PullConflictAdmin(ModelAdmin):
     actions = ["keep_ours", "take_webflow"]
     # Below the two versions, the choice itself (an open conflict, for those who may resolve it).
     change_form_outer_after_template = "admin/stagingapp/pullconflict/resolve.html"
+
+    history_button = True
+
+    def audit_timeline_filter(self, obj):
+        return {"item": obj.item_id}
 
     def empty_list_hint(self):
         return format_html(
