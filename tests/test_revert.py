@@ -156,3 +156,24 @@ def test_a_version_shows_references_by_the_names_of_the_items_they_point_to(clie
     table = page[start:page.index("</table>", start)]
     assert "Earlier draft (not in Webflow yet)" in table and "Pushed original" in table
     assert f"draft:{earlier.pk}" not in table and "c" * 24 not in table
+
+
+def test_the_versions_page_reads_as_the_audit_history_does(client, item, editor, approver):
+    """Each version is its time (the link to it), who saved it, what happened in the audit history's words and
+    what changed with each choice's label: simple-history's page showed "item.approve: Looks good.",
+    "in_review → approved" and "None"."""
+    DraftItem.history.filter(id=item.pk).update(history_user=None)  # created by the system (a seed, a command)
+    _edit(item, editor, field_data={"summary": "Version two"})
+    _approve(item, editor, approver)
+    newest = item.history.latest("history_date")
+    client.force_login(editor)
+
+    page = client.get(reverse("admin:stagingapp_draftitem_history", args=[item.pk])).content.decode()
+    listed = page[page.index('id="version-list"'):page.index("</table>", page.index('id="version-list"'))]
+
+    assert f'href="{_version_url(item, newest)}">{readable_time(newest.history_date)}</a>' in listed
+    assert "Approved" in listed and "item.approve" not in listed
+    assert "Submitted for review" in listed and "item.submit" not in listed
+    assert "In review → Approved" in listed and "in_review" not in listed
+    assert "<strong>Summary:</strong> Version one → Version two" in listed and "{&#x27;" not in listed
+    assert ">system<" in listed and "None" not in listed

@@ -25,6 +25,7 @@ from .imports import ImportAdminMixin
 from .removal import RemovalAdminMixin
 from .revert import HistoryRevertAdminMixin
 from .review import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
+from .versions import ReadableVersionsMixin
 
 
 def collection_for_form(request, item=None):
@@ -72,7 +73,7 @@ class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
 
 class DraftItemAdmin(
     UnsavedChangesGuardMixin, CspNonceMediaMixin, RemovalAdminMixin, HistoryRevertAdminMixin, BulkReviewAdminMixin,
-    WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin, SimpleHistoryAdmin, ModelAdmin,
+    WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin, ReadableVersionsMixin, SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftItemForm
     actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
@@ -153,7 +154,7 @@ def collection_for_translation_form(request, translation=None):
 
 class DraftTranslationAdmin(
     UnsavedChangesGuardMixin, CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin,
-    SimpleHistoryAdmin, ModelAdmin,
+    ReadableVersionsMixin, SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftTranslationForm
     list_display = ["item", "locale_tag", "name", "last_edited_by", "updated_at"]

@@ -14,6 +14,7 @@ from .guard import UnsavedChangesGuardMixin
 from .object_actions import ObjectActionsMixin
 from .sync import pull_from_webflow
 from .timeline import AuditTimelineMixin
+from .versions import ReadableVersionsMixin
 
 
 def warn_unless_canonical_id(model_admin, request, obj, value: str, label: str):
@@ -100,7 +101,7 @@ class CollectionAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, AuditTimelin
                 self.message_user(request, result.summary(), messages.SUCCESS)
 
 
-class LocaleMappingAdmin(UnsavedChangesGuardMixin, SimpleHistoryAdmin, ModelAdmin):
+class LocaleMappingAdmin(UnsavedChangesGuardMixin, ReadableVersionsMixin, SimpleHistoryAdmin, ModelAdmin):
     # Short headings for the two ticks: the fields' own labels ("Enabled for pushes"), with the sort marks beside
     # them, made the list scroll sideways in a 1280-px window.
     list_display = ["tag", "display_name", "site", "cms_locale_id", "primary", "enabled"]

@@ -55,6 +55,7 @@ def test_no_page_runs_markup_from_names_values_or_comments(client, hostile_world
         reverse("admin:stagingapp_draftitem_request_removal", args=[item.pk]),
         reverse("admin:stagingapp_drafttranslation_changelist"),
         reverse("admin:stagingapp_drafttranslation_change", args=[translation.pk]),
+        reverse("admin:stagingapp_drafttranslation_history", args=[translation.pk]),
         reverse("admin:stagingapp_pushbatch_changelist"),
         reverse("admin:stagingapp_pushbatch_change", args=[batch.pk]),
         reverse("admin:stagingapp_auditevent_changelist"),

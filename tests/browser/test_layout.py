@@ -99,7 +99,8 @@ def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
         editor: [("/admin/", "dashboard-editor"), ("/admin/stagingapp/draftitem/", "items"),
                  ("/admin/stagingapp/draftitem/import/", None), ("/admin/signed-in/", None)],
         approver: [("/admin/", "dashboard-approver"), (f"/admin/stagingapp/draftitem/{item.pk}/change/", "review"),
-                   (f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/", None)],
+                   (f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/", None),
+                   (f"/admin/stagingapp/draftitem/{item.pk}/history/", None)],
         publisher: [("/admin/", "dashboard-publisher"), (f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "batch"),
                     ("/admin/stagingapp/pushbatch/", None), ("/admin/stagingapp/auditevent/", "audit")],
         # An administrator's lists have the selection column too.
