@@ -154,7 +154,8 @@ def test_in_dark_mode_the_main_pages_keep_readable_contrast(chromium_browser, li
         editor: ["/admin/", f"/admin/stagingapp/draftitem/{item.pk}/change/", "/admin/stagingapp/draftitem/import/",
                  f"/admin/stagingapp/draftitem/{pushed.pk}/request-removal/",
                  f"/admin/stagingapp/pullconflict/{conflict.pk}/change/",
-                 f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/"],
+                 f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/",
+                 f"/admin/stagingapp/draftitem/{item.pk}/history/"],
         publisher: ["/admin/", f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "/admin/stagingapp/auditevent/"],
         approver: [f"/admin/stagingapp/draftitem/{DraftItem.objects.get(name='Spring release').pk}/change/"],
     }
