@@ -56,12 +56,13 @@ class ReadableChanges(HistoricalRecordContextHelper):
     def field_value_rows(self, old: dict, new: dict) -> list[dict]:
         fields = {field["slug"]: field for field in schema_fields(self.collection)} if self.collection else {}
         names = reference_labels(self.collection, [{"field_data": old}, {"field_data": new}]) if fields else {}
+        position = {slug: index for index, slug in enumerate(fields)}  # the collection's order, unknown ones last
+        changed = sorted((slug for slug in old.keys() | new.keys() if old.get(slug) != new.get(slug)),
+                         key=lambda slug: (position.get(slug, len(position)), slug))
         return [{"field": (fields.get(slug) or {}).get("displayName") or slug,
                  "old": preview_value(fields.get(slug), old.get(slug), limit=100, reference_names=names),
                  "new": preview_value(fields.get(slug), new.get(slug), limit=100, reference_names=names)}
-                for slug in sorted(old.keys() | new.keys(), key=lambda slug: list(fields).index(slug)
-                                   if slug in fields else len(fields))
-                if old.get(slug) != new.get(slug)]
+                for slug in changed]
 
     def prepare_delta_change_value(self, change, value):
         value = super().prepare_delta_change_value(change, value)
@@ -73,8 +74,9 @@ class ReadableChanges(HistoricalRecordContextHelper):
 
 def versions_collection(record) -> Collection | None:
     """The collection whose fields label a version's field values: an item's, or a translation's item's."""
-    collection_id = getattr(record, "collection_id", None) or DraftItem.objects.filter(
-        pk=getattr(record, "item_id", None)).values_list("collection_id", flat=True).first()
+    collection_id = getattr(record, "collection_id", None)
+    if collection_id is None and getattr(record, "item_id", None):
+        collection_id = DraftItem.objects.filter(pk=record.item_id).values_list("collection_id", flat=True).first()
     return Collection.objects.filter(pk=collection_id).first() if collection_id else None
 
 
