@@ -2,7 +2,7 @@
 import pytest
 from django.core.management import CommandError, call_command
 
-from stagingapp.models import Collection, DraftItem, DraftTranslation, LocaleMapping
+from stagingapp.models import Collection, DraftItem, DraftTranslation, LocaleMapping, Site
 from stagingapp.services.workflow import item_fingerprint_matches
 
 
@@ -16,9 +16,12 @@ def test_seed_demo_refuses_to_run_without_debug(db, settings):
 def test_seed_demo_twice_gives_one_set_of_content_in_mixed_states(db, settings, capsys):
     settings.DEBUG = True
     call_command("seed_demo")
+    versions = [model.history.count() for model in (Site, Collection, LocaleMapping)]
     call_command("seed_demo")
     out = capsys.readouterr().out
     assert "already present (36 drafts)" in out and "publisher-demo" in out
+    # Nothing changed, so no version with no change (each restart added one to the site, locales, collection).
+    assert [model.history.count() for model in (Site, Collection, LocaleMapping)] == versions
 
     assert Collection.objects.get().fields_schema
     assert sorted(LocaleMapping.objects.values_list("tag", "is_primary")) == [

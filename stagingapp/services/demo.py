@@ -66,21 +66,32 @@ def _seed_users() -> dict[str, User]:
 
 
 def _seed_site() -> tuple[Collection, dict[str, LocaleMapping]]:
-    site, _ = Site.objects.update_or_create(webflow_id=demo.DEMO_SITE_ID, defaults={"name": demo.DEMO_SITE_NAME})
+    site, _ = _upsert(Site, {"webflow_id": demo.DEMO_SITE_ID}, name=demo.DEMO_SITE_NAME)
     locales = {}
     for tag, display_name, cms_locale_id, _site_locale_id, is_primary in demo.DEMO_LOCALES:
-        locales[tag], _ = LocaleMapping.objects.update_or_create(
-            site=site, tag=tag,
-            defaults={"display_name": display_name, "cms_locale_id": cms_locale_id, "is_primary": is_primary},
-        )
-    collection, _ = Collection.objects.update_or_create(
-        webflow_id=demo.DEMO_COLLECTION_ID,
-        defaults={
-            "site": site, "name": demo.DEMO_COLLECTION_NAME, "slug": demo.DEMO_COLLECTION_SLUG,
-            "fields_schema": demo.DEMO_FIELDS, "schema_synced_at": timezone.now(),
-        },
-    )
+        locales[tag], _ = _upsert(LocaleMapping, {"site": site, "tag": tag}, display_name=display_name,
+                                  cms_locale_id=cms_locale_id, is_primary=is_primary)
+    # The demo's fields are what a schema sync would store: "last synced" moves only when they do.
+    synced = Collection.objects.filter(webflow_id=demo.DEMO_COLLECTION_ID,
+                                       fields_schema=demo.DEMO_FIELDS).exists()
+    collection, _ = _upsert(Collection, {"webflow_id": demo.DEMO_COLLECTION_ID}, site=site,
+                            name=demo.DEMO_COLLECTION_NAME, slug=demo.DEMO_COLLECTION_SLUG,
+                            fields_schema=demo.DEMO_FIELDS, **({} if synced else {"schema_synced_at": timezone.now()}))
     return collection, locales
+
+
+def _upsert(model, lookup: dict, **values):
+    """update_or_create, but saved only when a value differs: each `make demo` used to add a version with no change
+    to the site, every locale and the collection."""
+    obj = model.objects.filter(**lookup).first()
+    if obj is None:
+        return model.objects.create(**lookup, **values), True
+    changed = [name for name, value in values.items() if getattr(obj, name) != value]
+    for name in changed:
+        setattr(obj, name, values[name])
+    if changed:
+        obj.save(update_fields=[*changed, "updated_at"])
+    return obj, False
 
 
 def _seed_items(collection: Collection, locales: dict[str, LocaleMapping], users: dict[str, User]) -> int:
