@@ -11,6 +11,18 @@ from tests import factories
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+def sign_in_again_in_a_new_tab(page, username):
+    """Follow the signed-out notice's link: the login opens in a new tab, which ends on "You are signed in"."""
+    with page.context.expect_page() as opened:
+        page.locator(".session-ended").get_by_role("link", name="Sign in again in a new tab").click()
+    other = opened.value
+    other.fill("#id_username", username)
+    other.fill("#id_password", "pw")
+    other.click("button[type=submit]")
+    expect(other.locator("#signed-in-again")).to_contain_text(f"You are signed in as {username}")
+    other.close()
+
+
 def field_row(page, name):
     # Django admin wraps every input with its label and errors in div.field-<name>.
     return page.locator(f"div.field-{name}").first
@@ -171,15 +183,7 @@ def test_a_save_after_the_session_ended_keeps_the_typed_text_until_signed_in_aga
     expect(page.locator("#id_name")).to_have_value("Typed while the session ran out")
     assert asked == ["beforeunload"]
 
-    with page.context.expect_page() as opened:
-        notice.get_by_role("link", name="Sign in again in a new tab").click()
-    other = opened.value
-    other.fill("#id_username", "editor")
-    other.fill("#id_password", "pw")
-    other.click("button[type=submit]")
-    expect(other.locator("#signed-in-again")).to_contain_text("You are signed in as editor")
-    other.close()
-
+    sign_in_again_in_a_new_tab(page, "editor")
     page.click("button[name=_continue]")  # the same button: "Save and continue editing" stays on the page
 
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
@@ -209,14 +213,7 @@ def test_submit_for_review_with_unsaved_edits_after_the_session_ended_sends_noth
     item.refresh_from_db()
     assert (item.name, item.status) == ("Before", DraftItem.Status.DRAFT)
 
-    with page.context.expect_page() as opened:
-        page.get_by_role("link", name="Sign in again in a new tab").click()
-    other = opened.value
-    other.fill("#id_username", "editor")
-    other.fill("#id_password", "pw")
-    other.click("button[type=submit]")
-    expect(other.locator("#signed-in-again")).to_contain_text("You are signed in as editor")
-    other.close()
+    sign_in_again_in_a_new_tab(page, "editor")
     page.click("button[name=_continue]")
 
     expect(page.locator(".messagelist")).to_contain_text("was changed successfully")
