@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from simple_history.models import HistoricalRecords
 
+from .audit_actions import AUDIT_ACTIONS
 from .validators import SLUG_MAX_LENGTH, validate_item_slug, validate_language_tag, validate_webflow_id
 
 PRIMARY_CONTENT_FIELDS = ("name", "slug", "field_data", "is_archived", "is_draft")
@@ -329,7 +330,9 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_label or 'system'} {self.action} {self.object_repr}"
+        # The entry's page title and header: what happened, to what (the time and who are the page's first rows).
+        label = AUDIT_ACTIONS.get(self.action, self.action)
+        return f"{label}: {self.object_repr}" if self.object_repr else label
 
 
 class PushBatch(models.Model):

@@ -20,6 +20,8 @@ def test_the_audit_list_and_entry_show_action_labels_one_actor_and_minutes(clien
     assert len(re.findall(r"(?i)<label[^>]*>\s*actor\s*</label>|>\s*Actor\s*<", entry)) == 1
     visible = re.sub(r"<[^>]+>", " ", listing + entry)
     assert not re.search(r"\d{2}:\d{2}:\d{2}", visible)  # minutes are enough; no seconds or microseconds
+    # The entry's title and header say what happened to what, not "2026-12-07 21:05 worker item.push_staged ...".
+    assert "<title> Pushed (staged): Post 1 |" in entry and "item.push_staged Post 1" not in entry
 
 
 def test_every_list_writes_times_as_day_month_year_and_a_24_hour_clock(client, publisher, collection):
@@ -51,8 +53,8 @@ def test_every_action_the_code_records_has_a_readable_label():
     from pathlib import Path
 
     import stagingapp
+    from stagingapp.audit_actions import AUDIT_ACTIONS
     from stagingapp.models import DraftItem
-    from stagingapp.services.audit import AUDIT_ACTIONS
 
     source = "\n".join(path.read_text() for path in Path(stagingapp.__file__).parent.rglob("*.py"))
     written = set(re.findall(r"""action=["']([a-z_]+\.[a-z_]+)["']""", source))

@@ -1,7 +1,7 @@
 """The audit history in the admin: read-only, filterable, fast on a million rows, exportable as CSV.
 
 Links other features add to AuditEvent (e.g. a batch foreign key) get an id filter automatically (?batch=<id>, for a
-batch's own timeline); their actions go in services.audit.AUDIT_ACTIONS; the CSV export writes every column.
+batch's own timeline); their actions go in audit_actions.AUDIT_ACTIONS; the CSV export writes every column.
 """
 import csv
 import json
@@ -20,9 +20,9 @@ from django.utils.html import format_html, format_html_join
 from django.utils.http import urlencode
 from django.utils.translation import gettext_lazy as _
 
+from ..audit_actions import AUDIT_ACTIONS
 from ..models import AuditEvent
 from ..selectors.audit import audit_search
-from ..services.audit import AUDIT_ACTIONS
 from ..times import readable_time
 from ..webflow.client import EXCERPT_LIMIT
 from .display import locale_tag

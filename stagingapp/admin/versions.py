@@ -9,10 +9,10 @@ import re
 
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from ..audit_actions import AUDIT_ACTIONS
 from ..models import Collection, DraftItem
 from ..schema import schema_fields
 from ..selectors import reference_labels
-from ..services.audit import AUDIT_ACTIONS
 from ..times import readable_time
 from .display import preview_value
 

@@ -3,7 +3,7 @@ from django import template
 from django.utils import timezone
 from django.utils.timesince import timesince
 
-from ..services.audit import AUDIT_ACTIONS
+from ..audit_actions import AUDIT_ACTIONS
 
 register = template.Library()
 
