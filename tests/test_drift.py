@@ -1,6 +1,7 @@
 """Verify (drift report) against the sandbox over HTTP: every drift kind, found with list requests only."""
 import csv
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -108,6 +109,7 @@ def test_drift_findings_are_browsable_filterable_and_exported_as_csv(sandbox, co
     # The report's page reads its counts in words and links its findings by number (not raw JSON, not "findings").
     report = client.get(reverse("admin:stagingapp_driftrun_change", args=[run.pk])).content.decode()
     assert "In sync: 3, Missing in Webflow: 3" in report
+    assert '"in_sync"' not in report and len(re.findall(r">\s*Counts\s*<", report)) == 1  # once, in words
     assert f'href="{findings}?run__id__exact={run.pk}">6 findings</a>' in report
 
 

@@ -89,6 +89,7 @@ class DriftRunAdmin(ReadOnlyAdmin):
     list_select_related = ["collection", "batch"]
     readonly_fields = ["collection", "batch", "trigger", "status", "actor", "started_at", "finished_at",
                        "requests", "summary", "error", "findings_link"]
+    fields = readonly_fields  # only these: the raw `counts` JSON came first, above its readable "Counts" row
     actions = ["export_csv"]
 
     def empty_list_hint(self):
@@ -118,6 +119,7 @@ class DriftFindingAdmin(ReadOnlyAdmin):
     list_select_related = ["item", "locale", "run__collection"]
     search_fields = ["slug", "webflow_item_id", "item__name"]
     readonly_fields = ["run", "kind", "item", "locale", "webflow_item_id", "slug", "detail", "diff"]
+    fields = readonly_fields
     actions = ["export_csv"]
 
     def empty_list_hint(self):
