@@ -160,3 +160,24 @@ def preview_value(schema_field: dict | None, value, *, limit: int = 200,
         text = rich_text_as_text(str(value or ""))
         return format_html("{}", Truncator(text).chars(limit)) if text else EMPTY
     return render_value(schema_field, value, reference_names=reference_names)
+
+
+# What Webflow calls an item's own values beside its fields, as a person reads them.
+WEBFLOW_VALUE_LABELS = {"name": "Name", "slug": "Slug", "isArchived": "Archived", "isDraft": "Draft",
+                        "published": "Published"}
+
+
+def webflow_value_label(fields: dict[str, dict], key: str) -> str:
+    """The label of one key of a Webflow item as compared (collection.field_by_slug() gives `fields`)."""
+    return (fields.get(key) or {}).get("displayName") or WEBFLOW_VALUE_LABELS.get(key) or key
+
+
+def webflow_comparison_rows(fields: dict[str, dict], ours: dict, theirs: dict, *, reference_names=None) -> list:
+    """(label, our value, Webflow's value, differs) per key of two compared versions, rendered as on the review
+    page (rich text as words, options and references by name, yes/no), in the collection's field order."""
+    position = {key: index for index, key in enumerate(dict.fromkeys(["name", "slug", *fields]))}
+    keys = sorted(ours.keys() | theirs.keys(), key=lambda key: (position.get(key, len(position)), key))
+    return [(webflow_value_label(fields, key),
+             preview_value(fields.get(key), ours.get(key), reference_names=reference_names),
+             preview_value(fields.get(key), theirs.get(key), reference_names=reference_names),
+             _normal(ours.get(key)) != _normal(theirs.get(key))) for key in keys]

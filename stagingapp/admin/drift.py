@@ -6,12 +6,14 @@ from django.contrib import admin, messages
 from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 
 from ..exceptions import StagingError
 from ..models import DriftFinding, DriftRun
+from ..selectors import reference_labels
 from ..services import drift as drift_services
 from ..services import overwrite_guard
+from .display import webflow_comparison_rows
 from .readonly import ReadOnlyAdmin, csv_safe
 
 CSV_HEADER = ["run", "run started", "collection", "kind", "item", "locale", "Webflow item ID", "slug", "detail",
@@ -118,7 +120,7 @@ class DriftFindingAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "run__collection", "run"]
     list_select_related = ["item", "locale", "run__collection"]
     search_fields = ["slug", "webflow_item_id", "item__name"]
-    readonly_fields = ["run", "kind", "item", "locale", "webflow_item_id", "slug", "detail", "diff"]
+    readonly_fields = ["run", "kind", "item", "locale", "webflow_item_id", "slug", "detail", "differences"]
     fields = readonly_fields
     actions = ["export_csv"]
 
@@ -129,6 +131,24 @@ class DriftFindingAdmin(ReadOnlyAdmin):
                 "says what it read, or why it failed).", "text-primary-600 underline",
                 reverse("admin:stagingapp_driftrun_changelist"))
         return no_report_yet()
+
+    @admin.display(description="differences")
+    def differences(self, obj):
+        """What differs, field by field in the collection's labels: ours beside Webflow's (the diff's raw JSON
+        stays in the CSV export)."""
+        diff = obj.diff or {}
+        if not diff:
+            return "—"
+        collection = obj.run.collection
+        ours = {key: pair.get("ours") for key, pair in diff.items()}
+        theirs = {key: pair.get("webflow") for key, pair in diff.items()}
+        names = reference_labels(collection, [{"field_data": ours}, {"field_data": theirs}])
+        rows = [(label, mine, webflow) for label, mine, webflow, _ in
+                webflow_comparison_rows(collection.field_by_slug(), ours, theirs, reference_names=names)]
+        return format_html(
+            '<div class="sa-scroll"><table class="sa-table" id="finding-differences"><thead><tr><th>Field</th>'
+            "<th>Ours</th><th>Webflow</th></tr></thead><tbody>{}</tbody></table></div>",
+            format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows))
 
     @admin.action(description="Export selected findings as CSV", permissions=["view"])
     def export_csv(self, request, queryset):

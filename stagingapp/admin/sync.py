@@ -9,7 +9,9 @@ from unfold.admin import ModelAdmin
 
 from ..exceptions import StagingError
 from ..models import PullConflict
+from ..selectors import reference_labels
 from ..services import pull as pull_services
+from .display import webflow_comparison_rows
 from .lookups import object_or_404
 from .timeline import AuditTimelineMixin
 
@@ -26,20 +28,18 @@ def pull_from_webflow(model_admin, request, queryset):
             model_admin.message_user(request, result.summary(), level)
 
 
-def _value(value) -> str:
-    return "—" if value in (None, "", [], {}) else str(value)
-
-
 @admin.display(description="Both versions")
 def versions_table(obj):
-    """Per locale and field: our draft beside Webflow's version, differing rows marked."""
-    rows = []
-    for tag, pair in sorted((obj.versions or {}).items()):
-        ours, theirs = pair.get("ours") or {}, pair.get("webflow") or {}
-        for key in sorted(ours.keys() | theirs.keys()):
-            differs = ours.get(key) != theirs.get(key)
-            rows.append((" class=conflict-differs" if differs else "", tag, key, _value(ours.get(key)),
-                         _value(theirs.get(key)), "≠" if differs else ""))
+    """Per locale and field: our draft beside Webflow's version in the collection's labels, differing rows marked."""
+    collection = obj.item.collection
+    pairs = sorted((obj.versions or {}).items())
+    names = reference_labels(collection, [content for _, pair in pairs for content in (
+        {"field_data": pair.get("ours") or {}}, {"field_data": pair.get("webflow") or {}})])
+    rows = [(" class=conflict-differs" if differs else "", tag, label, ours, theirs, "≠" if differs else "")
+            for tag, pair in pairs
+            for label, ours, theirs, differs in webflow_comparison_rows(
+                collection.field_by_slug(), pair.get("ours") or {}, pair.get("webflow") or {},
+                reference_names=names)]
     if not rows:
         return "—"
     return format_html(

@@ -11,10 +11,9 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ..audit_actions import AUDIT_ACTIONS
 from ..models import Collection, DraftItem
-from ..schema import schema_fields
 from ..selectors import reference_labels
 from ..times import readable_time
-from .display import preview_value
+from .display import webflow_comparison_rows
 
 # "item.approve: Looks good." as items_transition writes a status move's reason: the action, then its note.
 _ACTION_REASON = re.compile(r"^(?P<action>[a-z_]+\.[a-z_]+)(?::\s*(?P<note>.*))?$", re.S)
@@ -54,15 +53,10 @@ class ReadableChanges(HistoricalRecordContextHelper):
         return rows
 
     def field_value_rows(self, old: dict, new: dict) -> list[dict]:
-        fields = {field["slug"]: field for field in schema_fields(self.collection)} if self.collection else {}
+        fields = self.collection.field_by_slug() if self.collection else {}
         names = reference_labels(self.collection, [{"field_data": old}, {"field_data": new}]) if fields else {}
-        position = {slug: index for index, slug in enumerate(fields)}  # the collection's order, unknown ones last
-        changed = sorted((slug for slug in old.keys() | new.keys() if old.get(slug) != new.get(slug)),
-                         key=lambda slug: (position.get(slug, len(position)), slug))
-        return [{"field": (fields.get(slug) or {}).get("displayName") or slug,
-                 "old": preview_value(fields.get(slug), old.get(slug), limit=100, reference_names=names),
-                 "new": preview_value(fields.get(slug), new.get(slug), limit=100, reference_names=names)}
-                for slug in changed]
+        return [{"field": label, "old": before, "new": after} for label, before, after, differs
+                in webflow_comparison_rows(fields, old, new, reference_names=names) if differs]
 
     def prepare_delta_change_value(self, change, value):
         value = super().prepare_delta_change_value(change, value)
