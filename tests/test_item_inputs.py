@@ -118,3 +118,23 @@ def test_schema_inputs_wear_the_themes_classes_like_model_fields_do(schema_type,
     field = form_field_for({"slug": "x", "displayName": "X", "type": schema_type,
                             "validations": {"options": [{"id": "o1", "name": "One"}]}})
     assert set(getattr(unfold_widgets, classes)) <= set(field.widget.attrs["class"].split())
+
+
+def test_a_draft_reference_chosen_before_its_item_was_pushed_still_reads_as_that_item(client, editor, approver,
+                                                                                      blog, authors, locales):
+    """The stored value stays draft:<pk> (the push sends the item's Webflow ID for it); the choice list offers the
+    pushed item by its Webflow ID now, and the value used to read "draft:7 (not one of our items)"."""
+    grace = factories.make_item(authors, name="Grace Hopper", field_data={})
+    article = factories.make_item(blog, name="By Grace", created_by=editor, last_edited_by=editor,
+                                  field_data={"summary": "S", "author": f"draft:{grace.pk}"})
+    WebflowItemRef.objects.create(item=grace, locale=locales[0], webflow_item_id="d" * 24)  # Grace is pushed
+    client.force_login(editor)
+    editing = client.get(reverse("admin:stagingapp_draftitem_change", args=[article.pk])).content.decode()
+    DraftItem.objects.filter(pk=article.pk).update(status=DraftItem.Status.IN_REVIEW, submitted_by=editor)
+    client.force_login(approver)
+    review = client.get(reverse("admin:stagingapp_draftitem_change", args=[article.pk])).content.decode()
+
+    assert f'<option value="draft:{grace.pk}" selected>Grace Hopper</option>' in editing
+    assert "not one of our items" not in editing
+    table = review[review.index('id="item-content-table"'):]
+    assert "Grace Hopper" in table[:table.index("</table>")] and "not in Webflow yet" not in review

@@ -251,10 +251,15 @@ class SchemaFieldsFormMixin:
             else:
                 current = self.initial.get(name)
             known = {value for value, _ in form_field.choices}
-            note = "(not an option)" if kind == "Option" else "(not one of our items)"
             missing = [v for v in (current if isinstance(current, list) else [current]) if v and v not in known]
-            if missing:
-                form_field.choices = [*form_field.choices, *((v, f"{v} {note}") for v in missing)]
+            if not missing:
+                continue
+            # A draft chosen before it was pushed keeps its draft:<pk> value (the push sends the draft's ID for
+            # it), while the list now offers that item by its Webflow ID: it is still named, not "not ours".
+            names = (reference_labels(self.collection, [{"field_data": {slug: missing}}])
+                     if kind != "Option" else {})
+            note = "(not an option)" if kind == "Option" else "(not one of our items)"
+            form_field.choices = [*form_field.choices, *((v, names.get(v) or f"{v} {note}") for v in missing)]
 
     def _json_help(self, collection) -> str:
         if collection is None:

@@ -323,8 +323,8 @@ def drift_dashboard_summary() -> list[dict]:
 def reference_labels(collection, contents) -> dict[str, str]:
     """Stored reference value -> the name to show for it, for the Reference and MultiReference values in
     `contents` (content snapshots: `field_data`, and `translations` of the same shape): `draft:<pk>` names the
-    draft, a Webflow item ID names the draft pushed as it. An ID no draft of ours was pushed as stays as it is.
-    Two queries at most."""
+    draft ("(not in Webflow yet)" until it is pushed), a Webflow item ID names the draft pushed as it. An ID no draft
+    of ours was pushed as stays as it is. Three queries at most."""
     slugs = {f["slug"] for f in schema_fields(collection) if f.get("type") in ("Reference", "MultiReference")}
     values: set[str] = set()
     pending = [content for content in contents if content]
@@ -335,7 +335,10 @@ def reference_labels(collection, contents) -> dict[str, str]:
             value = content["field_data"][slug]
             values.update(v.strip() for v in (value if isinstance(value, list) else [value]) if isinstance(v, str))
     drafts = {int(m.group(1)): value for value in values if (m := DRAFT_REF_RE.match(value))}
-    labels = {drafts[pk]: f"{name} (not in Webflow yet)"
+    # A draft pushed since it was chosen is in Webflow now (the push sends its ID for the draft:<pk> value).
+    pushed = set(WebflowItemRef.objects.filter(item_id__in=drafts, locale__is_primary=True)
+                 .values_list("item_id", flat=True)) if drafts else set()
+    labels = {drafts[pk]: name if pk in pushed else f"{name} (not in Webflow yet)"
               for pk, name in DraftItem.objects.filter(pk__in=drafts).values_list("pk", "name")}
     webflow_ids = values - set(drafts.values())
     if webflow_ids:
