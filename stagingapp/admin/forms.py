@@ -10,6 +10,7 @@ import json
 from django import forms
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape, format_html
+from django.utils.text import capfirst
 from unfold.widgets import INPUT_CLASSES, SELECT_CLASSES, TEXTAREA_CLASSES
 
 from ..exceptions import ItemLocked, TranslationRefused
@@ -611,6 +612,13 @@ class LocaleMappingForm(forms.ModelForm):
 class LocaleMappingInlineFormSet(forms.BaseInlineFormSet):
     """A site's locales on the site page: exactly one primary among the locales kept, checked across the rows
     (one row at a time cannot see that another row is being unticked in the same save)."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        # A table row's inputs have their column's heading, which no label ties to them: each is named itself
+        # ("Language tag", "Delete"), or a screen reader announces an unnamed text box.
+        for field in form.fields.values():
+            field.widget.attrs.setdefault("aria-label", capfirst(str(field.label)))
 
     def clean(self):
         super().clean()

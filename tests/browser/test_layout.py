@@ -104,7 +104,8 @@ def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
         publisher: [("/admin/", "dashboard-publisher"), (f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "batch"),
                     ("/admin/stagingapp/pushbatch/", None), ("/admin/stagingapp/auditevent/", "audit")],
         # An administrator's lists have the selection column too.
-        superuser: [("/admin/stagingapp/localemapping/", None), ("/admin/stagingapp/collection/", None)],
+        superuser: [("/admin/stagingapp/localemapping/", None), ("/admin/stagingapp/collection/", None),
+                    (f"/admin/stagingapp/site/{collection.site.pk}/change/", None)],  # its locales' table
     }
     panels = {editor: "#dash-editor", approver: "#dash-approver", publisher: "#dash-ready", superuser: "#dash-ready"}
     for user, visits in pages.items():
@@ -117,6 +118,11 @@ def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
 
 def test_each_translated_input_sits_beside_its_primary_text_and_the_page_fits_1280_pixels(
         chromium_browser, live_server, shots, collection, locales, editor):
+    # A reference field too: its searchable box must be named by the field's label (axe, in check()).
+    collection.fields_schema = [*collection.fields_schema, {
+        "id": "f" + "8" * 23, "slug": "related", "displayName": "Related post", "type": "Reference",
+        "isRequired": False, "isEditable": True, "validations": {"collectionId": collection.webflow_id}}]
+    collection.save()
     item = factories.make_item(collection, name="Launch notes", slug="launch-notes", last_edited_by=editor,
                                field_data={"summary": "The primary summary, long enough to wrap " * 3})
     factories.make_translation(item, locales[1], name="Notes de lancement")
