@@ -60,8 +60,9 @@ def webflow_ids_table(obj):
          readable_time(ref.last_published or ref.last_updated or ref.created_on) or "—", ref.last_batch or "—")
         for ref in refs))
     return format_html(
-        '<div class="sa-scroll"><table class="sa-table" id="webflow-ids"><thead><tr><th>Locale</th><th>Item ID</th>'
-        "<th>Slug</th><th>State</th><th>Last change</th><th>Batch</th></tr></thead><tbody>{}</tbody></table></div>",
+        '<div class="sa-scroll" tabindex="0"><table class="sa-table" id="webflow-ids"><thead><tr><th>Locale</th>'
+        "<th>Item ID</th><th>Slug</th><th>State</th><th>Last change</th><th>Batch</th></tr></thead>"
+        "<tbody>{}</tbody></table></div>",
         rows)
 
 

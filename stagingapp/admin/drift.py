@@ -146,8 +146,8 @@ class DriftFindingAdmin(ReadOnlyAdmin):
         rows = [(label, mine, webflow) for label, mine, webflow, _ in
                 webflow_comparison_rows(collection.field_by_slug(), ours, theirs, reference_names=names)]
         return format_html(
-            '<div class="sa-scroll"><table class="sa-table" id="finding-differences"><thead><tr><th>Field</th>'
-            "<th>Ours</th><th>Webflow</th></tr></thead><tbody>{}</tbody></table></div>",
+            '<div class="sa-scroll" tabindex="0"><table class="sa-table" id="finding-differences"><thead><tr>'
+            "<th>Field</th><th>Ours</th><th>Webflow</th></tr></thead><tbody>{}</tbody></table></div>",
             format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td></tr>", rows))
 
     @admin.action(description="Export selected findings as CSV", permissions=["view"])

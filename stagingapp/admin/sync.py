@@ -43,7 +43,7 @@ def versions_table(obj):
     if not rows:
         return "—"
     return format_html(
-        '<div class="sa-scroll"><table class="sa-table" id="conflict-versions"><thead><tr><th>Locale</th>'
+        '<div class="sa-scroll" tabindex="0"><table class="sa-table" id="conflict-versions"><thead><tr><th>Locale</th>'
         "<th>Field</th><th>Our draft</th><th>Webflow</th><th></th></tr></thead><tbody>{}</tbody></table></div>",
         format_html_join("", "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
     )
