@@ -116,3 +116,17 @@ def test_the_review_panel_reads_the_translations_once(client, item, locales, edi
 
     assert "Frühjahrsstart" in page and "Lancement de printemps" in page
     assert sum('FROM "stagingapp_drafttranslation"' in q["sql"] for q in queries.captured_queries) == 3
+
+
+def test_whoever_may_not_edit_reads_the_field_values_by_label_not_as_json(client, item, approver):
+    """Below the review table the read-only item and its translations showed their stored JSON (option IDs,
+    draft:<pk> references, markup); they list each value by its field's label now."""
+    client.force_login(approver)
+
+    page = client.get(reverse("admin:stagingapp_draftitem_change", args=[item.pk])).content.decode()
+
+    tables = re.findall(r'<table class="sa-table sa-field-values">(.*?)</table>', page, re.S)
+    assert len(tables) == 1  # the item's; its translation has no values of its own (a dash)
+    assert '<th scope="row">Category</th><td>News</td>' in tables[0] and "a" * 24 not in tables[0]
+    assert '<th scope="row">Summary</th><td>Short</td>' in tables[0]
+    assert '&quot;summary&quot;' not in page and '"summary":' not in page

@@ -9,6 +9,7 @@ from django.utils.text import Truncator
 
 from ..richtext import rich_text_as_text, sanitize_rich_text
 from ..schema import schema_fields
+from ..selectors import reference_labels
 
 PRIMARY_LABELS = {"name": "Name", "slug": "Slug", "is_archived": "Send as archived",
                   "is_draft": "Send as Webflow draft"}
@@ -181,3 +182,16 @@ def webflow_comparison_rows(fields: dict[str, dict], ours: dict, theirs: dict, *
              preview_value(fields.get(key), ours.get(key), reference_names=reference_names),
              preview_value(fields.get(key), theirs.get(key), reference_names=reference_names),
              _normal(ours.get(key)) != _normal(theirs.get(key))) for key in keys]
+
+
+def field_values_table(collection, field_data: dict | None) -> SafeString:
+    """Stored field values as someone who may not edit them reads them: one row per field, the collection's label
+    beside the value rendered as on the review page (not the JSON an editor's "Other field values" box holds)."""
+    if not field_data:
+        return EMPTY
+    fields = collection.field_by_slug() if collection is not None else {}
+    names = reference_labels(collection, [{"field_data": field_data}]) if collection is not None else {}
+    rows = [(label, ours) for label, ours, _, _ in webflow_comparison_rows(fields, field_data, {},
+                                                                              reference_names=names)]
+    return format_html('<table class="sa-table sa-field-values">{}</table>',
+                       format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', rows))

@@ -10,7 +10,7 @@ from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
 from .batches import PushItemAdminMixin, status_badge
 from .bulk import BulkReviewAdminMixin
 from .csp import CspNonceMediaMixin
-from .display import locale_tag
+from .display import field_values_table, locale_tag
 from .forms import (
     FIELD_PREFIX,
     LOADED_FIELD,
@@ -46,14 +46,25 @@ def collection_for_form(request, item=None):
 
 
 def model_fields_only(fields):
-    # Schema inputs are added by the form itself; modelform_factory must only see real model fields.
-    return [f for f in fields if not f.startswith(FIELD_PREFIX) and f not in (MARKER_FIELD, LOADED_FIELD)]
+    # Schema inputs are added by the form itself, and read-only views show values through display methods:
+    # modelform_factory must only see real model fields.
+    return [f for f in fields if not f.startswith(FIELD_PREFIX)
+            and f not in (MARKER_FIELD, LOADED_FIELD, "field_values")]
+
+
+@admin.display(description="field values")
+def field_values(obj):
+    """For whoever may not edit: each stored value by its field's label, not the JSON (the item's or a translation's,
+    whose own values are those that differ from the primary)."""
+    item = obj.item if isinstance(obj, DraftTranslation) else obj
+    return field_values_table(item.collection, obj.field_data)
 
 
 class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
     model = DraftTranslation
     form = DraftTranslationForm
     extra = 0
+    field_values = staticmethod(field_values)
 
     class Media:
         # One tab per locale instead of stacked blocks at the bottom of a long page.
@@ -61,7 +72,7 @@ class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
-            return [(None, {"fields": ["locale", "name", "slug", "field_data"]})]
+            return [(None, {"fields": ["locale", "name", "slug", "field_values"]})]
         inputs = schema_input_names(collection_for_form(request, obj), partial=True)
         return [(None, {"fields": ["locale", "name", "slug", *inputs, "field_data", MARKER_FIELD]})]
 
@@ -86,6 +97,7 @@ class DraftItemAdmin(
     ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DraftTranslationInline]
+    field_values = staticmethod(field_values)
 
     @admin.display(description="status", ordering="status")
     def status_badge(self, obj):
@@ -93,14 +105,14 @@ class DraftItemAdmin(
 
     def get_fieldsets(self, request, obj=None):
         if obj is not None and not self.has_change_permission(request, obj):
-            inputs, marker = [], []  # read-only: the stored values are shown as they are
+            values = ["field_values"]  # read-only: the stored values by their fields' labels, not as JSON
         else:
-            inputs, marker = schema_input_names(collection_for_form(request, obj)), [MARKER_FIELD]
+            values = [*schema_input_names(collection_for_form(request, obj)), "field_data", MARKER_FIELD]
             if obj is not None:
-                marker.append(LOADED_FIELD)  # the content as this page showed it (saved-meanwhile check)
+                values.append(LOADED_FIELD)  # the content as this page showed it (saved-meanwhile check)
         return [
             (None, {"fields": ["collection", "name", "slug"]}),
-            ("Field values", {"fields": [*inputs, "field_data", *marker]}),
+            ("Field values", {"fields": values}),
             ("Webflow flags", {"fields": ["is_archived", "is_draft"]}),
             # A new item has no status, authors, times or IDs yet: seven rows of "-" on the add page.
             *([("Status", {"fields": self.readonly_fields})] if obj is not None else []),
