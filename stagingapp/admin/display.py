@@ -130,7 +130,7 @@ def _normal(value):
     return None if value in ("", [], {}) else value
 
 
-SAME_AS_PRIMARY = mark_safe('<span class="same-as-primary" style="color:#888">same as primary</span>')
+SAME_AS_PRIMARY = mark_safe('<span class="same-as-primary">same as primary</span>')
 
 
 def content_table(item, *, primary_tag: str = "", reference_names=None) -> dict:

@@ -12,7 +12,7 @@ from django.utils import timezone
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
-from stagingapp.models import AuditEvent, DraftItem, LocaleMapping, PullConflict, WebflowItemRef
+from stagingapp.models import AuditEvent, DraftItem, DraftTranslation, LocaleMapping, PullConflict, WebflowItemRef
 from tests import factories
 from tests.test_batch_page import finished_batch
 
@@ -95,6 +95,8 @@ def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
         chromium_browser, live_server, shots, collection, locales, editor, approver, publisher, superuser):
     batch = some_of_everything(collection, editor, approver, publisher)
     item = DraftItem.objects.get(name="Spring release")
+    # A translation written before it was submitted: its "same as primary" cells are read by axe too.
+    DraftTranslation.objects.bulk_create([DraftTranslation(item=item, locale=locales[1], name="Sortie de printemps")])
     collection.site.name = "Acme Journal (demo)"  # names as long as the demo's
     collection.site.save()
     for locale, name in zip(locales, ["English (United States)", "French (France)", "German (Germany)"], strict=True):
@@ -199,6 +201,10 @@ def test_an_approver_reads_an_item_side_by_side_on_a_phone(chromium_browser, liv
                          (locales[2], "Pushes für den Starttag planen")]:
         factories.make_translation(item, locale, name=name)
     DraftItem.objects.filter(pk=item.pk).update(status=S.IN_REVIEW, submitted_by=editor)
+    # Pushed before (an update in review): the Status fieldset's Webflow IDs table must scroll in its box too.
+    WebflowItemRef.objects.bulk_create([
+        WebflowItemRef(item=item, locale=locale, webflow_item_id=factories.hex_id(), cms_locale_id=locale.cms_locale_id,
+                       slug=f"scheduling-pushes-for-launch-day-{locale.tag.lower()}") for locale in locales])
     page = page_at_1280(chromium_browser, live_server, approver, width=390)
     for path, table, step in [
             (f"/admin/stagingapp/draftitem/{item.pk}/change/", "#item-content-table", item.name),
