@@ -25,6 +25,7 @@ from ..services.push.preflight import batch_preflight_report
 from ..services.push.preview import batch_preview
 from ..times import readable_time
 from .batch_page import DETAIL_FIELDS, entry_page, estimate_sentence, visible_details
+from .display import HINT_LINK_CLASSES
 from .drift import confirm_overwrites, verify_batches
 from .guard import UnsavedChangesGuardMixin
 from .lookups import object_or_404
@@ -106,9 +107,9 @@ class PushBatchAdmin(UnsavedChangesGuardMixin, AuditTimelineMixin, ModelAdmin):
     def empty_list_hint(self):
         """What an empty, unfiltered list says instead of an Add button (templates/unfold/helpers/empty_results)."""
         return format_html(
-            'No batch yet. A publisher starts one with <a class="text-primary-600 underline" href="{}">New batch</a> '
-            'beside a collection on the dashboard, or by selecting approved draft items and choosing "{}".',
-            reverse("admin:index"), "Create a push batch from selected approved items")
+            'No batch yet. A publisher starts one with <a class="{}" href="{}">New batch</a> beside a collection on '
+            'the dashboard, or by selecting approved draft items and choosing "{}".',
+            HINT_LINK_CLASSES, reverse("admin:index"), "Create a push batch from selected approved items")
 
     def has_change_permission(self, request, obj=None):
         if obj is not None and obj.status != PushBatch.Status.PENDING:

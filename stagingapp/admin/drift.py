@@ -13,7 +13,7 @@ from ..models import DriftFinding, DriftRun
 from ..selectors import reference_labels
 from ..services import drift as drift_services
 from ..services import overwrite_guard
-from .display import webflow_comparison_rows
+from .display import HINT_LINK_CLASSES, webflow_comparison_rows
 from .readonly import ReadOnlyAdmin, csv_safe
 
 CSV_HEADER = ["run", "run started", "collection", "kind", "item", "locale", "Webflow item ID", "slug", "detail",
@@ -80,7 +80,7 @@ def no_report_yet():
     return format_html(
         'No drift report yet. A report compares what Webflow holds with the drafts: open a <a class="{}" '
         'href="{}">collection</a> and choose Verify (or select collections and choose "{}").{}',
-        "text-primary-600 underline", reverse("admin:stagingapp_collection_changelist"),
+        HINT_LINK_CLASSES, reverse("admin:stagingapp_collection_changelist"),
         verify_collections.short_description, schedule)
 
 
@@ -128,7 +128,7 @@ class DriftFindingAdmin(ReadOnlyAdmin):
         if DriftRun.objects.exists():  # a report lists every item it compares, in sync or not
             return format_html(
                 'No findings: the drift reports so far compared no items (each <a class="{}" href="{}">report</a> '
-                "says what it read, or why it failed).", "text-primary-600 underline",
+                "says what it read, or why it failed).", HINT_LINK_CLASSES,
                 reverse("admin:stagingapp_driftrun_changelist"))
         return no_report_yet()
 

@@ -11,7 +11,7 @@ from ..exceptions import StagingError
 from ..models import PullConflict
 from ..selectors import reference_labels
 from ..services import pull as pull_services
-from .display import webflow_comparison_rows
+from .display import HINT_LINK_CLASSES, webflow_comparison_rows
 from .lookups import object_or_404
 from .timeline import AuditTimelineMixin
 
@@ -69,7 +69,7 @@ class PullConflictAdmin(AuditTimelineMixin, ModelAdmin):
         return format_html(
             'No pull conflict. One appears when a pull from Webflow (Pull items, on a <a class="{}" href="{}">'
             "collection</a>'s page) finds an item changed both here and in Webflow since they last matched; it is "
-            "resolved here.", "text-primary-600 underline", reverse("admin:stagingapp_collection_changelist"))
+            "resolved here.", HINT_LINK_CLASSES, reverse("admin:stagingapp_collection_changelist"))
 
     def get_urls(self):
         return [
