@@ -221,3 +221,16 @@ def test_an_approver_reads_an_item_side_by_side_on_a_phone(chromium_browser, liv
         expect(shown).to_contain_text(step)
         assert serious_axe_findings(page) == [], path  # a table that scrolls can be scrolled by keyboard too
     page.context.close()
+
+
+def test_in_dark_mode_on_a_phone_a_list_of_several_pages_stays_readable(chromium_browser, live_server, publisher):
+    """The list's "Show all" link sits on the footer's dark surface on a phone (axe: under 4.5:1 before)."""
+    AuditEvent.objects.bulk_create([AuditEvent(action="auth.login", actor_label="someone", object_repr=f"login {n}")
+                                    for n in range(120)])
+    page = page_at_1280(chromium_browser, live_server, publisher, color_scheme="dark", width=390)
+
+    page.goto("/admin/stagingapp/auditevent/")
+
+    expect(page.locator("a.showall")).to_have_count(1)
+    assert serious_axe_findings(page) == []
+    page.context.close()
