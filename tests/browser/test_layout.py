@@ -131,7 +131,7 @@ def test_each_translated_input_sits_beside_its_primary_text_and_the_page_fits_12
     collection.save()
     item = factories.make_item(collection, name="Launch notes", slug="launch-notes", last_edited_by=editor,
                                field_data={"summary": "The primary summary, long enough to wrap " * 3})
-    factories.make_translation(item, locales[1], name="Notes de lancement")
+    translation = factories.make_translation(item, locales[1], name="Notes de lancement")
     page = page_at_1280(chromium_browser, live_server, editor)
 
     check(page, f"/admin/stagingapp/draftitem/{item.pk}/change/", shots)
@@ -139,7 +139,15 @@ def test_each_translated_input_sits_beside_its_primary_text_and_the_page_fits_12
     page.locator("#translations-heading").evaluate("heading => heading.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(300)
     page.screenshot(path=str(shots / "translations.png"))
-    for name in ("translations-0-name", "translations-0-wf__summary"):
+    assert_primary_beside(page, "translations-0-name", "translations-0-wf__summary")
+    # The translation's own page lays them out the same way (it stacked the primary text under each input).
+    check(page, f"/admin/stagingapp/drafttranslation/{translation.pk}/change/", shots)
+    assert_primary_beside(page, "name", "wf__summary")
+    page.context.close()
+
+
+def assert_primary_beside(page, *names):
+    for name in names:
         field = page.locator(f"[name='{name}']")
         primary = field.locator("xpath=ancestor::div[contains(@class, 'grow')][1]").locator(".primary-text")
         expect(primary).to_contain_text("Primary:")
@@ -147,7 +155,6 @@ def test_each_translated_input_sits_beside_its_primary_text_and_the_page_fits_12
         # Same row, primary on the left: it ends before the input starts and their heights overlap.
         assert left["x"] + left["width"] <= right["x"], name
         assert left["y"] < right["y"] + right["height"] and right["y"] < left["y"] + left["height"], name
-    page.context.close()
 
 
 def test_in_dark_mode_the_main_pages_keep_readable_contrast(chromium_browser, live_server, shots, collection,
