@@ -319,7 +319,8 @@ UNFOLD = {
     "SHOW_BACK_BUTTON": False,
     "STYLES": [lambda request: static("stagingapp/admin.css")],
     "SCRIPTS": [lambda request: static("stagingapp/csrf_refresh.js"),
-                "stagingapp.admin.session.session_guard_script"],
+                "stagingapp.admin.session.session_guard_script",
+                lambda request: static("stagingapp/select_names.js")],
     # Served from our static files: without a declared icon every page's browser asked for /favicon.ico (a 404).
     "SITE_FAVICONS": [
         {"rel": "icon", "type": "image/svg+xml", "href": lambda request: static("stagingapp/favicon.svg")},

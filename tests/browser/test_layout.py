@@ -103,7 +103,8 @@ def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
         LocaleMapping.objects.filter(pk=locale.pk).update(display_name=name)
     pages = {
         editor: [("/admin/", "dashboard-editor"), ("/admin/stagingapp/draftitem/", "items"),
-                 ("/admin/stagingapp/draftitem/import/", None), ("/admin/signed-in/", None)],
+                 ("/admin/stagingapp/draftitem/import/", None), ("/admin/signed-in/", None),
+                 ("/admin/stagingapp/drafttranslation/add/", None)],  # Django's searchable item choice
         approver: [("/admin/", "dashboard-approver"), (f"/admin/stagingapp/draftitem/{item.pk}/change/", "review"),
                    (f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/", None),
                    (f"/admin/stagingapp/draftitem/{item.pk}/history/", None)],
@@ -174,7 +175,7 @@ def test_in_dark_mode_the_main_pages_keep_readable_contrast(chromium_browser, li
                  f"/admin/stagingapp/draftitem/{pushed.pk}/request-removal/",
                  f"/admin/stagingapp/pullconflict/{conflict.pk}/change/",
                  f"/admin/stagingapp/draftitem/{item.pk}/changes-since-approval/",
-                 f"/admin/stagingapp/draftitem/{item.pk}/history/"],
+                 f"/admin/stagingapp/draftitem/{item.pk}/history/", "/admin/signed-in/"],
         publisher: ["/admin/", f"/admin/stagingapp/pushbatch/{batch.pk}/change/", "/admin/stagingapp/auditevent/",
                     "/admin/stagingapp/driftrun/"],  # no report yet: its hint links to the collections
         approver: [f"/admin/stagingapp/draftitem/{DraftItem.objects.get(name='Spring release').pk}/change/"],
@@ -240,4 +241,22 @@ def test_in_dark_mode_on_a_phone_a_list_of_several_pages_stays_readable(chromium
 
     expect(page.locator("a.showall")).to_have_count(1)
     assert serious_axe_findings(page) == []
+    page.context.close()
+
+
+def test_an_editor_translates_on_a_phone(chromium_browser, live_server, collection, locales, editor):
+    """A translation's own page fits a phone: the primary text under each input (side by side is too narrow), and
+    the item's searchable choice beside its button (select2 kept the longest name's width, pushing it out)."""
+    item = factories.make_item(collection, name="Shipping localized content without spreadsheets, in detail",
+                               last_edited_by=editor, field_data={"summary": "A summary"})
+    translation = factories.make_translation(item, locales[1], name="Publier du contenu localisé")
+    page = page_at_1280(chromium_browser, live_server, editor, width=390)
+
+    page.goto(f"/admin/stagingapp/drafttranslation/{translation.pk}/change/")
+    page.wait_for_load_state("load")
+
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 390
+    field = page.locator("[name=wf__summary]")
+    primary = field.locator("xpath=ancestor::div[contains(@class, 'grow')][1]").locator(".primary-text").bounding_box()
+    assert primary["y"] >= field.bounding_box()["y"] + field.bounding_box()["height"]
     page.context.close()

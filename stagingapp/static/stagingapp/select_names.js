@@ -1,0 +1,29 @@
+// Every searchable choice (select2: our reference inputs, Django's autocomplete fields) is named by its field's
+// label. select2 names its box by the value shown ("—", or nothing, when empty), so a screen reader heard a dash
+// or an unnamed box, not "Item" or "Related post" (axe: aria-input-field-name, serious).
+"use strict";
+(function () {
+  function nameByLabel(select) {
+    var label = select.id && document.querySelector('label[for="' + select.id + '"]');
+    var box = select.nextElementSibling && select.nextElementSibling.querySelector(".select2-selection");
+    if (!label || !box) return;
+    if (!label.id) label.id = select.id + "-label";
+    var shown = box.querySelector(".select2-selection__rendered");
+    var names = label.id + (shown && shown.id ? " " + shown.id : "");
+    box.setAttribute("aria-labelledby", names);
+    if (shown && shown.id) shown.setAttribute("aria-labelledby", names);  // its "textbox" role needs a name too
+    var search = box.querySelector(".select2-search__field");  // a multiple choice types into this
+    if (search) search.setAttribute("aria-labelledby", label.id);
+  }
+
+  // Whenever select2 draws a box (Django's autocomplete and our reference inputs start at different moments, and a
+  // new translation adds its own): the box is inserted right after its select.
+  new MutationObserver(function (changes) {
+    changes.forEach(function (change) {
+      Array.prototype.forEach.call(change.addedNodes, function (node) {
+        if (node.classList && node.classList.contains("select2-container") && node.previousElementSibling
+            && node.previousElementSibling.tagName === "SELECT") nameByLabel(node.previousElementSibling);
+      });
+    });
+  }).observe(document.documentElement, { childList: true, subtree: true });
+})();
