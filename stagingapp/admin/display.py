@@ -175,9 +175,14 @@ def webflow_value_label(fields: dict[str, dict], key: str) -> str:
     return (fields.get(key) or {}).get("displayName") or WEBFLOW_VALUE_LABELS.get(key) or key
 
 
-def webflow_comparison_rows(fields: dict[str, dict], ours: dict, theirs: dict, *, reference_names=None) -> list:
-    """(label, our value, Webflow's value, differs) per key of two compared versions, rendered as on the review
-    page (rich text as words, options and references by name, yes/no), in the collection's field order."""
+def webflow_comparison_rows(collection, ours: dict, theirs: dict, *, reference_names=None) -> list:
+    """(label, our value, Webflow's value, differs) per key of two compared versions of an item of `collection`,
+    rendered as on the review page (rich text as words, options and references by name, yes/no), in the
+    collection's field order. `reference_names` (reference_labels()) is read for these two when not given."""
+    fields = collection.field_by_slug() if collection is not None else {}
+    if reference_names is None:
+        reference_names = (reference_labels(collection, [{"field_data": ours}, {"field_data": theirs}])
+                            if fields else {})
     position = {key: index for index, key in enumerate(dict.fromkeys(["name", "slug", *fields]))}
     keys = sorted(ours.keys() | theirs.keys(), key=lambda key: (position.get(key, len(position)), key))
     return [(webflow_value_label(fields, key),
@@ -191,9 +196,6 @@ def field_values_table(collection, field_data: dict | None) -> SafeString:
     beside the value rendered as on the review page (not the JSON an editor's "Other field values" box holds)."""
     if not field_data:
         return EMPTY
-    fields = collection.field_by_slug() if collection is not None else {}
-    names = reference_labels(collection, [{"field_data": field_data}]) if collection is not None else {}
-    rows = [(label, ours) for label, ours, _, _ in webflow_comparison_rows(fields, field_data, {},
-                                                                              reference_names=names)]
+    rows = [(label, ours) for label, ours, _, _ in webflow_comparison_rows(collection, field_data, {})]
     return format_html('<table class="sa-table sa-field-values">{}</table>',
                        format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', rows))

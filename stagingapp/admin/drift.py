@@ -10,7 +10,6 @@ from django.utils.html import format_html, format_html_join
 
 from ..exceptions import StagingError
 from ..models import DriftFinding, DriftRun
-from ..selectors import reference_labels
 from ..services import drift as drift_services
 from ..services import overwrite_guard
 from .display import HINT_LINK_CLASSES, webflow_comparison_rows
@@ -139,12 +138,10 @@ class DriftFindingAdmin(ReadOnlyAdmin):
         diff = obj.diff or {}
         if not diff:
             return "—"
-        collection = obj.run.collection
         ours = {key: pair.get("ours") for key, pair in diff.items()}
         theirs = {key: pair.get("webflow") for key, pair in diff.items()}
-        names = reference_labels(collection, [{"field_data": ours}, {"field_data": theirs}])
         rows = [(label, mine, webflow) for label, mine, webflow, _ in
-                webflow_comparison_rows(collection.field_by_slug(), ours, theirs, reference_names=names)]
+                webflow_comparison_rows(obj.run.collection, ours, theirs)]
         return format_html(
             '<div class="sa-scroll" tabindex="0"><table class="sa-table" id="finding-differences"><thead><tr>'
             "<th>Field</th><th>Ours</th><th>Webflow</th></tr></thead><tbody>{}</tbody></table></div>",

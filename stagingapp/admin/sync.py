@@ -38,8 +38,7 @@ def versions_table(obj):
     rows = [(" class=conflict-differs" if differs else "", tag, label, ours, theirs, "≠" if differs else "")
             for tag, pair in pairs
             for label, ours, theirs, differs in webflow_comparison_rows(
-                collection.field_by_slug(), pair.get("ours") or {}, pair.get("webflow") or {},
-                reference_names=names)]
+                collection, pair.get("ours") or {}, pair.get("webflow") or {}, reference_names=names)]
     if not rows:
         return "—"
     return format_html(

@@ -11,7 +11,6 @@ from simple_history.template_utils import HistoricalRecordContextHelper
 
 from ..audit_actions import AUDIT_ACTIONS
 from ..models import Collection, DraftItem
-from ..selectors import reference_labels
 from ..times import readable_time
 from .display import webflow_comparison_rows
 
@@ -53,10 +52,8 @@ class ReadableChanges(HistoricalRecordContextHelper):
         return rows
 
     def field_value_rows(self, old: dict, new: dict) -> list[dict]:
-        fields = self.collection.field_by_slug() if self.collection else {}
-        names = reference_labels(self.collection, [{"field_data": old}, {"field_data": new}]) if fields else {}
         return [{"field": label, "old": before, "new": after} for label, before, after, differs
-                in webflow_comparison_rows(fields, old, new, reference_names=names) if differs]
+                in webflow_comparison_rows(self.collection, old, new) if differs]
 
     def prepare_delta_change_value(self, change, value):
         value = super().prepare_delta_change_value(change, value)
