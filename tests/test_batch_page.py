@@ -90,6 +90,27 @@ def test_queue_refuses_when_the_page_shows_a_mode_that_was_not_saved(publisher_c
     assert PushBatch.objects.get(pk=batch.pk).status == PushBatch.Status.QUEUED
 
 
+def test_a_pending_batch_has_one_save_beside_queue_and_no_second_save_bar(publisher_client, collection, publisher):
+    batch = batch_create(collection=collection, item_ids=[i.pk for i in make_approved_items(collection, 1)],
+                         mode="stage", actor=publisher)
+    url = reverse("admin:stagingapp_pushbatch_change", args=[batch.pk])
+
+    html = publisher_client.get(url).content.decode()
+
+    assert 'id="submit-row"' not in html and 'name="_save"' not in html
+    assert html.count(">Save settings</button>") == 2  # beside Queue, and in the "you did not save" dialog
+    saved = publisher_client.post(url, {"mode": "live", "locales": [], "scheduled_for_0": "", "scheduled_for_1": "",
+                                        "_continue": "Save settings"})
+    assert saved.status_code == 302 and saved.url.startswith(url)  # stays on the page, ready to queue
+    assert PushBatch.objects.get(pk=batch.pk).mode == "live"
+
+
+def test_a_finished_batch_has_nothing_to_save(publisher_client, collection, publisher):
+    html = publisher_client.get(reverse("admin:stagingapp_pushbatch_change",
+                                        args=[finished_batch(collection, publisher, done=1, failed=0).pk]))
+    assert ">Save settings</button>" not in html.content.decode() and 'id="submit-row"' not in html.content.decode()
+
+
 def test_retry_makes_a_pending_batch_and_opens_its_preflight(publisher_client, collection, publisher):
     batch = finished_batch(collection, publisher, done=1, failed=1)
     failed_item = batch.entries.get(status=S.FAILED).item
