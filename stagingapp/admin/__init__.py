@@ -19,6 +19,7 @@ from .drift import DriftFindingAdmin, DriftRunAdmin
 from .items import DraftItemAdmin, DraftTranslationAdmin
 from .sites import CollectionAdmin, LocaleMappingAdmin, SiteAdmin
 from .sync import PullConflictAdmin
+from .themed import register_themed_admins
 from .unfold_headers import headers_once_per_changelist
 
 headers_once_per_changelist()
@@ -37,3 +38,4 @@ admin.site.register(AuditEvent, AuditEventAdmin)
 admin.site.register(PullConflict, PullConflictAdmin)
 admin.site.register(DriftRun, DriftRunAdmin)
 admin.site.register(DriftFinding, DriftFindingAdmin)
+register_themed_admins()

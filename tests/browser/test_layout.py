@@ -314,3 +314,21 @@ def test_the_account_menu_opens_from_the_keyboard_and_logs_out(chromium_browser,
         page.keyboard.press("Enter")
     assert page.url.endswith("/admin/logout/")
     page.context.close()
+
+
+def test_an_administrator_manages_users_groups_and_the_task_queue_in_the_theme(chromium_browser, live_server,
+                                                                                shots, editor, superuser):
+    """The apps we build on (users and groups, django-q, axes) registered stock admins, drawn with unstyled inputs
+    (an empty First name showed no field at all) and a two-list group chooser wider than the page."""
+    from django.contrib.auth.models import Group
+    from django_q.models import Schedule
+
+    schedule = Schedule.objects.create(func="stagingapp.tasks.verify_due", name="Nightly check")
+    page = page_at_1280(chromium_browser, live_server, superuser)
+    for path in (f"/admin/auth/user/{editor.pk}/change/", "/admin/auth/user/add/",
+                 f"/admin/auth/user/{editor.pk}/password/", f"/admin/auth/group/{Group.objects.first().pk}/change/",
+                 f"/admin/django_q/schedule/{schedule.pk}/change/", "/admin/axes/accessattempt/"):
+        check(page, path, shots)
+    page.goto(f"/admin/auth/user/{editor.pk}/change/")
+    expect(page.locator("#id_first_name")).to_have_css("border-top-style", "solid")
+    page.context.close()

@@ -1,6 +1,8 @@
 // Every searchable choice (select2: our reference inputs, Django's autocomplete fields) is named by its field's
 // label. select2 names its box by the value shown ("—", or nothing, when empty), so a screen reader heard a dash
-// or an unnamed box, not "Item" or "Related post" (axe: aria-input-field-name, serious).
+// or an unnamed box, not "Item" or "Related post" (axe: aria-input-field-name, serious). Django's two-list chooser
+// (a user's groups and permissions) names its filter boxes with an aria-label on a plain <span>, which ARIA ignores
+// there (axe: aria-prohibited-attr); as an image the span's label counts.
 "use strict";
 (function () {
   function nameByLabel(select) {
@@ -16,6 +18,12 @@
     if (search) search.setAttribute("aria-labelledby", label.id);
   }
 
+  function nameChooserFilters(chooser) {
+    Array.prototype.forEach.call(chooser.querySelectorAll(".search-label-icon[aria-label]"), function (icon) {
+      icon.setAttribute("role", "img");
+    });
+  }
+
   // Whenever select2 draws a box (Django's autocomplete and our reference inputs start at different moments, and a
   // new translation adds its own): the box is inserted right after its select.
   new MutationObserver(function (changes) {
@@ -23,6 +31,7 @@
       Array.prototype.forEach.call(change.addedNodes, function (node) {
         if (node.classList && node.classList.contains("select2-container") && node.previousElementSibling
             && node.previousElementSibling.tagName === "SELECT") nameByLabel(node.previousElementSibling);
+        if (node.classList && node.classList.contains("selector")) nameChooserFilters(node);  // drawn on "load"
       });
     });
   }).observe(document.documentElement, { childList: true, subtree: true });

@@ -1,0 +1,43 @@
+"""The admins of the apps we build on (users and groups, the task queue, login lockout), drawn in the theme.
+
+Their stock ModelAdmins render unfold's templates with Django's plain widgets: the user page showed text inputs with
+no border (an empty First name looked like no field at all) and dates as bare text. Re-registered here on unfold's
+ModelAdmin, which swaps in its widgets; the users' forms come from unfold.forms, as its documentation prescribes.
+"""
+from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group, User
+from django_q.admin import FailAdmin, QueueAdmin, ScheduleAdmin, TaskAdmin
+from django_q.models import Failure, OrmQ, Schedule, Success
+from unfold.admin import ModelAdmin
+from unfold.forms import AdminPasswordChangeForm, UserChangeForm, UserCreationForm
+
+
+class ThemedUserAdmin(UserAdmin, ModelAdmin):
+    form = UserChangeForm
+    add_form = UserCreationForm
+    change_password_form = AdminPasswordChangeForm
+
+
+class ThemedGroupAdmin(GroupAdmin, ModelAdmin):
+    pass
+
+
+def in_the_theme(stock_admin: type) -> type:
+    """The app's own admin class (its lists, filters and actions) on unfold's ModelAdmin."""
+    return type(f"Themed{stock_admin.__name__}", (stock_admin, ModelAdmin), {"__module__": __name__})
+
+
+def register_themed_admins() -> None:
+    admins = {User: ThemedUserAdmin, Group: ThemedGroupAdmin, Schedule: in_the_theme(ScheduleAdmin),
+              Success: in_the_theme(TaskAdmin), Failure: in_the_theme(FailAdmin), OrmQ: in_the_theme(QueueAdmin),
+              AccessAttempt: in_the_theme(AccessAttemptAdmin), AccessLog: in_the_theme(AccessLogAdmin),
+              AccessFailureLog: in_the_theme(AccessFailureLogAdmin)}
+    for model, model_admin in admins.items():
+        # Only where the app registered it: django-q lists its queue with the ORM broker only, axes its logs only
+        # while AXES_ENABLE_ADMIN is on.
+        if admin.site.is_registered(model):
+            admin.site.unregister(model)
+            admin.site.register(model, model_admin)
