@@ -7,8 +7,9 @@ from django.utils.html import format_html, format_html_join, mark_safe
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
+from ..models import Collection
 from ..richtext import rich_text_as_text, sanitize_rich_text
-from ..schema import schema_fields
+from ..schema import NOT_LOCALISABLE_TYPES, schema_fields
 from ..selectors import reference_labels
 
 PRIMARY_LABELS = {"name": "Name", "slug": "Slug", "is_archived": "Send as archived",
@@ -199,3 +200,58 @@ def field_values_table(collection, field_data: dict | None) -> SafeString:
     rows = [(label, ours) for label, ours, _, _ in webflow_comparison_rows(collection, field_data, {})]
     return format_html('<table class="sa-table sa-field-values">{}</table>',
                        format_html_join("", '<tr><th scope="row">{}</th><td>{}</td></tr>', rows))
+
+
+FIELD_TYPE_NAMES = {
+    "PlainText": "Plain text", "RichText": "Rich text", "Image": "Image", "MultiImage": "Multi-image",
+    "VideoLink": "Video link", "Link": "Link", "Email": "Email", "Phone": "Phone", "Number": "Number",
+    "DateTime": "Date", "Switch": "Switch", "Color": "Color", "Option": "Option", "File": "File",
+    "ExtFileRef": "External file", "Reference": "Reference", "MultiReference": "Multi-reference",
+}
+
+
+def _field_kind(field: dict, collection_names: dict[str, str]) -> str:
+    """"Option: Draft, Live", "Reference to Authors": what a value of the field is, as Webflow's designer says it."""
+    kind = field.get("type") or ""
+    name = FIELD_TYPE_NAMES.get(kind, kind or "unknown")
+    validations = field.get("validations") or {}
+    if kind == "Option":
+        options = [option.get("name") for option in validations.get("options") or [] if option.get("name")]
+        return f"{name}: {', '.join(options)}" if options else name
+    if kind in ("Reference", "MultiReference"):
+        target = validations.get("collectionId") or ""
+        return f"{name} to {collection_names.get(target, 'a collection not added here' if target else '?')}"
+    return name
+
+
+def _field_notes(field: dict) -> str:
+    validations = field.get("validations") or {}
+    notes = []
+    if field.get("helpText"):
+        text = str(field["helpText"]).strip()
+        notes.append(text if text.endswith((".", "!", "?")) else text + ".")
+    if validations.get("maxLength"):
+        notes.append(f"At most {validations['maxLength']} characters.")
+    if field.get("type") in NOT_LOCALISABLE_TYPES:
+        notes.append("The same in every locale.")
+    if field.get("isEditable") is False:
+        notes.append("Set by Webflow, not editable.")
+    return " ".join(notes)
+
+
+def collection_fields_table(collection) -> SafeString:
+    """The collection's fields as last synced from Webflow: label, API name, kind, whether required, and what
+    limits a value (what an editor's form checks against)."""
+    fields = schema_fields(collection)
+    if not fields:
+        return format_html('<span class="empty-value">{}</span>',
+                           "Not synced yet: use Sync fields from Webflow below.")
+    names = dict(Collection.objects.filter(site_id=collection.site_id).values_list("webflow_id", "name"))
+    rows = [(field.get("displayName") or field["slug"], field["slug"], _field_kind(field, names),
+             "required" if field.get("isRequired") else "", _field_notes(field)) for field in fields]
+    return format_html(
+        '<div class="sa-scroll" tabindex="0"><table class="sa-table" id="collection-fields"><thead><tr>'
+        '<th scope="col">Field</th><th scope="col">API name</th><th scope="col">Kind</th><th scope="col">Required</th>'
+        '<th scope="col">Notes</th></tr></thead><tbody>{}</tbody></table></div>',
+        format_html_join("", '<tr><th scope="row">{}</th><td><code>{}</code></td><td>{}</td><td>{}</td>'
+                             '<td>{}</td></tr>', rows))

@@ -8,6 +8,7 @@ from ..exceptions import StagingError
 from ..models import LocaleMapping
 from ..services import sync
 from ..validators import is_canonical_webflow_id
+from .display import collection_fields_table
 from .drift import verify_collections
 from .forms import LocaleMappingForm, LocaleMappingInlineFormSet
 from .guard import UnsavedChangesGuardMixin
@@ -72,7 +73,7 @@ class CollectionAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, AuditTimelin
     list_filter = ["site"]
     list_select_related = ["site"]
     search_fields = ["name", "webflow_id", "slug"]
-    readonly_fields = ["schema_synced_at", "created_at", "updated_at"]
+    readonly_fields = ["fields_in_webflow", "schema_synced_at", "created_at", "updated_at"]
     actions = ["sync_fields_from_webflow", pull_from_webflow, verify_collections]
     object_actions = ("sync_fields_from_webflow", "pull_from_webflow", "verify_collections")
 
@@ -84,6 +85,10 @@ class CollectionAdmin(UnsavedChangesGuardMixin, ObjectActionsMixin, AuditTimelin
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
         warn_unless_canonical_id(self, request, obj, obj.webflow_id, "Webflow collection ID")
+
+    @admin.display(description="Fields in Webflow")
+    def fields_in_webflow(self, obj):
+        return collection_fields_table(obj)
 
     @admin.display(description="fields")
     def field_count(self, obj):

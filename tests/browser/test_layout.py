@@ -118,6 +118,7 @@ def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
                     ("/admin/stagingapp/pushbatch/", None), ("/admin/stagingapp/auditevent/", "audit")],
         # An administrator's lists have the selection column too.
         superuser: [("/admin/stagingapp/localemapping/", None), ("/admin/stagingapp/collection/", None),
+                    (f"/admin/stagingapp/collection/{collection.pk}/change/", None),  # its fields' table
                     (f"/admin/stagingapp/site/{collection.site.pk}/change/", None)],  # its locales' table
     }
     panels = {editor: "#dash-editor", approver: "#dash-approver", publisher: "#dash-ready", superuser: "#dash-ready"}
