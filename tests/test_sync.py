@@ -177,3 +177,22 @@ def test_a_collections_page_offers_sync_pull_and_verify_only_to_who_may_run_them
     page = client.get(url).content.decode()
     assert [name for name in ("sync_fields_from_webflow", "pull_from_webflow", "verify_collections")
             if f'value="{name}"' in page] == ["verify_collections"]
+
+
+def test_a_field_removed_in_webflow_is_named_with_the_drafts_that_still_hold_a_value_for_it(db, sandbox):
+    site = factories.make_site(webflow_id=DEMO_SITE_ID)
+    locale = factories.make_locales(site)[1]
+    extra = {"slug": "retired", "displayName": "Retired", "type": "PlainText", "id": "f" * 24}
+    collection = factories.make_collection(site, webflow_id=DEMO_COLLECTION_ID, fields_schema=[*DEMO_FIELDS, extra])
+    factories.make_item(collection, field_data={"retired": "old value"})
+    translated = factories.make_item(collection, field_data={})
+    factories.make_translation(translated, locale, field_data={"retired": "ancienne valeur"})
+    factories.make_item(collection, field_data={})  # holds nothing of it
+
+    result = collection_sync_schema(collection_webflow_id=DEMO_COLLECTION_ID)
+
+    assert result.removed == ["retired"] and result.items_holding_removed == 2
+    assert result.summary().endswith(
+        "; removed retired. 2 draft items still hold a value for a removed field; Webflow would refuse it, so clear "
+        "it on the item (its \"Other field values\") before pushing. The batch pre-flight names each.")
+    assert "2 draft items still hold" in AuditEvent.objects.get(action="collection.sync_schema").message

@@ -5,10 +5,12 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
+from django.template.defaultfilters import pluralize
 from django.utils import timezone
 
 from ..exceptions import WebflowSyncFailed
-from ..models import Collection, LocaleMapping, Site
+from ..models import Collection, DraftItem, LocaleMapping, Site
 from ..schema import FIELD_TYPES
 from ..validators import LANGUAGE_TAG_MAX_LENGTH, validate_language_tag, validate_webflow_id
 from ..webflow import errors as wf
@@ -37,6 +39,7 @@ class SchemaSyncResult:
     field_slugs: list[str]
     added: list[str]
     removed: list[str]
+    items_holding_removed: int = 0  # drafts (or their translations) with a value for a removed field
 
     def summary(self) -> str:
         text = f"Fields of {self.collection} synced from Webflow: {len(self.field_slugs)} fields"
@@ -44,7 +47,22 @@ class SchemaSyncResult:
             text += f"; added {', '.join(self.added)}"
         if self.removed:
             text += f"; removed {', '.join(self.removed)}"
-        return text + "."
+        text += "."
+        if self.items_holding_removed:
+            text += (f" {self.items_holding_removed} draft item{pluralize(self.items_holding_removed)} still "
+                     f"hold{'' if self.items_holding_removed != 1 else 's'} a value for a removed field; Webflow "
+                     "would refuse it, so clear it on the item (its \"Other field values\") before pushing. The batch "
+                     "pre-flight names each.")
+        return text
+
+
+def _items_holding(collection: Collection, field_slugs: list[str]) -> int:
+    """Draft items of `collection` whose own or translated values include any of `field_slugs`."""
+    if not field_slugs:
+        return 0
+    return DraftItem.objects.filter(
+        Q(field_data__has_any_keys=field_slugs) | Q(translations__field_data__has_any_keys=field_slugs),
+        collection=collection).distinct().count()
 
 
 def _explain(exc: wf.WebflowError, *, what: str, webflow_id: str) -> WebflowSyncFailed:
@@ -261,9 +279,10 @@ def collection_sync_schema(*, collection_webflow_id: str, site: Site | None = No
             collection.slug = _text(data.get("slug"))[:200]
             update.append("slug")
         collection.save(update_fields=update)
+        removed = [s for s in before if s not in after]
         result = SchemaSyncResult(collection=collection, field_slugs=after,
-                                  added=[s for s in after if s not in before],
-                                  removed=[s for s in before if s not in after])
+                                  added=[s for s in after if s not in before], removed=removed,
+                                  items_holding_removed=_items_holding(collection, removed))
         audit_record(action="collection.sync_schema", actor=actor, collection=collection,
                      object_repr=str(collection), message=result.summary(),
                      data={"collection": collection_webflow_id, "fields": after, "added": result.added,
