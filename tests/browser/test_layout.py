@@ -70,8 +70,8 @@ def page_at_1280(chromium_browser, live_server, user, color_scheme: str = "light
 
 
 # Moderate findings held to as well: every page has one <main>, and nothing sits outside a landmark (unfold's frame
-# had neither, templates/admin/base.html adds them).
-LANDMARK_RULES = ("landmark-one-main", "region")
+# had neither, templates/admin/base.html adds them), and no two regions share a name (select_names.js).
+LANDMARK_RULES = ("landmark-one-main", "region", "landmark-unique")
 
 
 def serious_axe_findings(page) -> list:
@@ -299,6 +299,7 @@ def test_the_account_menu_opens_from_the_keyboard_and_logs_out(chromium_browser,
     account.focus()
     page.keyboard.press("Enter")
     expect(account).to_have_attribute("aria-expanded", "true")
+    expect(page.locator("#user-links")).to_be_visible()  # (it fades in; a Tab before that skips it)
     page.keyboard.press("Tab")
     expect(page.locator(":focus")).to_have_accessible_name("Light")  # the menu follows its button
     page.keyboard.press("Tab")

@@ -2,7 +2,8 @@
 // label. select2 names its box by the value shown ("—", or nothing, when empty), so a screen reader heard a dash
 // or an unnamed box, not "Item" or "Related post" (axe: aria-input-field-name, serious). Django's two-list chooser
 // (a user's groups and permissions) names its filter boxes with an aria-label on a plain <span>, which ARIA ignores
-// there (axe: aria-prohibited-attr); as an image the span's label counts.
+// there (axe: aria-prohibited-attr); as an image the span's label counts. The theme's scroll boxes (simplebar) are
+// all regions named "scrollable content": the sidebar's and a list's are told apart (axe: landmark-unique).
 "use strict";
 (function () {
   function nameByLabel(select) {
@@ -24,6 +25,16 @@
     });
   }
 
+  var SCROLL_BOX_NAMES = [["#nav-sidebar", "Navigation links"], ["#result_list", "Results table"]];
+
+  function nameScrollBox(wrapper) {
+    var box = wrapper.querySelector(".simplebar-content-wrapper[role=region]");
+    if (!box) return;
+    SCROLL_BOX_NAMES.forEach(function (pair) {
+      if (wrapper.closest(pair[0]) || wrapper.querySelector(pair[0])) box.setAttribute("aria-label", pair[1]);
+    });
+  }
+
   // Whenever select2 draws a box (Django's autocomplete and our reference inputs start at different moments, and a
   // new translation adds its own): the box is inserted right after its select.
   new MutationObserver(function (changes) {
@@ -32,6 +43,7 @@
         if (node.classList && node.classList.contains("select2-container") && node.previousElementSibling
             && node.previousElementSibling.tagName === "SELECT") nameByLabel(node.previousElementSibling);
         if (node.classList && node.classList.contains("selector")) nameChooserFilters(node);  // drawn on "load"
+        if (node.classList && node.classList.contains("simplebar-wrapper")) nameScrollBox(node);
       });
     });
   }).observe(document.documentElement, { childList: true, subtree: true });
