@@ -334,3 +334,20 @@ def test_an_administrator_manages_users_groups_and_the_task_queue_in_the_theme(c
     page.goto(f"/admin/auth/user/{editor.pk}/change/")
     expect(page.locator("#id_first_name")).to_have_css("border-top-style", "solid")
     page.context.close()
+
+
+def test_the_login_pages_theme_menu_works_from_the_keyboard(chromium_browser, live_server):
+    context = chromium_browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto("/admin/login/")
+    theme = page.get_by_role("button", name="Theme")
+    theme.focus()
+    page.keyboard.press("Enter")
+    expect(theme).to_have_attribute("aria-expanded", "true")
+    page.get_by_role("button", name="Dark").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("html")).to_have_class(re.compile(r"\bdark\b"))
+    page.keyboard.press("Escape")
+    expect(theme).to_be_focused()
+    assert serious_axe_findings(page) == []
+    context.close()
