@@ -272,7 +272,8 @@ def test_an_editor_translates_on_a_phone(chromium_browser, live_server, collecti
 def test_the_keyboard_skips_to_the_content_and_opens_the_navigation_on_a_phone(chromium_browser, live_server,
                                                                               collection, editor):
     """The first Tab offers "Skip to main content"; on a phone (or zoomed in) the navigation opens from a button a
-    keyboard reaches, named for a screen reader, where unfold had a clickable icon only a mouse could use."""
+    keyboard reaches, named for a screen reader, where unfold had a clickable icon only a mouse could use; the focus
+    moves into the navigation, and its close button or Escape gives it back."""
     page = page_at_1280(chromium_browser, live_server, editor, width=390)
     page.goto("/admin/stagingapp/draftitem/")
     page.keyboard.press("Tab")
@@ -280,14 +281,22 @@ def test_the_keyboard_skips_to_the_content_and_opens_the_navigation_on_a_phone(c
     page.keyboard.press("Enter")
     expect(page.locator(":focus")).to_have_id("main-content")
 
-    toggle = page.get_by_role("button", name="Show navigation")
+    toggle = page.locator("#nav-open")
     expect(page.locator("#nav-sidebar")).to_be_hidden()
+    expect(toggle).to_have_accessible_name("Show navigation")
     toggle.focus()
     page.keyboard.press("Enter")
     expect(page.locator("#nav-sidebar")).to_be_visible()
-    expect(page.get_by_role("button", name="Hide navigation")).to_have_attribute("aria-expanded", "true")
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    expect(page.locator(":focus")).to_have_accessible_name("Close navigation")  # the focus moves into it
+    page.keyboard.press("Escape")
+    expect(page.locator("#nav-sidebar")).to_be_hidden()
+    expect(toggle).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.locator(":focus")).to_have_accessible_name("Close navigation")
     page.keyboard.press("Enter")
     expect(page.locator("#nav-sidebar")).to_be_hidden()
+    expect(toggle).to_be_focused()
     page.context.close()
 
 
