@@ -54,17 +54,13 @@ def role_label(group: Group) -> str:
     return f"{group.name}: {description}" if description else group.name
 
 
-class ThemedGroupAdmin(GroupAdmin, ModelAdmin):
-    pass
-
-
 def in_the_theme(stock_admin: type) -> type:
     """The app's own admin class (its lists, filters and actions) on unfold's ModelAdmin."""
     return type(f"Themed{stock_admin.__name__}", (stock_admin, ModelAdmin), {"__module__": __name__})
 
 
 def register_themed_admins() -> None:
-    admins = {User: ThemedUserAdmin, Group: ThemedGroupAdmin, Schedule: in_the_theme(ScheduleAdmin),
+    admins = {User: ThemedUserAdmin, Group: in_the_theme(GroupAdmin), Schedule: in_the_theme(ScheduleAdmin),
               Success: in_the_theme(TaskAdmin), Failure: in_the_theme(FailAdmin), OrmQ: in_the_theme(QueueAdmin),
               AccessAttempt: in_the_theme(AccessAttemptAdmin), AccessLog: in_the_theme(AccessLogAdmin),
               AccessFailureLog: in_the_theme(AccessFailureLogAdmin)}

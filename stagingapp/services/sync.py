@@ -49,10 +49,10 @@ class SchemaSyncResult:
             text += f"; removed {', '.join(self.removed)}"
         text += "."
         if self.items_holding_removed:
-            text += (f" {self.items_holding_removed} draft item{pluralize(self.items_holding_removed)} still "
-                     f"hold{'' if self.items_holding_removed != 1 else 's'} a value for a removed field; Webflow "
-                     "would refuse it, so clear it on the item (its \"Other field values\") before pushing. The batch "
-                     "pre-flight names each.")
+            count = self.items_holding_removed
+            text += (f" {count} draft item{pluralize(count)} still hold{pluralize(count, 's,')} a value for a "
+                     "removed field; Webflow would refuse it, so clear it on the item (its \"Other field values\") "
+                     "before pushing. The batch pre-flight names each.")
         return text
 
 
