@@ -88,3 +88,9 @@ class ReadableVersionsMixin:
         for record in historical_records:
             record.readable_time = readable_time(record.history_date)
             record.readable_reason = readable_reason(record)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        # simple-history gives its version page the *historical* model's options, so the page's "History" button
+        # reversed a URL that does not exist and came out as a dead link (and a script error on every load).
+        return super().history_form_view(request, object_id, version_id,
+                                         extra_context={"opts": self.opts, **(extra_context or {})})
