@@ -2,6 +2,8 @@
 which this app never writes, so it said "This object doesn't have a change history. It probably wasn't added via
 this admin site." on a batch, a collection, a site or a drift report: "History" now opens the audit history of
 the object where the audit links it, and is not shown where it cannot."""
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -91,3 +93,36 @@ def test_an_object_the_user_may_not_see_gets_no_timeline_address(client, objects
     response = client.get(urls("pushbatch", batch.pk)[1])
 
     assert response.status_code == 403 and "Location" not in response
+
+
+def test_a_locale_mappings_version_page_leads_back_to_its_versions(client, superuser, locales):
+    """simple-history drew its version page with the historical model's options: "History" had no address."""
+    locale = locales[0]
+    locale.display_name = "English (US)"
+    locale.save()
+    version = locale.history.order_by("history_id").first()
+    client.force_login(superuser)
+    history = urls("localemapping", locale.pk)[1]
+
+    page = client.get(reverse("admin:stagingapp_localemapping_simple_history", args=[locale.pk, version.history_id]))
+
+    assert page.status_code == 200
+    button = re.search(r'<a\b([^>]*)>\s*<span class="material-symbols-outlined">\s*history\s*</span>',
+                       page.content.decode())
+    assert button and f'href="{history}"' in button.group(1)
+
+
+@pytest.mark.parametrize("role", ["editor", "approver", "publisher"])
+def test_authors_lead_to_what_they_did_not_to_an_account_page_the_reader_may_not_open(
+        client, collection, locales, editor, role, request):
+    """Django links a read-only user field to the user's account page: a 403 for everyone but administrators."""
+    item = factories.make_item(collection, created_by=editor, last_edited_by=editor)
+    translation = factories.make_translation(item, locales[1], last_edited_by=editor)
+    client.force_login(request.getfixturevalue(role))
+    whose = f'href="{AUDIT}?actor={editor.pk}"'
+
+    for page in (reverse("admin:stagingapp_draftitem_change", args=[item.pk]),
+                 reverse("admin:stagingapp_drafttranslation_change", args=[translation.pk])):
+        html = client.get(page).content.decode()
+        assert whose in html and "/admin/auth/user/" not in html
+    assert client.get(f"{AUDIT}?actor={editor.pk}").status_code == 200

@@ -2,8 +2,10 @@
 (sanitized), option names instead of IDs, image thumbnails; and the rows comparing two versions of an item."""
 import json
 
+from django.urls import reverse
 from django.utils.dateparse import parse_datetime
 from django.utils.html import format_html, format_html_join, mark_safe
+from django.utils.http import urlencode
 from django.utils.safestring import SafeString
 from django.utils.text import Truncator
 
@@ -17,6 +19,15 @@ PRIMARY_LABELS = {"name": "Name", "slug": "Slug", "is_archived": "Send as archiv
 EMPTY = mark_safe('<span class="empty-value">—</span>')
 # A link inside an empty list's hint: primary-600 alone is under 4.5:1 on the dark theme's background.
 HINT_LINK_CLASSES = "text-primary-600 underline dark:text-primary-400"
+
+
+def person_link(user) -> SafeString | str:
+    """A person's name, leading to what they did in the audit history, which every role may read. (Django's own
+    read-only link goes to the user's account page: a 403 for everyone but administrators.)"""
+    if user is None:
+        return "-"
+    url = reverse("admin:stagingapp_auditevent_changelist") + "?" + urlencode({"actor": user.pk})
+    return format_html('<a href="{}" title="What {} did, in the audit history">{}</a>', url, user, user)
 
 
 def locale_tag(locale) -> SafeString:

@@ -10,7 +10,7 @@ from ..schema import SCHEMA_NOT_SYNCED_WARNING, schema_is_synced
 from .batches import PushItemAdminMixin, status_badge
 from .bulk import BulkReviewAdminMixin
 from .csp import CspNonceMediaMixin
-from .display import field_values_table, locale_tag
+from .display import field_values_table, locale_tag, person_link
 from .forms import (
     FIELD_PREFIX,
     LOADED_FIELD,
@@ -60,6 +60,18 @@ def field_values(obj):
     return field_values_table(item.collection, obj.field_data)
 
 
+class AuthorsMixin:
+    """Authors as links to what they did (`person_link`), not to their accounts."""
+
+    @admin.display(description="created by")
+    def created_by_person(self, obj):
+        return person_link(obj.created_by)
+
+    @admin.display(description="last edited by")
+    def last_edited_by_person(self, obj):
+        return person_link(obj.last_edited_by)
+
+
 class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
     model = DraftTranslation
     form = DraftTranslationForm
@@ -84,7 +96,8 @@ class DraftTranslationInline(LockedItemInlineMixin, StackedInline):
 
 class DraftItemAdmin(
     UnsavedChangesGuardMixin, CspNonceMediaMixin, RemovalAdminMixin, HistoryRevertAdminMixin, BulkReviewAdminMixin,
-    WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin, ReadableVersionsMixin, SimpleHistoryAdmin, ModelAdmin,
+    AuthorsMixin, WorkflowItemAdminMixin, PushItemAdminMixin, ImportAdminMixin, ReadableVersionsMixin,
+    SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftItemForm
     actions = [*BulkReviewAdminMixin.actions, "create_push_batch"]
@@ -93,7 +106,8 @@ class DraftItemAdmin(
     list_select_related = ["collection", "last_edited_by"]
     search_fields = ["name", "slug"]
     readonly_fields = [
-        "status", "status_reason", "created_by", "last_edited_by", "created_at", "updated_at", "webflow_ids",
+        "status", "status_reason", "created_by_person", "last_edited_by_person", "created_at", "updated_at",
+        "webflow_ids",
     ]
     prepopulated_fields = {"slug": ["name"]}
     inlines = [DraftTranslationInline]
@@ -165,7 +179,7 @@ def collection_for_translation_form(request, translation=None):
 
 
 class DraftTranslationAdmin(
-    UnsavedChangesGuardMixin, CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin,
+    UnsavedChangesGuardMixin, CspNonceMediaMixin, HistoryRevertAdminMixin, TranslationLockAdminMixin, AuthorsMixin,
     ReadableVersionsMixin, SimpleHistoryAdmin, ModelAdmin,
 ):
     form = DraftTranslationForm
@@ -174,7 +188,7 @@ class DraftTranslationAdmin(
     list_select_related = ["item", "locale", "last_edited_by"]
     search_fields = ["item__name", "item__slug", "name"]
     autocomplete_fields = ["item"]
-    readonly_fields = ["last_edited_by", "created_at", "updated_at"]
+    readonly_fields = ["last_edited_by_person", "created_at", "updated_at"]
 
     @admin.display(description="Locale", ordering="locale__tag")
     def locale_tag(self, obj):
