@@ -26,6 +26,7 @@ from ..selectors.audit import audit_search
 from ..times import readable_time
 from ..webflow.client import EXCERPT_LIMIT
 from .display import locale_tag
+from .lookups import id_or_none
 from .readonly import ReadOnlyAdmin, csv_safe
 
 
@@ -47,6 +48,14 @@ class CappedCountPaginator(Paginator):
         return self.count > self.COUNT_CAP
 
 
+def _id_parameter(raw: str, name: str) -> int:
+    """A filter's id from the address; a malformed one is the admin's "invalid filter" (?e=1), not a 500."""
+    value = id_or_none(raw)
+    if value is None:
+        raise IncorrectLookupParameters(f"{name} must be an id")
+    return value
+
+
 class ActorFilter(admin.SimpleListFilter):
     title = _("user")
     parameter_name = "actor"
@@ -57,7 +66,7 @@ class ActorFilter(admin.SimpleListFilter):
         return [(str(user.pk), user.get_username()) for user in users]
 
     def queryset(self, request, queryset):
-        return queryset.filter(actor_id=self.value()) if self.value() else queryset
+        return queryset.filter(actor_id=_id_parameter(self.value(), "actor")) if self.value() else queryset
 
 
 class ActionFilter(admin.SimpleListFilter):
@@ -96,9 +105,7 @@ def id_filter(field_name: str, title: str):
         def queryset(self, request, queryset):
             if not self.value():
                 return queryset
-            if not self.value().isdigit():
-                raise IncorrectLookupParameters(f"{field_name} must be a number")
-            return queryset.filter(**{f"{field_name}_id": int(self.value())})
+            return queryset.filter(**{f"{field_name}_id": _id_parameter(self.value(), field_name)})
 
     ObjectIdFilter.title = title
     ObjectIdFilter.__name__ = f"{field_name.title()}IdFilter"

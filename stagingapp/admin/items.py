@@ -22,6 +22,7 @@ from .forms import (
 )
 from .guard import UnsavedChangesGuardMixin
 from .imports import ImportAdminMixin
+from .lookups import id_or_none
 from .removal import RemovalAdminMixin
 from .revert import HistoryRevertAdminMixin
 from .review import LockedItemInlineMixin, TranslationLockAdminMixin, WorkflowItemAdminMixin
@@ -39,10 +40,8 @@ def collection_for_form(request, item=None):
         raw = request.GET.get("collection")
         if not raw:
             return sole_collection()
-    try:
-        return Collection.objects.filter(pk=int(raw)).first() if raw else None
-    except (TypeError, ValueError):
-        return None
+    pk = id_or_none(raw)
+    return Collection.objects.filter(pk=pk).first() if pk else None
 
 
 def model_fields_only(fields):
@@ -171,10 +170,8 @@ def collection_for_translation_form(request, translation=None):
     if raw is None and translation is not None and translation.item_id:
         return translation.item.collection
     raw = raw if raw is not None else request.GET.get("item")
-    try:
-        item = DraftItem.objects.select_related("collection").filter(pk=int(raw)).first() if raw else None
-    except (TypeError, ValueError):
-        item = None
+    pk = id_or_none(raw)
+    item = DraftItem.objects.select_related("collection").filter(pk=pk).first() if pk else None
     return item.collection if item is not None else None
 
 
@@ -209,6 +206,14 @@ class DraftTranslationAdmin(
         fields = kwargs.get("fields") or flatten_fieldsets(self.get_fieldsets(request, obj))
         kwargs["fields"] = [f for f in model_fields_only(fields) if f not in self.readonly_fields]
         return super().get_form(request, obj, change, **kwargs)
+
+    def get_changeform_initial_data(self, request):
+        # Django preselects ?item= from the address, and the item chooser looks the value up as given: one that
+        # cannot be an id was a 500. It is now simply not preselected.
+        initial = super().get_changeform_initial_data(request)
+        if "item" in initial and id_or_none(initial["item"]) is None:
+            del initial["item"]
+        return initial
 
     def save_model(self, request, obj, form, change):
         obj.last_edited_by = request.user

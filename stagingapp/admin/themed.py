@@ -7,6 +7,7 @@ ModelAdmin, which swaps in its widgets; the users' forms come from unfold.forms,
 from axes.admin import AccessAttemptAdmin, AccessFailureLogAdmin, AccessLogAdmin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.auth.admin import GroupAdmin, UserAdmin
 from django.contrib.auth.models import Group, User
 from django_q.admin import FailAdmin, QueueAdmin, ScheduleAdmin, TaskAdmin
@@ -54,9 +55,21 @@ def role_label(group: Group) -> str:
     return f"{group.name}: {description}" if description else group.name
 
 
+class OutOfRangeDatesAreInvalidFilters:
+    """Django's date drill-down (axes' logs have one) turns ?attempt_time__year=99999999999999999999 into a date
+    and catches only ValueError: the OverflowError was a 500. It is now the list's usual "invalid filter"."""
+
+    def get_changelist_instance(self, request):
+        try:
+            return super().get_changelist_instance(request)
+        except OverflowError as exc:
+            raise IncorrectLookupParameters(str(exc)) from exc
+
+
 def in_the_theme(stock_admin: type) -> type:
     """The app's own admin class (its lists, filters and actions) on unfold's ModelAdmin."""
-    return type(f"Themed{stock_admin.__name__}", (stock_admin, ModelAdmin), {"__module__": __name__})
+    return type(f"Themed{stock_admin.__name__}", (OutOfRangeDatesAreInvalidFilters, stock_admin, ModelAdmin),
+                {"__module__": __name__})
 
 
 def register_themed_admins() -> None:

@@ -40,3 +40,27 @@ def test_an_unknown_verb_on_a_real_batch_is_refused_without_change(client, colle
     assert response.status_code == 405
     batch.refresh_from_db()
     assert batch.status == "pending"
+
+
+TOO_BIG = "99999999999999999999"  # past a 64-bit key: SQLite raised OverflowError, PostgreSQL "out of range"
+
+
+@pytest.mark.parametrize("query", [f"actor={TOO_BIG}", "actor=abc", "actor=%D9%A3", f"item={TOO_BIG}",
+                                   f"batch={TOO_BIG}", "collection=abc"])
+def test_a_malformed_filter_on_the_audit_history_is_the_lists_invalid_filter_not_a_500(client, editor, query):
+    client.force_login(editor)
+    response = client.get(f"/admin/stagingapp/auditevent/?{query}")
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+@pytest.mark.parametrize("value", ["abc", TOO_BIG, "1,abc", "-1"])
+def test_a_translation_page_ignores_an_item_to_preselect_that_cannot_be_one(client, editor, collection, value):
+    client.force_login(editor)
+    response = client.get("/admin/stagingapp/drafttranslation/add/", {"item": value})
+    assert response.status_code == 200 and 'id="id_item"' in response.content.decode()
+
+
+def test_a_date_drill_down_past_the_calendar_is_an_invalid_filter_not_a_500(client, superuser):
+    client.force_login(superuser)
+    response = client.get(f"/admin/axes/accesslog/?attempt_time__year={TOO_BIG}")
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
