@@ -121,8 +121,16 @@ def test_authors_lead_to_what_they_did_not_to_an_account_page_the_reader_may_not
     client.force_login(request.getfixturevalue(role))
     whose = f'href="{AUDIT}?actor={editor.pk}"'
 
-    for page in (reverse("admin:stagingapp_draftitem_change", args=[item.pk]),
-                 reverse("admin:stagingapp_drafttranslation_change", args=[translation.pk])):
-        html = client.get(page).content.decode()
-        assert whose in html and "/admin/auth/user/" not in html
+    conflict = PullConflict.objects.create(item=item, versions={}, status=PullConflict.Status.KEPT_OURS,
+                                           resolved_by=editor)
+
+    pages = [reverse("admin:stagingapp_draftitem_change", args=[item.pk]),
+             reverse("admin:stagingapp_drafttranslation_change", args=[translation.pk])]
+    if role != "approver":  # approvers do not see pull conflicts
+        pages.append(reverse("admin:stagingapp_pullconflict_change", args=[conflict.pk]))
+
+    for page in pages:
+        response = client.get(page)
+        html = response.content.decode()
+        assert response.status_code == 200 and whose in html and "/admin/auth/user/" not in html
     assert client.get(f"{AUDIT}?actor={editor.pk}").status_code == 200

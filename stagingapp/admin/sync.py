@@ -11,7 +11,7 @@ from ..exceptions import StagingError
 from ..models import PullConflict
 from ..selectors import reference_labels
 from ..services import pull as pull_services
-from .display import HINT_LINK_CLASSES, webflow_comparison_rows
+from .display import HINT_LINK_CLASSES, person_link, webflow_comparison_rows
 from .lookups import object_or_404
 from .timeline import AuditTimelineMixin
 
@@ -35,7 +35,8 @@ def versions_table(obj):
     pairs = sorted((obj.versions or {}).items())
     names = reference_labels(collection, [content for _, pair in pairs for content in (
         {"field_data": pair.get("ours") or {}}, {"field_data": pair.get("webflow") or {}})])
-    rows = [(" class=conflict-differs" if differs else "", tag, label, ours, theirs, "≠" if differs else "")
+    differs_mark = format_html('<span aria-hidden="true">≠</span><span class="sr-only">{}</span>', "differs")
+    rows = [(" class=conflict-differs" if differs else "", tag, label, ours, theirs, differs_mark if differs else "")
             for tag, pair in pairs
             for label, ours, theirs, differs in webflow_comparison_rows(
                 collection, pair.get("ours") or {}, pair.get("webflow") or {}, reference_names=names)]
@@ -43,9 +44,15 @@ def versions_table(obj):
         return "—"
     return format_html(
         '<div class="sa-scroll" tabindex="0"><table class="sa-table" id="conflict-versions"><thead><tr><th>Locale</th>'
-        "<th>Field</th><th>Our draft</th><th>Webflow</th><th></th></tr></thead><tbody>{}</tbody></table></div>",
+        "<th>Field</th><th>Our draft</th><th>Webflow</th><th><span class=sr-only>Differs</span></th></tr></thead>"
+        "<tbody>{}</tbody></table></div>",
         format_html_join("", "<tr{}><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
     )
+
+
+@admin.display(description="resolved by")
+def resolved_by_person(obj):
+    return person_link(obj.resolved_by)
 
 
 class PullConflictAdmin(AuditTimelineMixin, ModelAdmin):
@@ -53,7 +60,7 @@ class PullConflictAdmin(AuditTimelineMixin, ModelAdmin):
     list_filter = ["status", "item__collection"]
     list_select_related = ["item", "resolved_by"]
     search_fields = ["item__name", "item__slug"]
-    fields = ["item", "status", "detected_at", "resolved_by", "resolved_at", versions_table]
+    fields = ["item", "status", "detected_at", resolved_by_person, "resolved_at", versions_table]
     readonly_fields = fields
     actions = ["keep_ours", "take_webflow"]
     # Below the two versions, the choice itself (an open conflict, for those who may resolve it).

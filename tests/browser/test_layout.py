@@ -70,8 +70,9 @@ def page_at_1280(chromium_browser, live_server, user, color_scheme: str = "light
 
 
 # Moderate findings held to as well: every page has one <main>, and nothing sits outside a landmark (unfold's frame
-# had neither, templates/admin/base.html adds them), and no two regions share a name (select_names.js).
-LANDMARK_RULES = ("landmark-one-main", "region", "landmark-unique")
+# had neither, templates/admin/base.html adds them), no two regions share a name (select_names.js), and every
+# table heading says what its column holds (an inline's delete column, templates/unfold/helpers/edit_inline/).
+LANDMARK_RULES = ("landmark-one-main", "region", "landmark-unique", "empty-table-header")
 
 
 def serious_axe_findings(page) -> list:
