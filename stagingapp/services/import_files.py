@@ -61,15 +61,27 @@ def _check_rows(count: int, *, name: str):
             "split it into smaller files"))
 
 
+# NUL (U+0000): PostgreSQL stores it in no text or JSON column (the import's own record of the file was a 500).
+# Editors never see it; it comes from damaged exports and binary files renamed .csv.
+NUL = "\x00"
+NUL_HINT = "an invisible NUL character (U+0000), which cannot be stored; remove it, or export the file again"
+
+
 def _check_cells(dataset: tablib.Dataset, *, name: str):
     limit = settings.IMPORT_MAX_CELL_CHARS
     headers = dataset.headers or []
+    for column in headers:
+        if isinstance(column, str) and NUL in column:
+            raise ImportFileUnreadable(path=name, reason=(
+                f"the column name '{column.replace(NUL, '')}' holds {NUL_HINT}"))
     for number, row in enumerate(dataset, 1):
         for column, value in zip(headers, row, strict=False):
             if isinstance(value, str) and len(value) > limit:
                 raise ImportFileUnreadable(path=name, reason=(
                     f"row {number}, column '{column}' holds {_limit_text(len(value))} characters; "
                     f"a cell may hold at most {_limit_text(limit)}"))
+            if isinstance(value, str) and NUL in value:
+                raise ImportFileUnreadable(path=name, reason=f"row {number}, column '{column}' holds {NUL_HINT}")
 
 
 def _read_csv(raw: bytes, *, name: str) -> tablib.Dataset:

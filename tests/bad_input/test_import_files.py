@@ -51,6 +51,13 @@ FILE_CASES = [
     ("json array of numbers", "posts.json", b"[1, 2]", "item 1 is not an object"),
     ("jsonl bad line", "posts.jsonl", b'{"name": "A"}\n[\n', "line 2 is not valid JSON"),
     ("utf-16 odd bytes", "posts.csv", b"\xff\xfen\x00a\x00\x00\xd8", "it starts like utf-16 but is not"),
+    # NUL: PostgreSQL stores it in no text or JSON column (this was a 500 there, and silently kept on SQLite).
+    ("NUL in a csv cell", "posts.csv", (HEAD + "A\x00B,a,S,,,\n").encode(),
+     "row 1, column 'name' holds an invisible NUL character (U+0000)"),
+    ("NUL in a json value", "posts.json", json.dumps([{"name": "A", "slug": "a", "summary": "S\u0000"}]).encode(),
+     "row 1, column 'summary' holds an invisible NUL character"),
+    ("NUL in a json key", "posts.json", json.dumps([{"name\u0000": "A", "slug": "a", "summary": "S"}]).encode(),
+     "the column name 'name' holds an invisible NUL character"),
 ]
 
 
