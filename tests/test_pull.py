@@ -180,3 +180,20 @@ def test_a_conflict_is_resolved_from_its_own_page_by_someone_who_may(sandbox, co
     assert item.field_data == {"summary": "Theirs"}
     assert 'id="conflict-resolve"' not in client.get(page_url).content.decode()  # resolved: nothing left to choose
     assert "already resolved" in client.post(resolve_url, {"choice": "ours"}, follow=True).content.decode()
+
+
+@pytest.mark.parametrize("field", ["name", "summary"])
+def test_a_nul_character_in_webflow_content_is_dropped_not_a_database_error(sandbox, collection, locales, publisher,
+                                                                           field):
+    """PostgreSQL keeps NUL (U+0000) in no column: one such character failed the whole pull there."""
+    ids = seed_webflow_items(sandbox, collection, locales, 2)
+    edit_in_webflow(sandbox, collection, ids[0], locales[0], **{field: "Bad\u0000value"})
+    edit_in_webflow(sandbox, collection, ids[0], locales[1], **{field: "Mauvaise\u0000valeur"})
+
+    result = collection_pull(collection_id=collection.pk, actor=publisher)
+
+    assert len(result.created) == 2
+    item = DraftItem.objects.get(webflow_refs__webflow_item_id=ids[0], webflow_refs__locale=locales[0])
+    french = item.translations.get(locale=locales[1])
+    assert ({"name": item.name, **item.field_data}[field], {"name": french.name, **french.field_data}[field]) == (
+        "Badvalue", "Mauvaisevaleur")

@@ -44,6 +44,7 @@ from urllib.parse import quote
 import requests
 from urllib3.exceptions import NewConnectionError
 
+from . import storable
 from .errors import (
     WebflowAPIError,
     WebflowBadResponse,
@@ -389,6 +390,7 @@ class WebflowClient:
         """Read the answer of a dispatched request on the calling thread: tell the limiter and the observer,
         then return (status, payload, headers) for 2xx or raise the typed error."""
         status, text, headers, error, duration_ms = sending.future.result() if sending.future else sending.outcome
+        text = storable.without_nul(text) if text else text
         payload = None
         if error is None:
             if 300 <= status < 400:
@@ -399,7 +401,7 @@ class WebflowClient:
             elif 200 <= status < 300:
                 if text.strip():
                     try:
-                        payload = json.loads(text)
+                        payload = storable.loads(text)
                     except ValueError:
                         error = WebflowBadResponse(status=status, body_text=redact(text, self._token))
             else:

@@ -25,6 +25,7 @@ import json
 import re
 from dataclasses import dataclass
 
+from . import storable
 from .redaction import redact
 
 # Webflow sends 60 s in practice; the docs promise Retry-After but the spec lists only X-RateLimit-*.
@@ -239,12 +240,12 @@ def parse_retry_after(value: str | None) -> float:
 
 def error_for(*, status: int, body_text: str, headers, secrets: tuple[str, ...] = ()) -> WebflowError:
     """The typed error for one non-2xx answer; never raises, whatever the body holds."""
-    body_text = redact(body_text or "", *secrets)
+    body_text = redact(storable.without_nul(body_text or ""), *secrets)
     request_id = (headers.get("x-request-id") or headers.get("x-webflow-request-id") or "") if headers else ""
     payload = None
     if body_text and body_text.strip():
         try:
-            payload = json.loads(body_text)
+            payload = storable.loads(body_text)
         except ValueError:
             payload = None
     if not isinstance(payload, dict):

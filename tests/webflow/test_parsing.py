@@ -1,8 +1,10 @@
 """Reading Webflow's item answers defensively: the documented shapes of the bulk answer disagree."""
+import json
+
 import pytest
 
 from stagingapp.webflow.client import ids_by_slug, parse_item_variants
-from stagingapp.webflow.errors import WebflowBadResponse
+from stagingapp.webflow.errors import WebflowBadResponse, error_for
 
 EN, FR = "66f6e966c9e1dc700a857ca3", "66f6e966c9e1dc700a857ca4"
 
@@ -40,3 +42,20 @@ def test_a_single_item_answer_takes_the_only_requested_locale():
 def test_an_answer_without_items_is_a_bad_response(answer):
     with pytest.raises(WebflowBadResponse):
         parse_item_variants(answer)
+
+
+def test_nul_characters_are_dropped_from_answers_raw_or_escaped_keys_included():
+    """PostgreSQL keeps NUL in no text or JSON column; one in Webflow's content made a pull fail there."""
+    from stagingapp.webflow import storable
+
+    text = json.dumps({"items": [{"fieldData": {"name": "Bad\u0000name", "sum\u0000mary": ["x\u0000", 1]}}]})
+
+    assert storable.loads(text) == {"items": [{"fieldData": {"name": "Badname", "summary": ["x", 1]}}]}
+    assert storable.loads('{"name": "raw\x00byte"}') == {"name": "rawbyte"}
+    assert storable.without_nul("plain") == "plain"
+
+
+def test_a_refusal_whose_message_holds_a_nul_is_read_without_it():
+    error = error_for(status=400, headers={}, body_text=json.dumps(
+        {"code": "validation_error", "message": "Validation Error\u0000", "details": []}))
+    assert "\x00" not in str(error) and "Validation Error" in str(error)
