@@ -90,3 +90,22 @@ def test_a_refused_bulk_approval_keeps_the_selection_and_changes_nothing(client,
 
     assert "four-eyes" in refused.content.decode() and 'name="comment"' in refused.content.decode()
     assert not DraftItem.objects.filter(status=S.APPROVED).exists()
+
+
+def test_a_comment_holding_a_nul_is_kept_without_it_on_one_item_and_on_a_selection(client, collection, editor,
+                                                                                   approver):
+    """NUL (U+0000) is stored in no PostgreSQL column: a comment holding one was a 500 from the bulk page, and on
+    an item's page it became "", so a rejection asked for the comment that had been typed."""
+    one, *many = _items(collection, editor, 3, status=S.IN_REVIEW)
+    client.force_login(approver)
+
+    client.post(reverse("admin:stagingapp_draftitem_transition", args=[one.pk, "reject"]),
+                {"comment": "Fix\x00 the title"})
+    asked = client.post(reverse("admin:stagingapp_draftitem_changelist"),
+                        {"action": "reject_selected", "_selected_action": [i.pk for i in many]})
+    done = client.post(asked["Location"], {"comment": "\x00Too short"}, follow=True)
+
+    assert done.status_code == 200
+    assert dict(DraftItem.objects.values_list("pk", "status_reason")) == {
+        one.pk: "Fix the title", many[0].pk: "Too short", many[1].pk: "Too short"}
+    assert DraftItem.objects.filter(status=S.REJECTED).count() == 3

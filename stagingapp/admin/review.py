@@ -3,7 +3,6 @@
 Mixed into DraftItemAdmin / DraftTranslationAdmin (see admin.py) so the item admin keeps one home while this code
 stays in its own module. Every action calls a service in services.workflow and reports the outcome.
 """
-from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.utils import unquote
 from django.contrib.auth import get_permission_codename
@@ -65,11 +64,6 @@ class StaleTranslationsFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.exclude(Exists(stale))
         return queryset
-
-
-class CommentForm(forms.Form):
-    comment = forms.CharField(label=_("Comment"), widget=forms.Textarea(attrs={"rows": 3, "cols": 60}),
-                              required=False)
 
 
 def last_rejection(item) -> AuditEvent | None:
@@ -187,8 +181,9 @@ class WorkflowItemAdminMixin:
         item = object_or_404(DraftItem, object_id)
         if not self.has_view_permission(request, item):
             raise PermissionDenied
-        form = CommentForm(request.POST)
-        comment = form.cleaned_data["comment"] if form.is_valid() else ""
+        # Taken as sent: the service cleans what it stores (workflow.comment_text). Through a Django form, a comment
+        # holding a NUL became "", and a rejection then asked for the comment that had been typed.
+        comment = request.POST.get("comment", "")
         try:
             items = run_transition(transition, item_ids=[item.pk], actor=request.user, comment=comment)
         except StagingError as exc:

@@ -276,6 +276,12 @@ def _locked_chunks(item_ids):
         yield list(locked.filter(pk__in=ids[start:start + REVIEW_CHUNK]).order_by("pk"))
 
 
+def comment_text(text: str | None) -> str:
+    """A review comment as stored, shown and e-mailed: trimmed, and without NUL (U+0000), which nobody types and
+    PostgreSQL stores in no column (a comment holding one, sent by a script or a bad paste, was a 500 there)."""
+    return (text or "").replace("\x00", "").strip()
+
+
 def _review(*, item_ids, actor, action: str, to_status: str, comment: str, prepare, update_values,
             per_item=()) -> list[DraftItem]:
     """Shared body of the bulk review transitions: lock each chunk, let `prepare(item)` check and set the item's
@@ -304,6 +310,7 @@ def items_submit(*, item_ids: list[int], actor, comment: str = "") -> list[Draft
     Raises ActionNotPermitted without the submit permission, InvalidTransition when any item is in another
     status; nothing changes then.
     """
+    comment = comment_text(comment)
     _require_perm(actor, PERM_SUBMIT, "submit items for review")
 
     def prepare(item):
@@ -332,6 +339,7 @@ def items_approve(*, item_ids: list[int], actor, comment: str = "") -> list[Draf
     SelfReviewRefused for the actor's own work (unless STAGING_ALLOW_SELF_APPROVAL), ContentChangedSinceSubmit
     when the content differs from what was submitted; nothing changes then.
     """
+    comment = comment_text(comment)
     _require_perm(actor, PERM_APPROVE, "approve items")
 
     def prepare(item):
@@ -364,7 +372,7 @@ def items_reject(*, item_ids: list[int], actor, comment: str) -> list[DraftItem]
     Raises CommentRequired for an empty comment, ActionNotPermitted, InvalidTransition or SelfReviewRefused as
     items_approve does; nothing changes then.
     """
-    comment = (comment or "").strip()
+    comment = comment_text(comment)
     if not comment:
         raise CommentRequired(action="reject items")
     _require_perm(actor, PERM_APPROVE, "reject items")
@@ -393,7 +401,7 @@ def items_unlock(*, item_ids: list[int], actor, reason: str) -> list[DraftItem]:
     Raises CommentRequired for an empty reason, ActionNotPermitted without the unlock permission,
     InvalidTransition for an item not in review; nothing changes then.
     """
-    reason = (reason or "").strip()
+    reason = comment_text(reason)
     if not reason:
         raise CommentRequired(action="unlock items")
     _require_perm(actor, PERM_UNLOCK, "unlock items")
