@@ -175,6 +175,8 @@ def _check(source, field_data, *, name, slug, partial, draft_refs=False) -> tupl
     for key, value in field_data.items():
         if not isinstance(key, str) or not key:
             _add(errors, str(key), ["Field names must be non-empty text."])
+        elif _holds_nul(key) or _holds_nul(value):
+            _add(errors, key.replace(NUL, ""), [NUL_MESSAGE])
         elif key in ITEM_COLUMNS:
             _add(errors, key, [f"'{key}' is the item's own {key}; set it there, not among the field values."])
         elif not fields:
@@ -205,6 +207,21 @@ def _check(source, field_data, *, name, slug, partial, draft_refs=False) -> tupl
                 errors[field["slug"]] = [REQUIRED_MESSAGE]
     cleaned = dict(sorted(cleaned.items(), key=lambda kv: order.get(kv[0], len(order))))
     return cleaned, errors
+
+
+# PostgreSQL stores NUL (U+0000) in no text or JSON column, and nobody means one: it comes from bad pastes.
+NUL = "\x00"
+NUL_MESSAGE = "Holds an invisible NUL character (U+0000), which cannot be stored; remove it."
+
+
+def _holds_nul(value) -> bool:
+    if isinstance(value, str):
+        return NUL in value
+    if isinstance(value, dict):
+        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_holds_nul(item) for item in value)
+    return False
 
 
 def _add(errors, key, messages):

@@ -207,3 +207,26 @@ def test_a_collection_checks_against_its_schema_as_synced_now(collection):
     collection.fields_schema = [*collection.fields_schema, field("subtitle", "PlainText", required=True)]
     assert errors_for(collection, {"summary": "x"}) == {"subtitle": ["This field is required."]}
     assert errors_for(collection, {"summary": "x", "subtitle": "y"}) == {}
+
+
+@pytest.mark.parametrize("data", [
+    {"summary": "A\x00B"}, {"summary": "S", "body": "<p>x\x00</p>"}, {"summary": "S", "sum\x00mary": "x"},
+    {"summary": "S", "tags": ["ok", "n\x00"]},
+])
+def test_a_value_holding_a_nul_is_refused_under_its_field(data):
+    """PostgreSQL stores NUL (U+0000) in no column: an item's JSON box holding one was a 500 there."""
+    fields = [field("summary", "PlainText", required=True), field("body", "RichText"), field("tags", "PlainText")]
+    errors = errors_for(fields, data)
+    [(slug, messages)] = errors.items()
+    assert slug in {"summary", "body", "tags"} and "invisible NUL character" in messages[0]
+
+
+def test_the_item_pages_json_box_with_a_nul_is_an_error_on_the_page_not_a_500(client, editor, collection):
+    from stagingapp.models import DraftItem
+    from tests.test_admin_editing import ADD_URL, item_post
+
+    client.force_login(editor)
+    response = client.post(ADD_URL, item_post(collection, field_data='{"summary": "ok", "body": "<p>x\\u0000</p>"}'))
+
+    assert response.status_code == 200 and "invisible NUL character" in response.content.decode()
+    assert not DraftItem.objects.exists()
