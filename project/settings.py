@@ -62,6 +62,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After authentication (its 400 is drawn in the admin's frame) and after CSRF (it reads the form CSRF read).
+    "stagingapp.middleware.RefuseUnreadableInput",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Sends CONTENT_SECURITY_POLICY below (none while it is None, i.e. in DEBUG runs unless CSP_ENABLED says so).
     "csp.middleware.CSPMiddleware",

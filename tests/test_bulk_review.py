@@ -92,20 +92,19 @@ def test_a_refused_bulk_approval_keeps_the_selection_and_changes_nothing(client,
     assert not DraftItem.objects.filter(status=S.APPROVED).exists()
 
 
-def test_a_comment_holding_a_nul_is_kept_without_it_on_one_item_and_on_a_selection(client, collection, editor,
-                                                                                   approver):
-    """NUL (U+0000) is stored in no PostgreSQL column: a comment holding one was a 500 from the bulk page, and on
-    an item's page it became "", so a rejection asked for the comment that had been typed."""
+
+def test_a_comment_holding_a_nul_is_refused_at_the_door_and_cleaned_by_the_service(client, collection, editor,
+                                                                                  approver):
+    """NUL (U+0000) is stored in no PostgreSQL column: a comment holding one was a 500 from the bulk comment page.
+    Posted, it is now a 400 before any view runs; a caller of the service gets it cleaned."""
     one, *many = _items(collection, editor, 3, status=S.IN_REVIEW)
     client.force_login(approver)
-
-    client.post(reverse("admin:stagingapp_draftitem_transition", args=[one.pk, "reject"]),
-                {"comment": "Fix\x00 the title"})
     asked = client.post(reverse("admin:stagingapp_draftitem_changelist"),
                         {"action": "reject_selected", "_selected_action": [i.pk for i in many]})
-    done = client.post(asked["Location"], {"comment": "\x00Too short"}, follow=True)
 
-    assert done.status_code == 200
+    refused = client.post(asked["Location"], {"comment": "\x00Too short"})
+    workflow.items_reject(item_ids=[one.pk], actor=approver, comment="Fix\x00 the title")
+
+    assert refused.status_code == 400 and "invisible NUL character" in refused.content.decode()
     assert dict(DraftItem.objects.values_list("pk", "status_reason")) == {
-        one.pk: "Fix the title", many[0].pk: "Too short", many[1].pk: "Too short"}
-    assert DraftItem.objects.filter(status=S.REJECTED).count() == 3
+        one.pk: "Fix the title", many[0].pk: "", many[1].pk: ""}

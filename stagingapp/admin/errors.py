@@ -12,6 +12,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent
 from django.http import HttpResponseServerError
 from django.template.response import TemplateResponse
 
+from ..middleware import NulInRequest
+
 logger = logging.getLogger(__name__)
 
 PLAIN_SERVER_ERROR = ("<!DOCTYPE html><title>Server error</title><h1>Server error</h1><p>Something went wrong on our "
@@ -36,6 +38,10 @@ def bad_request(request, exception=None):
         message = (f"The form sent more than {settings.DATA_UPLOAD_MAX_NUMBER_FIELDS} fields, more than the server "
                    "accepts, so nothing was done.")
         advice = "Go back and send it in smaller parts (select fewer items at a time)."
+    elif isinstance(exception, NulInRequest):
+        message = ("The address or the form held an invisible NUL character (%00), which the server cannot store "
+                   "or look up, so nothing was done.")
+        advice = "Go back, remove it (in an address it reads %00) and try again."
     else:
         message = "The server could not read what the page sent, so nothing was done."
         advice = "Go back, reload the page and try again."

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-LARGEST_ID = 2**63 - 1  # a 64-bit key: past it SQLite raises OverflowError and PostgreSQL "out of range"
+from ..middleware import LARGEST_ID
 
 
 def object_or_404(queryset_or_model, raw_pk):

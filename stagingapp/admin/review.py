@@ -181,8 +181,7 @@ class WorkflowItemAdminMixin:
         item = object_or_404(DraftItem, object_id)
         if not self.has_view_permission(request, item):
             raise PermissionDenied
-        # Taken as sent: the service cleans what it stores (workflow.comment_text). Through a Django form, a comment
-        # holding a NUL became "", and a rejection then asked for the comment that had been typed.
+        # Taken as sent: the service cleans what it stores (workflow.comment_text).
         comment = request.POST.get("comment", "")
         try:
             items = run_transition(transition, item_ids=[item.pk], actor=request.user, comment=comment)

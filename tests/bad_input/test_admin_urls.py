@@ -64,3 +64,32 @@ def test_a_date_drill_down_past_the_calendar_is_an_invalid_filter_not_a_500(clie
     client.force_login(superuser)
     response = client.get(f"/admin/axes/accesslog/?attempt_time__year={TOO_BIG}")
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+@pytest.mark.parametrize(("method", "url", "data"), [
+    ("get", "/admin/stagingapp/pushbatch/?status__exact=a%00b", None),  # PostgreSQL: a 500 on every list filter
+    ("get", "/admin/stagingapp/draftitem/?q=x%00", None),
+    ("post", "/admin/stagingapp/localemapping/add/", {"tag": "fr\x00", "display_name": "French"}),
+    ("post", "/admin/stagingapp/drafttranslation/add/", {"item": "1\x00"}),
+])
+def test_a_nul_in_the_address_or_a_form_is_a_400_that_says_so(client, superuser, collection, method, url, data):
+    client.force_login(superuser)
+    before = row_counts()
+    response = getattr(client, method)(url, data) if data else getattr(client, method)(url)
+    assert response.status_code == 400 and "invisible NUL character" in response.content.decode()
+    assert row_counts() == before
+
+
+@pytest.mark.parametrize("selected", ["abc", TOO_BIG, "-1", "1.5"])
+@pytest.mark.parametrize(("changelist", "action"), [
+    ("/admin/stagingapp/draftitem/", "approve_selected"),
+    ("/admin/stagingapp/pushbatch/", "cancel_selected"),
+    ("/admin/auth/user/", "delete_selected"),  # an app we build on: Django's own action
+])
+def test_an_action_on_a_selection_that_cannot_exist_goes_back_to_the_list(client, superuser, collection, selected,
+                                                                        changelist, action):
+    client.force_login(superuser)
+    before = row_counts()
+    response = client.post(changelist, {"action": action, "_selected_action": [selected]}, follow=True)
+    assert response.status_code == 200 and "named an item that cannot exist" in response.content.decode()
+    assert response.redirect_chain[0][0] == changelist and row_counts() == before
