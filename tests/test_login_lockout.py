@@ -82,3 +82,13 @@ def test_an_admin_lifts_a_lock_with_axes_reset_username(client, editor):
 def test_the_login_page_has_no_return_to_site_link_that_leads_back_to_it(client):
     # The admin is the whole site ("/" redirects to it), so such a link only reloads the login page.
     assert "Return to site" not in client.get(LOGIN).content.decode()
+
+
+def test_a_sign_in_holding_a_nul_is_a_400_before_the_lockout_records_it(client, db):
+    """axes stores each failed sign-in's username: one holding NUL failed inside PostgreSQL (a 500 to anyone)."""
+    from axes.models import AccessAttempt
+
+    response = client.post("/admin/login/", {"username": "admin\x00", "password": "x"})
+
+    assert response.status_code == 400 and "invisible NUL character" in response.content.decode()
+    assert not AccessAttempt.objects.exists()
