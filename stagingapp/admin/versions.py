@@ -76,6 +76,7 @@ class ReadableVersionsMixin:
 
     object_history_template = "admin/stagingapp/versions.html"
     object_history_list_template = "admin/stagingapp/versions_list.html"
+    object_history_form_template = "admin/stagingapp/version_form.html"  # items and translations have their own
 
     def get_historical_record_context_helper(self, request, historical_record):
         if not hasattr(request, "_versions_collection"):  # one page lists one object's versions

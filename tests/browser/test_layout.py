@@ -120,7 +120,9 @@ def test_main_pages_fit_1280_pixels_pass_axe_and_show_each_role_its_dashboard(
         # An administrator's lists have the selection column too.
         superuser: [("/admin/stagingapp/localemapping/", None), ("/admin/stagingapp/collection/", None),
                     (f"/admin/stagingapp/collection/{collection.pk}/change/", None),  # its fields' table
-                    (f"/admin/stagingapp/site/{collection.site.pk}/change/", None)],  # its locales' table
+                    (f"/admin/stagingapp/site/{collection.site.pk}/change/", None),  # its locales' table
+                    (f"/admin/stagingapp/localemapping/{locales[0].pk}/history/"
+                     f"{locales[0].history.earliest('history_id').history_id}/", None)],  # simple-history's form
     }
     panels = {editor: "#dash-editor", approver: "#dash-approver", publisher: "#dash-ready", superuser: "#dash-ready"}
     for user, visits in pages.items():
