@@ -13,16 +13,11 @@ from django.core.exceptions import BadRequest, ValidationError
 from django.db import models
 from django.http import HttpResponseRedirect
 
-NUL = "\x00"
-LARGEST_ID = 2**63 - 1  # a 64-bit key: past it SQLite raises OverflowError and PostgreSQL "out of range"
+from .db_limits import LARGEST_ID, NUL, holds_nul
 
 
 class NulInRequest(BadRequest):
     """A query-string or form field (name or value) holds NUL."""
-
-
-def _holds_nul(query_dict) -> bool:
-    return any(NUL in key or any(NUL in value for value in values) for key, values in query_dict.lists())
 
 
 def can_be_key(pk_field, value: str) -> bool:
@@ -31,7 +26,7 @@ def can_be_key(pk_field, value: str) -> bool:
         key = pk_field.to_python(value)
     except (ValidationError, TypeError, ValueError):
         return False
-    if isinstance(pk_field, models.AutoField | models.BigAutoField | models.IntegerField):
+    if isinstance(pk_field, models.IntegerField):  # the auto fields included
         return 0 < key <= LARGEST_ID
     return True
 
@@ -46,11 +41,11 @@ class RefuseUnreadableInput:
     def process_view(self, request, view_func, view_args, view_kwargs):
         # After CsrfViewMiddleware's process_view, which has read the form already.
         query = request.META.get("QUERY_STRING", "")
-        if ("%00" in query or NUL in query) and _holds_nul(request.GET):
+        if ("%00" in query or NUL in query) and holds_nul(dict(request.GET.lists())):
             raise NulInRequest("NUL in the query string")
         if request.method != "POST":
             return None
-        if _holds_nul(request.POST):
+        if holds_nul(dict(request.POST.lists())):
             raise NulInRequest("NUL in a form field")
         model_admin = getattr(view_func, "model_admin", None)
         selected = request.POST.getlist(ACTION_CHECKBOX_NAME) if model_admin is not None else []

@@ -24,6 +24,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 from django.utils.dateparse import parse_date, parse_datetime
 
+from .db_limits import holds_nul, without_nul
 from .exceptions import FieldDataInvalid
 from .validators import LOOSE_ID_RE, validate_item_slug
 
@@ -175,8 +176,8 @@ def _check(source, field_data, *, name, slug, partial, draft_refs=False) -> tupl
     for key, value in field_data.items():
         if not isinstance(key, str) or not key:
             _add(errors, str(key), ["Field names must be non-empty text."])
-        elif _holds_nul(key) or _holds_nul(value):
-            _add(errors, key.replace(NUL, ""), [NUL_MESSAGE])
+        elif holds_nul(key) or holds_nul(value):
+            _add(errors, without_nul(key), [NUL_MESSAGE])
         elif key in ITEM_COLUMNS:
             _add(errors, key, [f"'{key}' is the item's own {key}; set it there, not among the field values."])
         elif not fields:
@@ -209,19 +210,7 @@ def _check(source, field_data, *, name, slug, partial, draft_refs=False) -> tupl
     return cleaned, errors
 
 
-# PostgreSQL stores NUL (U+0000) in no text or JSON column, and nobody means one: it comes from bad pastes.
-NUL = "\x00"
 NUL_MESSAGE = "Holds an invisible NUL character (U+0000), which cannot be stored; remove it."
-
-
-def _holds_nul(value) -> bool:
-    if isinstance(value, str):
-        return NUL in value
-    if isinstance(value, dict):
-        return any(_holds_nul(key) or _holds_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_holds_nul(item) for item in value)
-    return False
 
 
 def _add(errors, key, messages):

@@ -3,7 +3,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from ..middleware import LARGEST_ID
+from ..db_limits import LARGEST_ID
 
 
 def object_or_404(queryset_or_model, raw_pk):

@@ -14,6 +14,7 @@ import openpyxl
 import tablib
 from django.conf import settings
 
+from ..db_limits import holds_nul, without_nul
 from ..exceptions import ImportFileUnreadable
 from .imports import FORMAT_BY_EXTENSION, JSONL, JSONObjects, objects_to_dataset
 
@@ -61,9 +62,7 @@ def _check_rows(count: int, *, name: str):
             "split it into smaller files"))
 
 
-# NUL (U+0000): PostgreSQL stores it in no text or JSON column (the import's own record of the file was a 500).
-# Editors never see it; it comes from damaged exports and binary files renamed .csv.
-NUL = "\x00"
+# A cell holding NUL (see db_limits) made the import's own record of the file a 500 on PostgreSQL.
 NUL_HINT = "an invisible NUL character (U+0000), which cannot be stored; remove it, or export the file again"
 
 
@@ -71,16 +70,15 @@ def _check_cells(dataset: tablib.Dataset, *, name: str):
     limit = settings.IMPORT_MAX_CELL_CHARS
     headers = dataset.headers or []
     for column in headers:
-        if isinstance(column, str) and NUL in column:
-            raise ImportFileUnreadable(path=name, reason=(
-                f"the column name '{column.replace(NUL, '')}' holds {NUL_HINT}"))
+        if holds_nul(column):
+            raise ImportFileUnreadable(path=name, reason=f"the column name '{without_nul(column)}' holds {NUL_HINT}")
     for number, row in enumerate(dataset, 1):
         for column, value in zip(headers, row, strict=False):
             if isinstance(value, str) and len(value) > limit:
                 raise ImportFileUnreadable(path=name, reason=(
                     f"row {number}, column '{column}' holds {_limit_text(len(value))} characters; "
                     f"a cell may hold at most {_limit_text(limit)}"))
-            if isinstance(value, str) and NUL in value:
+            if holds_nul(value):
                 raise ImportFileUnreadable(path=name, reason=f"row {number}, column '{column}' holds {NUL_HINT}")
 
 

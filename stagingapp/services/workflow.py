@@ -6,6 +6,7 @@ from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from ..db_limits import without_nul
 from ..exceptions import (
     ActionNotPermitted,
     CommentRequired,
@@ -279,7 +280,7 @@ def _locked_chunks(item_ids):
 def comment_text(text: str | None) -> str:
     """A review comment as stored, shown and e-mailed: trimmed, and without NUL (U+0000), which nobody types and
     PostgreSQL stores in no column (a comment holding one, sent by a script or a bad paste, was a 500 there)."""
-    return (text or "").replace("\x00", "").strip()
+    return without_nul(text or "").strip()
 
 
 def _review(*, item_ids, actor, action: str, to_status: str, comment: str, prepare, update_values,
